@@ -1,0 +1,74 @@
+import type { MfaRecord } from '../gate/record.js';
+
+/**
+ * A user's record as stored, with the version that guards its next write.
+ *
+ * @example
+ * ```ts
+ * import { createMemoryStore } from 'otpgate';
+ * const found = await createMemoryStore().get('alice'); // { record, version } or null
+ * ```
+ */
+export interface StoredRecord {
+  /** The record, as last written. */
+  readonly record: MfaRecord;
+  /** Starts at 1 with the first write and grows by one with each write. */
+  readonly version: number;
+}
+
+/**
+ * Where the gate keeps one versioned record per user. This is the seam a
+ * host implements (or takes from `otpgate/stores/*`) to put otpgate on its
+ * own database.
+ *
+ * Every method may be called concurrently from any number of processes that
+ * share the backend. The gate's guarantees (a code accepted once, postpones
+ * counted exactly, a lock that holds everywhere) rest on one property:
+ * **`compareAndSet` is atomic**. Under concurrent calls for the same user
+ * with the same `expected` version, exactly one resolves `true`; a write is
+ * never partial; the check and the write happen in the backend (one
+ * conditional statement or script), never as a read followed by a write in
+ * JavaScript.
+ *
+ * Records are plain JSON values; a store may serialise them as it likes but
+ * must give back an equal value. Secrets in a record are already wrapped by
+ * the gate's `SecretCipher` when one is configured.
+ *
+ * Backend failures reject with `OtpError('ERR_STORE', …, { cause })`; they
+ * are never reported as `false` (that means "another writer won") nor as a
+ * silent success.
+ *
+ * The conformance suite in `test/stores/contract.ts` proves these rules on
+ * every store shipped with otpgate; run it on your own.
+ *
+ * @example
+ * ```ts
+ * import { createGate, createMemoryStore, type MfaStore } from 'otpgate';
+ * const store: MfaStore = createMemoryStore();
+ * const found = await store.get('alice');
+ * ```
+ */
+export interface MfaStore {
+  /**
+   * The current record and its version, or `null` when the user has none.
+   * "Not found" is `null`, never an error.
+   */
+  get(userId: string): Promise<StoredRecord | null>;
+
+  /**
+   * Writes `next` only if the stored version still equals `expected`
+   * (`null`: only if no record exists yet). Resolves `true` when written,
+   * the version then being `expected + 1` (or 1 for a new record), and
+   * `false` when another writer got there first.
+   */
+  compareAndSet(userId: string, expected: number | null, next: MfaRecord): Promise<boolean>;
+
+  /**
+   * The records that have an open reset request (`record.resetRequest` not
+   * `null`), for `gate.pendingResets(adminId)`. SQL stores serve this from an
+   * index, not a scan of every user. It is a read across users and is not
+   * part of the compare-and-set contract: an entry may be stale by the time
+   * an administrator acts on it, which the gate checks.
+   */
+  listOpenResets(): Promise<Array<StoredRecord & { readonly userId: string }>>;
+}
