@@ -73,7 +73,8 @@ export function base32Decode(text: string): Uint8Array {
     const value = code < 128 ? LOOKUP[code]! : -1;
     if (value >= 0) {
       if (padding) throw new OtpError('ERR_BASE32', `base32: data after padding at position ${i}`);
-      buffer = ((buffer << 5) | value) & 0x3ff;
+      // Up to 7 bits wait from the previous character: keep 7 + 5 = 12.
+      buffer = ((buffer << 5) | value) & 0xfff;
       bits += 5;
       if (bits >= 8) {
         bits -= 8;
