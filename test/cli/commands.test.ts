@@ -1,0 +1,198 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { commandNames, runCli } from '../../src/cli/commands.js';
+import { hotpSecretBase32, hotpVectors, referenceHotp, totpSeeds, totpVectors } from './vectors.js';
+
+const base32 = (hex: string): string => {
+  // RFC 4648 base32 written here, independent of the library's encoder.
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const byte of Buffer.from(hex, 'hex')) bits += byte.toString(2).padStart(8, '0');
+  let out = '';
+  for (let i = 0; i < bits.length; i += 5) out += alphabet[Number.parseInt(bits.slice(i, i + 5).padEnd(5, '0'), 2)];
+  return out;
+};
+
+function expectUsageError(argv: string[], ...forbidden: string[]): string {
+  const result = runCli(argv);
+  expect(result.exitCode).toBe(2);
+  expect(result.stdout).toBe('');
+  expect(result.stderr).toMatch(/^otpgate: [^\n]+\n$/);
+  for (const text of forbidden) expect(result.stderr).not.toContain(text);
+  return result.stderr;
+}
+
+describe('totp', () => {
+  for (const [time, ...codes] of totpVectors) {
+    (['SHA1', 'SHA256', 'SHA512'] as const).forEach((algorithm, i) => {
+      it(`RFC 6238 Appendix B, ${algorithm} at T=${time}, hex and base32 keys`, () => {
+        const options = ['--time', String(time), '--digits', '8', '--algorithm', algorithm];
+        expect(runCli(['totp', totpSeeds[algorithm], '--hex', ...options])).toEqual({ exitCode: 0, stdout: `${codes[i]}\n`, stderr: '' });
+        expect(runCli(['totp', base32(totpSeeds[algorithm]), ...options]).stdout).toBe(`${codes[i]}\n`);
+      });
+    });
+  }
+
+  it('matches a node:crypto reference for random keys, algorithms, digits, periods and epochs', () => {
+    for (let i = 0; i < 200; i++) {
+      const key = randomBytes(randomInt(10, 65)).toString('hex');
+      const algorithm = (['SHA1', 'SHA256', 'SHA512'] as const)[randomInt(3)]!;
+      const digits = randomInt(6, 11);
+      const period = randomInt(1, 120);
+      const epoch = randomInt(0, 1_000_000);
+      const time = epoch + randomInt(0, 2 ** 40);
+      const step = BigInt(Math.floor((time - epoch) / period));
+      const argv = ['totp', key, '--hex', '--algorithm', algorithm.toLowerCase(), '--digits', String(digits),
+        '--period', String(period), '--epoch', String(epoch), '--time', String(time)];
+      expect(runCli(argv).stdout).toBe(`${referenceHotp(key, step, digits, algorithm)}\n`);
+    }
+  });
+
+  it('uses the injected clock when no --time is given', () => {
+    const result = runCli(['totp', hotpSecretBase32], { nowMs: () => 59_999 });
+    expect(result.stdout).toBe(`${hotpVectors[1]}\n`);
+  });
+
+  it('reads the secret from standard input when it is -', () => {
+    const result = runCli(['totp', '-', '--time', '59', '--digits', '8'], { readStdin: () => ` ${hotpSecretBase32.toLowerCase()}\n` });
+    expect(result.stdout).toBe('94287082\n');
+  });
+});
+
+describe('hotp', () => {
+  hotpVectors.forEach((code, counter) => {
+    it(`RFC 4226 Appendix D, counter ${counter}`, () => {
+      expect(runCli(['hotp', hotpSecretBase32, '--counter', String(counter)]).stdout).toBe(`${code}\n`);
+      expect(runCli(['hotp', totpSeeds.SHA1, '--hex', '--counter', String(counter)]).stdout).toBe(`${code}\n`);
+    });
+  });
+
+  it('is exact for counters beyond 2^32', () => {
+    const counter = 2n ** 53n - 1n;
+    const expected = referenceHotp(totpSeeds.SHA1, counter, 6, 'SHA1');
+    expect(runCli(['hotp', hotpSecretBase32, '--counter', counter.toString()]).stdout).toBe(`${expected}\n`);
+  });
+
+  it('requires --counter', () => {
+    expect(expectUsageError(['hotp', hotpSecretBase32], hotpSecretBase32)).toContain('--counter');
+  });
+});
+
+describe('verify', () => {
+  it('exits 0 and prints the delta and step of a matching TOTP code', () => {
+    expect(runCli(['verify', hotpSecretBase32, '94287082', '--digits', '8', '--time', '59'])).toEqual({
+      exitCode: 0,
+      stdout: 'delta=0 step=1\n',
+      stderr: '',
+    });
+    // The code of step 1 is one step old at T=60 (step 2), inside the default ±1 window.
+    expect(runCli(['verify', hotpSecretBase32, '287082', '--time', '60']).stdout).toBe('delta=-1 step=1\n');
+  });
+
+  it('exits 1 outside the window, for a wrong code, and for a code that is not digits', () => {
+    for (const code of ['287082', '000000', 'abcdef', '12345']) {
+      expect(runCli(['verify', hotpSecretBase32, code, '--time', '120', '--window', '0'])).toEqual({
+        exitCode: 1,
+        stdout: 'no match\n',
+        stderr: '',
+      });
+    }
+  });
+
+  it('widens the TOTP window with --window', () => {
+    expect(runCli(['verify', hotpSecretBase32, '287082', '--time', '120', '--window', '3']).stdout).toBe('delta=-3 step=1\n');
+  });
+
+  it('ignores spaces inside the code', () => {
+    expect(runCli(['verify', hotpSecretBase32, '287 082', '--time', '59']).exitCode).toBe(0);
+  });
+
+  it('checks HOTP with --counter, looking ahead only', () => {
+    expect(runCli(['verify', hotpSecretBase32, hotpVectors[7]!, '--counter', '5', '--window', '2']).stdout).toBe('delta=2 step=7\n');
+    expect(runCli(['verify', hotpSecretBase32, hotpVectors[4]!, '--counter', '5', '--window', '2']).exitCode).toBe(1);
+    expectUsageError(['verify', hotpSecretBase32, hotpVectors[4]!, '--counter', '5', '--time', '59'], hotpSecretBase32, hotpVectors[4]!);
+  });
+});
+
+describe('secret', () => {
+  it('prints 160 bits of base32 by default, different every time', () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 20; i++) {
+      const { exitCode, stdout } = runCli(['secret']);
+      expect(exitCode).toBe(0);
+      expect(stdout).toMatch(/^[A-Z2-7]{32}\n$/);
+      seen.add(stdout);
+    }
+    expect(seen.size).toBe(20);
+  });
+
+  it('honours --bytes and --hex', () => {
+    expect(runCli(['secret', '--bytes', '32']).stdout).toMatch(/^[A-Z2-7]{52}\n$/);
+    expect(runCli(['secret', '--hex']).stdout).toMatch(/^[0-9a-f]{40}\n$/);
+    expect(runCli(['secret', '--hex', '--bytes', '16']).stdout).toMatch(/^[0-9a-f]{32}\n$/);
+  });
+
+  it('refuses fewer than 16 bytes', () => {
+    expect(expectUsageError(['secret', '--bytes', '15'])).toContain('bytes');
+  });
+});
+
+describe('help and version', () => {
+  it('lists every command', () => {
+    const { exitCode, stdout } = runCli(['--help']);
+    expect(exitCode).toBe(0);
+    for (const name of commandNames) expect(stdout).toContain(`  ${name} `);
+    expect(runCli(['-h']).stdout).toBe(stdout);
+  });
+
+  for (const name of ['totp', 'hotp', 'verify', 'secret']) {
+    it(`has help for ${name}`, () => {
+      const help = runCli([name, '--help']);
+      expect(help.exitCode).toBe(0);
+      expect(help.stdout).toMatch(new RegExp(`^Usage: otpgate ${name} `));
+      expect(runCli([name, '-h']).stdout).toBe(help.stdout);
+      expect(runCli(['help', name]).stdout).toBe(help.stdout);
+    });
+  }
+
+  it('prints the version it is given', () => {
+    expect(runCli(['--version'], { version: '1.2.3' })).toEqual({ exitCode: 0, stdout: '1.2.3\n', stderr: '' });
+  });
+});
+
+describe('bad input: exit 2, one line on stderr, never the secret or the code', () => {
+  const secret = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+  const cases: Array<[string, string[], RegExp]> = [
+    ['no command', [], /missing COMMAND/],
+    ['an unknown command (maybe a secret typed in the wrong place)', [secret], /unknown command/],
+    ['an unknown option', ['totp', secret, '--colour'], /unknown option --colour/],
+    ['an option without its value', ['totp', secret, '--time'], /--time needs a value/],
+    ['a value given to a flag', ['totp', secret, '--hex=yes'], /--hex takes no value/],
+    ['a missing SECRET', ['totp'], /missing SECRET/],
+    ['a missing CODE', ['verify', secret], /missing CODE/],
+    ['too many arguments', ['totp', secret, 'extra'], /too many arguments/],
+    ['invalid base32', ['totp', `${secret}!`], /base32/],
+    ['invalid hex', ['totp', 'abcdefgz', '--hex'], /hex/],
+    ['odd-length hex', ['totp', 'abcdef0', '--hex'], /hex/],
+    ['an empty secret', ['totp', ''], /empty/],
+    ['5 digits', ['totp', secret, '--digits', '5'], /digits/],
+    ['11 digits', ['totp', secret, '--digits', '11'], /digits/],
+    ['a non-numeric digits', ['totp', secret, '--digits', 'six'], /--digits/],
+    ['an unknown algorithm', ['totp', secret, '--algorithm', 'MD5'], /--algorithm/],
+    ['period 0', ['totp', secret, '--period', '0'], /period/],
+    ['a fractional time', ['totp', secret, '--time', '1.5'], /--time/],
+    ['a time before the epoch', ['totp', secret, '--time', '10', '--epoch', '100'], /epoch/],
+    ['a negative counter', ['hotp', secret, '--counter=-1'], /--counter/],
+    ['a window too wide', ['verify', secret, '123456', '--window', '100000'], /window/],
+    ['an unknown command for help', ['help', 'nope'], /unknown command/],
+  ];
+  for (const [what, argv, message] of cases) {
+    it(`rejects ${what}`, () => {
+      expect(expectUsageError(argv, secret, '123456')).toMatch(message);
+    });
+  }
+
+  it('does not repeat the code on a bad secret', () => {
+    expectUsageError(['verify', 'not-base32!', '987654'], 'not-base32', '987654');
+  });
+});
