@@ -1,0 +1,74 @@
+// A separate Node process that races other processes on one user of a shared
+// store. Run by test/stores/races.ts as
+//   node --import tsx test/stores/race-worker.ts '<json WorkerTask>'
+// and prints one JSON line with what it observed.
+import { incrementCounter } from './contract.js';
+import { openStore, type StoreTarget } from './targets.js';
+
+export interface WorkerTask {
+  readonly target: StoreTarget;
+  readonly userId: string;
+  /** 'rounds': in each round fire `parallel` CAS calls for the same version; 'increment': counter loops. */
+  readonly mode: 'rounds' | 'increment';
+  readonly rounds?: number;
+  readonly parallel: number;
+  /** Increments per loop in 'increment' mode. */
+  readonly increments?: number;
+  /** Epoch ms of round 0; rounds are `slotMs` apart so all processes fire together. */
+  readonly startAt?: number;
+  readonly slotMs?: number;
+}
+
+export interface WorkerReport {
+  readonly pid: number;
+  /** 'rounds': wins per round. */
+  readonly wins?: number[];
+  /** 'increment': conflicts met. */
+  readonly conflicts?: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function main(): Promise<void> {
+  const task = JSON.parse(process.argv[2] ?? '') as WorkerTask;
+  const { store, close } = await openStore(task.target);
+  try {
+    let report: WorkerReport;
+    if (task.mode === 'rounds') {
+      const wins: number[] = [];
+      for (let round = 1; round <= (task.rounds ?? 1); round++) {
+        const fireAt = (task.startAt ?? Date.now()) + round * (task.slotMs ?? 100);
+        await sleep(Math.max(0, fireAt - Date.now()));
+        // Round r writes over version r; a process that is early waits for the
+        // previous round's winner so that every round is a real race.
+        for (let polls = 0; ((await store.get(task.userId))?.version ?? 0) < round; polls++) {
+          if (polls > 2_000) throw new Error(`round ${round} never started`);
+          await sleep(2);
+        }
+        const results = await Promise.all(
+          Array.from({ length: task.parallel }, (_, index) =>
+            store.compareAndSet(task.userId, round, { resetRequest: null, round, winner: `${process.pid}:${index}` }),
+          ),
+        );
+        wins.push(results.filter(Boolean).length);
+      }
+      report = { pid: process.pid, wins };
+    } else {
+      await sleep(Math.max(0, (task.startAt ?? Date.now()) - Date.now()));
+      const loops = Array.from({ length: task.parallel }, async () => {
+        let conflicts = 0;
+        for (let i = 0; i < (task.increments ?? 1); i++) conflicts += await incrementCounter(store, task.userId);
+        return conflicts;
+      });
+      report = { pid: process.pid, conflicts: (await Promise.all(loops)).reduce((a, b) => a + b, 0) };
+    }
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+  } finally {
+    await close();
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

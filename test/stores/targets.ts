@@ -1,0 +1,23 @@
+// How tests and worker processes open a store on a shared backend.
+import Database from 'better-sqlite3';
+import type { MfaStore } from '../../src/seams/store.js';
+import { createSqliteStore } from '../../src/stores/sqlite.js';
+
+export type StoreTarget = { readonly kind: 'sqlite'; readonly file: string; readonly table: string };
+
+export interface OpenedStore {
+  readonly store: MfaStore;
+  close(): Promise<void>;
+}
+
+export async function openStore(target: StoreTarget): Promise<OpenedStore> {
+  switch (target.kind) {
+    case 'sqlite': {
+      const db = new Database(target.file, { timeout: 10_000 });
+      db.pragma('journal_mode = WAL');
+      const store = createSqliteStore({ db, table: target.table });
+      await store.migrate();
+      return { store, close: async () => void db.close() };
+    }
+  }
+}
