@@ -1,1 +1,23 @@
-export {};
+export { formatManualKey, parseManualKey, type ManualKeyOptions } from './manual-key.js';
+export {
+  qrDataUrl,
+  qrModules,
+  qrSvg,
+  qrTerminal,
+  type QrDataUrlOptions,
+  type QrLevel,
+  type QrOptions,
+  type QrSvgOptions,
+  type QrTerminalOptions,
+} from './qr.js';
+export {
+  buildUri,
+  MAX_URI_LENGTH,
+  parseUri,
+  type BuildUriOptions,
+  type KeyUriParams,
+  type ParsedHotpUri,
+  type ParsedTotpUri,
+  type ParsedUri,
+  type ParsedUriBase,
+} from './uri.js';

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { buildUri, generateSecret, isOtpError, qrDataUrl, qrModules, qrSvg, type QrLevel } from '../../src/index.js';
+import { decodeImages, missingQrTools, renderSvgs, withTempDir } from './tools.js';
+
+const TYPICAL = buildUri({ type: 'totp', secret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP', issuer: 'ACME Co', account: 'alice@example.com' });
+
+const code = (fn: () => unknown): string | undefined => {
+  try {
+    fn();
+  } catch (error) {
+    return isOtpError(error) ? error.code : `not an OtpError: ${String(error)}`;
+  }
+  return undefined;
+};
+
+describe('qrSvg', () => {
+  it('draws the typical URI in at most 3.5 KB: one path, a module viewBox, quiet zone 4', () => {
+    const svg = qrSvg(TYPICAL);
+    expect(new TextEncoder().encode(svg).length).toBeLessThanOrEqual(3500);
+    expect(svg.match(/<path/g)).toHaveLength(1);
+    expect(svg).not.toContain('<rect width="1"');
+    const side = qrModules(TYPICAL).length;
+    expect(svg).toContain(`viewBox="-4 -4 ${side + 8} ${side + 8}"`);
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+  });
+
+  it('is accessible: role, aria-label and title, escaped', () => {
+    const svg = qrSvg(TYPICAL, { title: 'Scan <this> & "that"' });
+    expect(svg).toContain('role="img"');
+    expect(svg).toContain('aria-label="Scan &#60;this&#62; &#38; &#34;that&#34;"');
+    expect(svg).toContain('<title>Scan &#60;this&#62; &#38; &#34;that&#34;</title>');
+    expect(qrSvg('x')).toContain('<title>QR code</title>');
+  });
+
+  it('takes colours, size, quiet zone and level', () => {
+    const svg = qrSvg(TYPICAL, { dark: '#123456', light: 'transparent', size: 240, quietZone: 2, level: 'H' });
+    expect(svg).toContain('stroke="#123456"');
+    expect(svg).not.toContain('<rect');
+    expect(svg).toContain('width="240" height="240"');
+    const side = qrModules(TYPICAL, { level: 'H' }).length;
+    expect(side).toBeGreaterThan(qrModules(TYPICAL).length);
+    expect(svg).toContain(`viewBox="-2 -2 ${side + 4} ${side + 4}"`);
+    expect(qrSvg('x', { light: '#eee', size: '12rem' })).toMatch(/width="12rem".*fill="#eee"/);
+  });
+
+  it('refuses bad options and text with OtpError', () => {
+    expect(code(() => qrSvg(''))).toBe('ERR_QR');
+    expect(code(() => qrSvg('x'.repeat(3000)))).toBe('ERR_QR');
+    expect(code(() => qrSvg('x'.repeat(2400), { level: 'H' }))).toBe('ERR_QR');
+    expect(code(() => qrSvg('x', { level: 'X' as QrLevel }))).toBe('ERR_OPTIONS');
+    expect(code(() => qrSvg('x', { quietZone: -1 }))).toBe('ERR_OPTIONS');
+    expect(code(() => qrSvg('x', { size: '10px;onload=alert(1)' }))).toBe('ERR_OPTIONS');
+    expect(qrSvg('x', { dark: '"/><script>' })).not.toContain('<script>');
+  });
+
+  it('qrDataUrl makes percent- and base64-encoded data URLs of the same SVG', () => {
+    const svg = qrSvg(TYPICAL);
+    const percent = qrDataUrl(TYPICAL);
+    expect(percent.startsWith('data:image/svg+xml,')).toBe(true);
+    expect(percent).not.toMatch(/[<>"#]/);
+    expect(decodeURIComponent(percent.slice('data:image/svg+xml,'.length))).toBe(svg);
+    const b64 = qrDataUrl(TYPICAL, { encoding: 'base64', title: 'Código QR' });
+    expect(b64.startsWith('data:image/svg+xml;base64,')).toBe(true);
+    expect(Buffer.from(b64.slice(26), 'base64').toString('utf8')).toBe(qrSvg(TYPICAL, { title: 'Código QR' }));
+    expect(decodeURIComponent(qrDataUrl('x', { title: 'Código QR 😀' }).slice(19))).toBe(qrSvg('x', { title: 'Código QR 😀' }));
+  });
+});
+
+describe.skipIf(missingQrTools)(`qrSvg read back by zbarimg ${missingQrTools ? `(skipped: ${missingQrTools})` : ''}`, () => {
+  it('decodes URIs of many lengths at every level, and non-ASCII text', () => {
+    const texts: string[] = [TYPICAL];
+    const levels: QrLevel[] = ['M'];
+    const all: QrLevel[] = ['L', 'M', 'Q', 'H'];
+    for (let i = 0; i < 24; i++) {
+      const issuer = `Issuer ${'x'.repeat(i * 7)}`;
+      const uri = buildUri({
+        type: i % 3 === 0 ? 'hotp' : 'totp',
+        secret: generateSecret({ bytes: 16 + i * 4 }),
+        issuer,
+        account: `user${i}@example.com`,
+        ...(i % 3 === 0 ? { counter: i * 1000 } : { digits: 6 + (i % 5), algorithm: i % 2 ? 'SHA256' : 'SHA1' }),
+      });
+      texts.push(uri);
+      levels.push(all[i % 4]!);
+    }
+    texts.push('héllo wörld 😀 日本 ünïcödé', 'x', '\u0080\u0800\uffff');
+    levels.push('M', 'L', 'Q');
+    const svgs = texts.map((t, i) => qrSvg(t, { level: levels[i]! }));
+    const decoded = withTempDir((dir) => decodeImages(renderSvgs(dir, svgs)));
+    expect(decoded).toEqual(texts.map((t) => [t]));
+  });
+
+  it('decodes with custom colours, a transparent background and a quiet zone of 2', () => {
+    const svgs = [qrSvg(TYPICAL, { dark: '#1a237e', light: '#fffde7' }), qrSvg(TYPICAL, { light: 'transparent', quietZone: 2 })];
+    const decoded = withTempDir((dir) => decodeImages(renderSvgs(dir, svgs)));
+    expect(decoded).toEqual([[TYPICAL], [TYPICAL]]);
+  });
+});
