@@ -140,6 +140,9 @@ export const MAX_WINDOW = 1000;
 /** Largest counter that is exact in a JS number (2^53 - 1). */
 const MAX_COUNTER = Number.MAX_SAFE_INTEGER;
 
+/** The farthest time a `Date` can hold, in ms either side of 1970 (ECMA-262 §21.4.1.1). */
+const MAX_DATE_MS = 8.64e15;
+
 function fail(message: string): never {
   throw new OtpError('ERR_OPTIONS', message);
 }
@@ -173,15 +176,22 @@ export interface TimeParams {
 
 /** @internal */
 export function resolveTime(options: TotpOptions | undefined): TimeParams {
-  const period = options?.period ?? DEFAULTS.period;
+  // `=== undefined`, not `??`: a null is a mistake to report, as it is for digits.
+  const period = options?.period === undefined ? DEFAULTS.period : options.period;
   if (typeof period !== 'number' || !Number.isSafeInteger(period) || period < 1) {
     fail('period must be a positive integer number of seconds');
   }
-  const epoch = options?.epoch ?? DEFAULTS.epoch;
-  if (typeof epoch !== 'number' || !Number.isSafeInteger(epoch)) fail('epoch must be an integer number of seconds');
+  const epoch = options?.epoch === undefined ? DEFAULTS.epoch : options.epoch;
+  if (typeof epoch !== 'number' || !Number.isInteger(epoch) || Math.abs(epoch) > MAX_DATE_MS / 1000) {
+    fail('epoch must be an integer number of seconds within the range of Date');
+  }
   const now = options?.now;
   const nowMs = now === undefined ? Date.now() : now instanceof Date ? now.getTime() : now;
-  if (typeof nowMs !== 'number' || !Number.isFinite(nowMs)) fail('now must be a finite number of milliseconds or a valid Date');
+  if (typeof nowMs !== 'number' || !Number.isFinite(nowMs) || Math.abs(nowMs) > MAX_DATE_MS) {
+    fail('now must be a number of milliseconds or a valid Date, within the range of Date');
+  }
+  // stepAt divides exactly only below 2^53; beyond that a far `now` wrapped to step 0's code.
+  if (Math.abs(Math.floor(nowMs) - epoch * 1000) > MAX_COUNTER) fail('now is too far from epoch');
   return { period, epoch, nowMs };
 }
 
