@@ -57,9 +57,9 @@ export interface CodeOptions {
 export interface TotpOptions extends CodeOptions {
   /** The step length in seconds, a positive integer. @defaultValue `30` */
   readonly period?: number | undefined;
-  /** T0, the Unix time in seconds at which step 0 begins. @defaultValue `0` */
+  /** T0, the Unix time in seconds at which step 0 begins (an integer within the range of `Date`). @defaultValue `0` */
   readonly epoch?: number | undefined;
-  /** The time, in milliseconds since the Unix epoch or as a `Date`. @defaultValue `Date.now()` */
+  /** The time, in milliseconds since the Unix epoch (at most ±8.64e15, the range of `Date`) or as a `Date`. @defaultValue `Date.now()` */
   readonly now?: number | Date | undefined;
 }
 
