@@ -1,9 +1,13 @@
 // How tests and worker processes open a store on a shared backend.
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import type { MfaStore } from '../../src/seams/store.js';
+import { createPostgresStore } from '../../src/stores/postgres.js';
 import { createSqliteStore } from '../../src/stores/sqlite.js';
 
-export type StoreTarget = { readonly kind: 'sqlite'; readonly file: string; readonly table: string };
+export type StoreTarget =
+  | { readonly kind: 'sqlite'; readonly file: string; readonly table: string }
+  | { readonly kind: 'postgres'; readonly url: string; readonly table: string };
 
 export interface OpenedStore {
   readonly store: MfaStore;
@@ -18,6 +22,13 @@ export async function openStore(target: StoreTarget): Promise<OpenedStore> {
       const store = createSqliteStore({ db, table: target.table });
       await store.migrate();
       return { store, close: async () => void db.close() };
+    }
+    case 'postgres': {
+      const pool = new pg.Pool({ connectionString: target.url, max: 4 });
+      pool.on('error', () => {});
+      const store = createPostgresStore({ client: pool, table: target.table });
+      await store.migrate();
+      return { store, close: () => pool.end() };
     }
   }
 }

@@ -1,0 +1,224 @@
+/**
+ * An {@link MfaStore} on PostgreSQL through the host's own `pg` `Pool`,
+ * `Client` or `PoolClient`: one table shared by every application server.
+ *
+ * @example
+ * ```ts
+ * import pg from 'pg';
+ * import { createPostgresStore } from 'otpgate/stores/postgres';
+ * const store = createPostgresStore({ client: new pg.Pool() });
+ * await store.migrate();
+ * ```
+ *
+ * @module otpgate/stores/postgres
+ */
+import type { MfaRecord } from '../gate/record.js';
+import type { MfaStore, StoredRecord } from '../seams/store.js';
+import {
+  DEFAULT_TABLE,
+  guarded,
+  isImpossibleVersion,
+  parseRecord,
+  parseVersion,
+  requireMethod,
+  serialise,
+  sqlNames,
+} from './_shared.js';
+
+const NAME = 'postgres store';
+
+/**
+ * What the store needs from a `pg` client: `query(text, values)`. A `Pool`,
+ * a `Client` and a `PoolClient` all fit; so does any object with the same
+ * method, without the driver's types.
+ *
+ * @example
+ * ```ts
+ * import pg from 'pg';
+ * import type { PgQueryable } from 'otpgate/stores/postgres';
+ * const client: PgQueryable = new pg.Pool({ connectionString: process.env.DATABASE_URL });
+ * ```
+ */
+export interface PgQueryable {
+  query(text: string, values?: unknown[]): Promise<{ readonly rowCount: number | null; readonly rows: unknown[] }>;
+}
+
+/**
+ * Options of {@link createPostgresStore}.
+ *
+ * @example
+ * ```ts
+ * import pg from 'pg';
+ * import type { PostgresStoreOptions } from 'otpgate/stores/postgres';
+ * const options: PostgresStoreOptions = { client: new pg.Pool(), table: 'mfa' };
+ * ```
+ */
+export interface PostgresStoreOptions {
+  /**
+   * The host's `pg` `Pool` (recommended: it replaces broken connections by
+   * itself), `Client` or `PoolClient`. Timeouts are the client's: set
+   * `query_timeout` or `statement_timeout` on it.
+   */
+  readonly client: PgQueryable;
+  /**
+   * The table, found through the connection's `search_path`: 1 to 48
+   * letters, digits or underscores, not starting with a digit; anything
+   * else throws `ERR_OPTIONS`.
+   * @default 'otpgate_mfa'
+   */
+  readonly table?: string | undefined;
+}
+
+/**
+ * The PostgreSQL store: an {@link MfaStore} plus its schema helper.
+ *
+ * @example
+ * ```ts
+ * import pg from 'pg';
+ * import { createPostgresStore, type PostgresStore } from 'otpgate/stores/postgres';
+ * const store: PostgresStore = createPostgresStore({ client: new pg.Pool() });
+ * await store.migrate();
+ * ```
+ */
+export interface PostgresStore extends MfaStore {
+  /** The table name this store uses, unquoted. */
+  readonly table: string;
+  /**
+   * Creates the table and its index if they do not exist. Safe to call at
+   * every start-up, also from many servers at once: it runs as one
+   * transaction under an advisory lock named after the table.
+   *
+   * @throws {OtpError} ERR_STORE when PostgreSQL fails
+   */
+  migrate(): Promise<void>;
+}
+
+/**
+ * The DDL of the PostgreSQL store: the table (user id, version, record as
+ * `json`, a `reset_open` flag, `updated_at`) and a partial index over the
+ * users whose reset request is open, which serves `listOpenResets()`
+ * without a scan. Every statement is `IF NOT EXISTS`. The record column is
+ * `json`, not `jsonb`, because `jsonb` refuses some strings JavaScript can
+ * hold (`\u0000`, lone surrogates) and a record must come back equal.
+ *
+ * @param table - the table name (default `'otpgate_mfa'`)
+ * @returns SQL text for `client.query()` or for the host's migration tool
+ * @throws {OtpError} ERR_OPTIONS for a table name that is not a plain identifier
+ *
+ * @example
+ * ```ts
+ * import { schemaSql } from 'otpgate/stores/postgres';
+ * console.log(schemaSql('otpgate_mfa')); // CREATE TABLE IF NOT EXISTS "otpgate_mfa" …
+ * ```
+ */
+export function schemaSql(table: string = DEFAULT_TABLE): string {
+  const names = sqlNames(table, NAME);
+  return [
+    `CREATE TABLE IF NOT EXISTS ${names.table} (`,
+    '  user_id text PRIMARY KEY,',
+    '  version bigint NOT NULL CHECK (version >= 1),',
+    '  record json NOT NULL,',
+    '  reset_open boolean NOT NULL DEFAULT false,',
+    '  updated_at timestamptz NOT NULL DEFAULT now()',
+    ');',
+    `CREATE INDEX IF NOT EXISTS ${names.index} ON ${names.table} (user_id) WHERE reset_open;`,
+  ].join('\n');
+}
+
+/**
+ * Creates an {@link MfaStore} on the host's `pg` client. Does no I/O: call
+ * `migrate()` once (or run {@link schemaSql} in your own migrations)
+ * before the first use.
+ *
+ * `compareAndSet` is one statement run by PostgreSQL:
+ * `UPDATE … SET record = $3, version = version + 1 WHERE user_id = $1 AND
+ * version = $2` (or `INSERT … ON CONFLICT DO NOTHING` for a new user), and
+ * its row count decides the outcome. Under `READ COMMITTED` a concurrent
+ * writer waits for the row lock and then re-checks the version, so exactly
+ * one of any number of racing servers wins. Any driver error (a dropped
+ * connection, a timeout, a missing table) rejects with
+ * `OtpError('ERR_STORE')`; the record is then at its old version or, if the
+ * statement committed before the connection broke, at its new one, never
+ * in between. Read it again before deciding.
+ *
+ * @param options - the client and the table name
+ * @returns the store
+ * @throws {OtpError} ERR_OPTIONS when `client` has no `query` method or `table` is not a plain identifier
+ *
+ * @example
+ * ```ts
+ * import pg from 'pg';
+ * import { createPostgresStore } from 'otpgate/stores/postgres';
+ *
+ * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, query_timeout: 5_000 });
+ * pool.on('error', (error) => console.error('idle pg client failed', error));
+ * const store = createPostgresStore({ client: pool });
+ * await store.migrate();
+ * // createGate({ store, directory, notifier, policy, issuer: 'Example' })
+ * ```
+ */
+export function createPostgresStore(options: PostgresStoreOptions): PostgresStore {
+  requireMethod(options?.client, 'query', NAME, 'client');
+  const client = options.client;
+  const tableName = options.table ?? DEFAULT_TABLE;
+  const { table } = sqlNames(tableName, NAME);
+
+  const sql = {
+    get: `SELECT version::text AS version, record::text AS record FROM ${table} WHERE user_id = $1`,
+    insert:
+      `INSERT INTO ${table} (user_id, version, record, reset_open) VALUES ($1, 1, $2::json, $3) ` +
+      'ON CONFLICT (user_id) DO NOTHING',
+    update:
+      `UPDATE ${table} SET record = $3::json, reset_open = $4, version = version + 1, updated_at = now() ` +
+      'WHERE user_id = $1 AND version = $2',
+    open:
+      `SELECT user_id, version::text AS version, record::text AS record FROM ${table} ` +
+      'WHERE reset_open ORDER BY user_id',
+    // One simple-protocol query string runs as one implicit transaction, so
+    // the advisory lock holds while the DDL runs and concurrent migrations
+    // queue instead of failing on the catalog's unique indexes. The name is
+    // validated, so quoting it as a literal is safe.
+    migrate: `SELECT pg_advisory_xact_lock(hashtext('otpgate:migrate:${tableName}'));\n${schemaSql(tableName)}`,
+  };
+
+  const toStored = (row: { version?: unknown; record?: unknown }): StoredRecord => ({
+    record: parseRecord(row.record, NAME),
+    version: parseVersion(row.version, NAME),
+  });
+
+  return {
+    table: tableName,
+
+    migrate: () =>
+      guarded(NAME, 'migrate', async () => {
+        await client.query(sql.migrate);
+      }),
+
+    get: (userId) =>
+      guarded(NAME, 'get', async () => {
+        const { rows } = await client.query(sql.get, [userId]);
+        const row = rows[0] as { version?: unknown; record?: unknown } | undefined;
+        return row === undefined ? null : toStored(row);
+      }),
+
+    compareAndSet: (userId: string, expected: number | null, next: MfaRecord) =>
+      guarded(NAME, 'compareAndSet', async () => {
+        const { json, resetOpen } = serialise(next, NAME);
+        if (isImpossibleVersion(expected)) return false;
+        const result =
+          expected === null
+            ? await client.query(sql.insert, [userId, json, resetOpen])
+            : await client.query(sql.update, [userId, expected, json, resetOpen]);
+        return result.rowCount === 1;
+      }),
+
+    listOpenResets: () =>
+      guarded(NAME, 'listOpenResets', async () => {
+        const { rows } = await client.query(sql.open);
+        return (rows as Array<{ user_id?: unknown; version?: unknown; record?: unknown }>).map((row) => ({
+          userId: String(row.user_id),
+          ...toStored(row),
+        }));
+      }),
+  };
+}

@@ -1,0 +1,250 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isOtpError } from '../../src/errors.js';
+import { createPostgresStore, schemaSql, type PgQueryable, type PostgresStore } from '../../src/stores/postgres.js';
+import { describeStoreContract } from './contract.js';
+import { itRacesAcrossProcesses } from './races.js';
+import { startTcpProxy } from './tcp-proxy.js';
+
+const url = process.env['OTPGATE_PG_URL'];
+if (!url) {
+  console.warn(
+    'test/stores/postgres.test.ts: SKIPPED, OTPGATE_PG_URL is not set (for example postgres://postgres@127.0.0.1:5432/test)',
+  );
+}
+
+// Every table of this run has its own name: other engineers run these tests
+// on the same server at the same time.
+const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+const tableOf = (label: string) => `otpgate_t_${run}_${label}`;
+const tables = new Set<string>();
+const pools: pg.Pool[] = [];
+
+function newPool(config: pg.PoolConfig = {}): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max: 8, ...config });
+  // An idle client whose backend is killed emits 'error' on the pool; a host
+  // must listen for it, and so must the tests.
+  pool.on('error', () => {});
+  pools.push(pool);
+  return pool;
+}
+
+function storeOn(client: PgQueryable, label: string): PostgresStore {
+  tables.add(tableOf(label));
+  return createPostgresStore({ client, table: tableOf(label) });
+}
+
+const rejection = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error);
+
+describe.skipIf(!url)('postgres store', () => {
+  let admin: pg.Client;
+  const crossClient: PostgresStore[] = [];
+  let pooled: PostgresStore;
+
+  beforeAll(async () => {
+    admin = new pg.Client({ connectionString: url });
+    await admin.connect();
+    pooled = storeOn(newPool(), 'main');
+    await pooled.migrate();
+    for (let i = 0; i < 3; i++) crossClient.push(storeOn(newPool({ max: 4 }), 'main'));
+  });
+
+  afterAll(async () => {
+    for (const table of tables) await admin?.query(`DROP TABLE IF EXISTS "${table}"`);
+    await admin?.end();
+    await Promise.all(pools.map((pool) => pool.end()));
+  });
+
+  describeStoreContract('postgres (Pool)', () => pooled);
+  let turn = 0;
+  // Each call goes to another pool: versions written through one client are
+  // checked through the others.
+  describeStoreContract('postgres (three Pools, alternating)', () => crossClient[turn++ % 3]!);
+
+  it('accepts a Pool, a Client and a PoolClient by their shape alone', () => {
+    const clients: PgQueryable[] = [new pg.Pool(), new pg.Client(), {} as pg.PoolClient];
+    expect(clients).toHaveLength(3);
+  });
+
+  it("works on a single Client and on a PoolClient inside the host's own transaction", async () => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const onClient = storeOn(client, 'main');
+      const user = `client-${run}`;
+      expect(await onClient.compareAndSet(user, null, { resetRequest: null, n: 1 })).toBe(true);
+      expect(await onClient.compareAndSet(user, 1, { resetRequest: null, n: 2 })).toBe(true);
+      expect(await pooled.get(user)).toEqual({ record: { resetRequest: null, n: 2 }, version: 2 });
+    } finally {
+      await client.end();
+    }
+
+    const pool = newPool({ max: 1 });
+    const poolClient = await pool.connect();
+    try {
+      const inTransaction = storeOn(poolClient, 'main');
+      const user = `pool-client-${run}`;
+      await poolClient.query('BEGIN');
+      expect(await inTransaction.compareAndSet(user, null, { resetRequest: null })).toBe(true);
+      await poolClient.query('ROLLBACK');
+      expect(await pooled.get(user)).toBeNull();
+    } finally {
+      poolClient.release();
+    }
+  });
+
+  it('validates options and does no I/O in the factory', () => {
+    const queries: string[] = [];
+    createPostgresStore({ client: { query: async (text) => (queries.push(text), { rowCount: 0, rows: [] }) } });
+    expect(queries).toEqual([]);
+    for (const table of ['', '9t', 'a b', 'x"; DROP TABLE t; --', 'public.t', 'é', 'a'.repeat(49)]) {
+      expect(() => createPostgresStore({ client: admin, table })).toThrow(expect.objectContaining({ code: 'ERR_OPTIONS' }));
+    }
+    expect(() => createPostgresStore({ client: {} as PgQueryable })).toThrow(expect.objectContaining({ code: 'ERR_OPTIONS' }));
+    expect(schemaSql()).toContain('CREATE TABLE IF NOT EXISTS "otpgate_mfa"');
+  });
+
+  it('migrate is idempotent and safe when many servers run it at once', async () => {
+    const stores = Array.from({ length: 6 }, () => storeOn(newPool({ max: 2 }), 'migrate'));
+    await Promise.all(stores.map((store) => store.migrate()));
+    await stores[0]!.compareAndSet('alice', null, { resetRequest: null });
+    await Promise.all(stores.map((store) => store.migrate()));
+    expect((await stores[5]!.get('alice'))?.version).toBe(1);
+    const { rows } = await admin.query('SELECT indexname FROM pg_indexes WHERE tablename = $1 ORDER BY indexname', [
+      tableOf('migrate'),
+    ]);
+    expect(rows.map((row: { indexname: string }) => row.indexname)).toEqual([
+      `${tableOf('migrate')}_pkey`,
+      `${tableOf('migrate')}_reset_open`,
+    ]);
+  });
+
+  it('listOpenResets is served by the partial index, not a scan of every user', async () => {
+    const store = storeOn(admin, 'index');
+    await store.migrate();
+    const table = `"${tableOf('index')}"`;
+    await admin.query(
+      `INSERT INTO ${table} (user_id, version, record, reset_open)
+       SELECT 'u' || n, 1, '{"resetRequest":null}', n % 1000 = 0 FROM generate_series(1, 20000) AS n`,
+    );
+    await admin.query(`ANALYZE ${table}`);
+    const { rows } = await admin.query(
+      `EXPLAIN SELECT user_id, version::text AS version, record::text AS record FROM ${table} WHERE reset_open ORDER BY user_id`,
+    );
+    const plan = rows.map((row: Record<string, string>) => row['QUERY PLAN']).join('\n');
+    expect(plan).toContain(`${tableOf('index')}_reset_open`);
+    expect(plan).not.toMatch(/Seq Scan/);
+    expect(await store.listOpenResets()).toHaveLength(20);
+  });
+
+  it('reports a missing table as ERR_STORE with the driver error as cause, never as false', async () => {
+    const store = createPostgresStore({ client: admin, table: tableOf('never_created') });
+    const calls = [() => store.get('alice'), () => store.compareAndSet('alice', null, { resetRequest: null }), () => store.listOpenResets()];
+    for (const call of calls) {
+      const error = await rejection(call());
+      expect(isOtpError(error) && error.code).toBe('ERR_STORE');
+      expect((error as Error).cause).toBeInstanceOf(Error);
+    }
+  });
+
+  async function waitForLockWait(applicationName: string): Promise<number> {
+    for (let i = 0; i < 500; i++) {
+      const { rows } = await admin.query(
+        "SELECT pid FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'",
+        [applicationName],
+      );
+      if (rows[0]) return (rows[0] as { pid: number }).pid;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    throw new Error('the write never blocked on the row lock');
+  }
+
+  async function waitUntilIdle(applicationName: string): Promise<void> {
+    for (let i = 0; i < 500; i++) {
+      const { rows } = await admin.query(
+        "SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND state = 'active'",
+        [applicationName],
+      );
+      if (rows.length === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    throw new Error('the orphaned write never finished');
+  }
+
+  it('a connection killed in the middle of a write: ERR_STORE, the record at its old version, and the pool recovers', async () => {
+    const name = `otpgate-kill-${run}`;
+    const store = storeOn(newPool({ application_name: name, max: 2 }), 'kill');
+    await store.migrate();
+    await store.compareAndSet('alice', null, { resetRequest: null, n: 1 });
+
+    // Hold the row lock so the store's UPDATE is in flight when its backend dies.
+    await admin.query('BEGIN');
+    await admin.query(`SELECT 1 FROM "${tableOf('kill')}" WHERE user_id = 'alice' FOR UPDATE`);
+    const write = rejection(store.compareAndSet('alice', 1, { resetRequest: null, n: 2 }));
+    const pid = await waitForLockWait(name);
+    await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+    const error = await write;
+    await admin.query('ROLLBACK');
+
+    expect(error).toMatchObject({ code: 'ERR_STORE', name: 'OtpError' });
+    expect(await store.get('alice')).toEqual({ record: { resetRequest: null, n: 1 }, version: 1 });
+    expect(await store.compareAndSet('alice', 1, { resetRequest: null, n: 2 })).toBe(true);
+    expect(await store.get('alice')).toEqual({ record: { resetRequest: null, n: 2 }, version: 2 });
+  });
+
+  it('the server made unreachable mid-write: ERR_STORE, the record whole at its old or new version, then recovery', async () => {
+    const target = new URL(url!);
+    const proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+    try {
+      const proxied = new URL(url!);
+      proxied.hostname = '127.0.0.1';
+      proxied.port = String(proxy.port);
+      const name = `otpgate-cut-${run}`;
+      const store = storeOn(
+        newPool({ connectionString: proxied.toString(), application_name: name, max: 2, connectionTimeoutMillis: 2_000 }),
+        'cut',
+      );
+      await store.migrate();
+      const before = { resetRequest: null, n: 1, text: 'ünïcode'.repeat(100) };
+      const after = { resetRequest: { requestedAt: 1 }, n: 2, text: 'ñew'.repeat(100) };
+      await store.compareAndSet('alice', null, before);
+
+      await admin.query('BEGIN');
+      await admin.query(`SELECT 1 FROM "${tableOf('cut')}" WHERE user_id = 'alice' FOR UPDATE`);
+      const write = rejection(store.compareAndSet('alice', 1, after));
+      await waitForLockWait(name);
+      proxy.cut();
+      const error = await write;
+      expect(error).toMatchObject({ code: 'ERR_STORE' });
+      // While the server is unreachable every call fails loudly.
+      for (const call of [store.get('alice'), store.compareAndSet('alice', 1, after), store.listOpenResets()]) {
+        expect(await rejection(call)).toMatchObject({ code: 'ERR_STORE' });
+      }
+      await admin.query('ROLLBACK');
+      await waitUntilIdle(name);
+
+      // The cut UPDATE may still commit on the server once the lock frees:
+      // old or new, but whole.
+      const seen = await createPostgresStore({ client: admin, table: tableOf('cut') }).get('alice');
+      expect([
+        { record: before, version: 1 },
+        { record: after, version: 2 },
+      ]).toContainEqual(seen);
+
+      proxy.restore();
+      const again = await store.get('alice');
+      expect(again).toEqual(seen);
+      expect(await store.compareAndSet('alice', again!.version, { ...after, n: 3 })).toBe(true);
+      expect((await store.listOpenResets()).map((entry) => entry.userId)).toEqual(['alice']);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  describe('across processes', () => {
+    itRacesAcrossProcesses(() => {
+      tables.add(tableOf('procs'));
+      return { kind: 'postgres', url: url!, table: tableOf('procs') };
+    }, 3);
+  });
+});
