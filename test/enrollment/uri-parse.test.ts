@@ -55,7 +55,7 @@ describe('parseUri refuses malformed URIs with a stable code and without echoing
 // Unicode text without ':' and not empty, short enough that the URI stays under 2,048 characters.
 const labelPart = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 24 }).filter((s) => !s.includes(':'));
 const algorithm = fc.constantFrom<Algorithm>('SHA1', 'SHA256', 'SHA512');
-const params: fc.Arbitrary<KeyUriParams> = fc
+const params: fc.Arbitrary<KeyUriParams & { readonly secret: string }> = fc
   .record({
     type: fc.constantFrom('totp' as const, 'hotp' as const),
     secret: fc.uint8Array({ minLength: 1, maxLength: 64 }).map(base32Encode),
