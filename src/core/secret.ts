@@ -33,7 +33,7 @@ export interface SecretOptions {
  * ```
  */
 export function generateSecret(options?: SecretOptions): string {
-  const bytes = options?.bytes ?? 20;
+  const bytes = options?.bytes === undefined ? 20 : options.bytes;
   if (typeof bytes !== 'number' || !Number.isInteger(bytes) || bytes < 16 || bytes > 1024) {
     throw new OtpError('ERR_OPTIONS', 'bytes must be an integer from 16 to 1024 (at least 128 bits)');
   }
