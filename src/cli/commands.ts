@@ -1,10 +1,14 @@
 import { parseArgs } from 'node:util';
 import {
   base32Decode,
+  buildUri,
   generateSecret,
   hotp,
   isOtpError,
   OtpError,
+  parseUri,
+  qrSvg,
+  qrTerminal,
   totp,
   verifyHotp,
   verifyTotp,
@@ -269,11 +273,190 @@ Options:
   },
 };
 
+const uriCommand: Command = {
+  summary: 'write the otpauth:// URI an authenticator app scans',
+  options: {
+    issuer: { type: 'string' },
+    account: { type: 'string' },
+    secret: { type: 'string' },
+    type: { type: 'string' },
+    counter: { type: 'string' },
+    period: { type: 'string' },
+    image: { type: 'string' },
+    algorithm: { type: 'string' },
+    digits: { type: 'string' },
+    hex: { type: 'boolean' },
+    help: HELP,
+  },
+  help: `Usage: otpgate uri --issuer NAME --account NAME [options]
+
+Prints an otpauth:// URI in Google's Key URI Format: the text of the QR code
+an authenticator app scans. Without --secret a new 160-bit secret is drawn;
+it is the "secret" parameter of the URI. Parameters at their defaults (SHA1,
+6 digits, 30 s) are left out, as every app assumes them.
+
+Options:
+  --issuer NAME     the service, shown by the app (required; no ':')
+  --account NAME    the user, for example an e-mail address (required; no ':')
+  --secret SECRET   an existing key in base32 (or hex with --hex; - reads it
+                    from standard input); default: a new random secret
+  --type TYPE       totp (default) or hotp
+  --counter N       the initial counter (required with --type hotp)
+  --period SECONDS  the TOTP step length (default 30)
+  --image URL       a logo for the apps that show one
+${CODE_OPTIONS_HELP}
+  -h, --help        show this help
+
+Example:
+  otpgate uri --issuer "ACME Co" --account alice@example.com
+  otpgate qr "$(otpgate uri --issuer ACME --account alice@example.com)"
+`,
+  run(values, args, context) {
+    positionals(args, []);
+    const issuer = values['issuer'];
+    const account = values['account'];
+    if (typeof issuer !== 'string') usage('missing --issuer (see --help)');
+    if (typeof account !== 'string') usage('missing --account (see --help)');
+    const type = values['type'] ?? 'totp';
+    if (type !== 'totp' && type !== 'hotp') usage('--type must be totp or hotp');
+    const counter = integer(values, 'counter');
+    if (type === 'hotp' && counter === undefined) usage('missing --counter, required with --type hotp');
+    if (type === 'totp' && counter !== undefined) usage('--counter needs --type hotp');
+    if (type === 'hotp' && values['period'] !== undefined) usage('--period does not apply to --type hotp');
+    const given = values['secret'];
+    const secret = typeof given === 'string' ? secretKey(given, values, context) : generateSecret();
+    const image = values['image'];
+    const uri = buildUri({
+      type,
+      secret,
+      issuer,
+      account,
+      algorithm: algorithm(values),
+      digits: integer(values, 'digits'),
+      period: integer(values, 'period'),
+      counter,
+      image: typeof image === 'string' ? image : undefined,
+    });
+    return ok(`${uri}\n`);
+  },
+};
+
+/** The URI argument: `-` reads it from standard input, since it holds a secret. */
+function uriArgument(text: string, context: CliContext): string {
+  if (text !== '-') return text;
+  if (!context.readStdin) usage('reading URI from standard input is not available here');
+  return context.readStdin().trim();
+}
+
+const parseCommand: Command = {
+  summary: 'print what an otpauth:// URI holds, as JSON',
+  options: { help: HELP },
+  help: `Usage: otpgate parse URI
+
+Prints the parameters of an otpauth:// URI as JSON, defaults filled in, with
+"warnings" for anything an app might read differently (for example an issuer
+in the label that differs from the issuer parameter). Give - to read the URI
+from standard input.
+
+Options:
+  -h, --help        show this help
+
+Example:
+  otpgate parse 'otpauth://totp/ACME:alice?secret=JBSWY3DPEHPK3PXP&issuer=ACME'
+`,
+  run(_values, args, context) {
+    const [text] = positionals(args, ['URI']);
+    const uri = uriArgument(text!, context);
+    return ok(`${JSON.stringify(parseUri(uri), null, 2)}\n`);
+  },
+};
+
+const qrCommand: Command = {
+  summary: 'draw a URI as a QR code in the terminal, or as SVG',
+  options: { svg: { type: 'string' }, light: { type: 'boolean' }, help: HELP },
+  help: `Usage: otpgate qr URI [--svg FILE] [--light]
+
+Draws URI as a QR code with Unicode half blocks, ready to scan from the
+terminal with a phone; with --svg writes an SVG image to FILE instead (- for
+standard output). An otpauth:// URI is checked first. Give - as URI to read it
+from standard input.
+
+Options:
+  --svg FILE        write SVG to FILE (- for standard output)
+  --light           the terminal has a light background (default: dark)
+  -h, --help        show this help
+
+Example:
+  otpgate qr "$(otpgate uri --issuer ACME --account alice@example.com)"
+`,
+  run(values, args, context) {
+    const [text] = positionals(args, ['URI']);
+    const uri = uriArgument(text!, context);
+    if (/^otpauth:/i.test(uri)) parseUri(uri);
+    const file = values['svg'];
+    if (typeof file === 'string') {
+      if (values['light'] === true) usage('--light applies to the terminal drawing, not to --svg');
+      const svg = qrSvg(uri);
+      if (file === '-') return ok(`${svg}\n`);
+      if (!context.writeFile) usage('writing files is not available here');
+      try {
+        context.writeFile(file, svg);
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        usage(`cannot write the --svg file${typeof code === 'string' ? ` (${code})` : ''}`);
+      }
+      return ok('');
+    }
+    return ok(qrTerminal(uri, { background: values['light'] === true ? 'light' : 'dark' }));
+  },
+};
+
+/** Quotes an argument for the transcript the way a POSIX shell would need it. */
+function shellQuote(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+const demoCommand: Command = {
+  summary: 'a short tour: a new secret, its URI and QR code, a code, a verify',
+  options: { help: HELP },
+  help: `Usage: otpgate demo
+
+Runs the other commands on a fresh secret and shows each command line with
+its output: secret, uri, qr, totp and verify (a right and a wrong code).
+Scan the QR code with an authenticator app to compare its code with ours.
+
+Options:
+  -h, --help        show this help
+`,
+  run(_values, args, context) {
+    positionals(args, []);
+    const transcript: string[] = [];
+    const step = (note: string, argv: string[]): string => {
+      const result = runCli(argv, context);
+      transcript.push(`# ${note}`, `$ otpgate ${argv.map(shellQuote).join(' ')}`);
+      transcript.push(`${result.stdout}${result.stderr}`.replace(/\n$/, ''), `(exit ${result.exitCode})`, '');
+      return result.stdout.trim();
+    };
+    const secret = step('a new 160-bit secret, for one user', ['secret']);
+    const uri = step('what the QR code holds', ['uri', '--issuer', 'otpgate demo', '--account', 'alice@example.com', '--secret', secret]);
+    step('scan it with an authenticator app', ['qr', uri]);
+    const code = step('the code the app shows now', ['totp', secret]);
+    step('the server checks a typed code: it matches', ['verify', secret, code]);
+    const wrong = ((Number(code) + 500_000) % 1_000_000).toString().padStart(6, '0');
+    step('a wrong code does not', ['verify', secret, wrong]);
+    return ok(`${transcript.join('\n')}`);
+  },
+};
+
 const COMMANDS: Readonly<Record<string, Command>> = {
   totp: totpCommand,
   hotp: hotpCommand,
   verify: verifyCommand,
   secret: secretCommand,
+  uri: uriCommand,
+  parse: parseCommand,
+  qr: qrCommand,
+  demo: demoCommand,
 };
 
 function toolHelp(): string {
@@ -281,7 +464,8 @@ function toolHelp(): string {
   const lines = Object.entries(COMMANDS).map(([name, command]) => `  ${name.padEnd(width)}  ${command.summary}`);
   return `Usage: otpgate COMMAND [options]
 
-One-time codes (RFC 4226 HOTP, RFC 6238 TOTP) from the command line.
+One-time codes (RFC 4226 HOTP, RFC 6238 TOTP) and authenticator enrollment
+(otpauth:// URIs, QR codes) from the command line.
 
 Commands:
 ${lines.join('\n')}

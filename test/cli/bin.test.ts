@@ -1,7 +1,8 @@
 // Runs the built binary as a user would: `node dist/cli.js …`, checking exit codes and streams.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cliPath, ensureBuilt, root } from './build.js';
@@ -18,8 +19,8 @@ function cli(args: string[], input?: string): Run {
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-function hasOathtool(): boolean {
-  return spawnSync('oathtool', ['--version'], { encoding: 'utf8' }).status === 0;
+function has(tool: string): boolean {
+  return spawnSync(tool, ['--version'], { encoding: 'utf8' }).status === 0;
 }
 
 beforeAll(() => {
@@ -91,7 +92,7 @@ describe('otpgate binary', () => {
     });
   }
 
-  for (const name of ['totp', 'hotp', 'verify', 'secret']) {
+  for (const name of ['totp', 'hotp', 'verify', 'secret', 'uri', 'parse', 'qr', 'demo']) {
     it(`prints help for ${name}`, () => {
       const result = cli([name, '--help']);
       expect(result.status).toBe(0);
@@ -113,7 +114,7 @@ describe('otpgate binary', () => {
     expect(cli(['secret', '--hex', '--bytes', '20']).stdout).toMatch(/^[0-9a-f]{40}\n$/);
   });
 
-  const oathtool = hasOathtool();
+  const oathtool = has('oathtool');
   it.skipIf(!oathtool)(`agrees with oathtool on random keys and times${oathtool ? '' : ' (skipped: oathtool is not installed)'}`, () => {
     for (let i = 0; i < 9; i++) {
       const key = randomBytes(20 + i).toString('hex');
@@ -126,6 +127,36 @@ describe('otpgate binary', () => {
       const ours = cli(['totp', key, '--hex', '--algorithm', algorithm, '--digits', String(digits), '--time', String(time)]);
       expect(ours.stdout).toBe(oath.stdout);
       expect(ours.stdout).toBe(`${referenceHotp(key, BigInt(Math.floor(time / 30)), digits, algorithm)}\n`);
+    }
+  });
+
+  it('pipes uri into parse through standard input', () => {
+    const uri = cli(['uri', '--issuer', 'ACME Co', '--account', 'alice@example.com', '--secret', hotpSecretBase32]);
+    expect(uri.status).toBe(0);
+    const parsed = cli(['parse', '-'], uri.stdout);
+    expect(parsed.status).toBe(0);
+    expect(JSON.parse(parsed.stdout)).toMatchObject({ type: 'totp', issuer: 'ACME Co', account: 'alice@example.com', secret: hotpSecretBase32 });
+  });
+
+  it('runs the demo that npm run try shows', () => {
+    const result = cli(['demo']);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/delta=0 step=\d+\n\(exit 0\)/);
+  });
+
+  const reader = has('zbarimg') && has('rsvg-convert');
+  it.skipIf(!reader)(`writes an SVG that zbarimg reads back${reader ? '' : ' (skipped: zbar-tools or librsvg2-bin is not installed)'}`, () => {
+    const dir = mkdtempSync(join(tmpdir(), 'otpgate-cli-'));
+    try {
+      const uri = cli(['uri', '--issuer', 'ACME', '--account', 'alice@example.com', '--digits', '8']).stdout.trim();
+      const svg = join(dir, 'code.svg');
+      expect(cli(['qr', uri, '--svg', svg])).toEqual({ status: 0, stdout: '', stderr: '' });
+      const png = join(dir, 'code.png');
+      expect(spawnSync('rsvg-convert', ['--width', '400', '--output', png, svg]).status).toBe(0);
+      const decoded = spawnSync('zbarimg', ['--quiet', '--raw', png], { encoding: 'utf8' });
+      expect(decoded.stdout.trim()).toBe(uri);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

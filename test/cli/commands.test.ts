@@ -1,4 +1,5 @@
 import { randomBytes, randomInt } from 'node:crypto';
+import * as OTPAuth from 'otpauth';
 import { describe, expect, it } from 'vitest';
 import { commandNames, runCli } from '../../src/cli/commands.js';
 import { hotpSecretBase32, hotpVectors, referenceHotp, totpSeeds, totpVectors } from './vectors.js';
@@ -194,5 +195,120 @@ describe('bad input: exit 2, one line on stderr, never the secret or the code', 
 
   it('does not repeat the code on a bad secret', () => {
     expectUsageError(['verify', 'not-base32!', '987654'], 'not-base32', '987654');
+  });
+});
+
+describe('uri, parse, qr', () => {
+  const secret = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+
+  it('writes a URI that another library (otpauth) reads back', () => {
+    const result = runCli(['uri', '--issuer', 'ACME Co', '--account', 'alice@example.com', '--secret', secret.toLowerCase(),
+      '--algorithm', 'SHA256', '--digits', '8', '--period', '60']);
+    expect(result.exitCode).toBe(0);
+    const parsed = OTPAuth.URI.parse(result.stdout.trim());
+    expect(parsed).toBeInstanceOf(OTPAuth.TOTP);
+    expect(parsed.issuer).toBe('ACME Co');
+    expect(parsed.label).toBe('alice@example.com');
+    expect(parsed.secret.base32).toBe(secret);
+    expect(parsed.algorithm).toBe('SHA256');
+    expect(parsed.digits).toBe(8);
+    expect((parsed as OTPAuth.TOTP).period).toBe(60);
+  });
+
+  it('draws a new secret when none is given', () => {
+    const uris = [0, 1].map(() => runCli(['uri', '--issuer', 'ACME', '--account', 'bob']).stdout);
+    const secrets = uris.map((uri) => OTPAuth.URI.parse(uri.trim()).secret.base32);
+    for (const s of secrets) expect(s).toMatch(/^[A-Z2-7]{32}$/);
+    expect(secrets[0]).not.toBe(secrets[1]);
+  });
+
+  it('takes a hex secret and writes HOTP URIs with their counter', () => {
+    const uri = runCli(['uri', '--issuer', 'ACME', '--account', 'bob', '--secret', totpSeeds.SHA1, '--hex', '--type', 'hotp', '--counter', '7']).stdout.trim();
+    const parsed = OTPAuth.URI.parse(uri) as OTPAuth.HOTP;
+    expect(parsed).toBeInstanceOf(OTPAuth.HOTP);
+    expect(parsed.counter).toBe(7);
+    expect(parsed.secret.base32).toBe(base32(totpSeeds.SHA1));
+    expect(parsed.generate({ counter: 1 })).toBe(hotpVectors[1]);
+  });
+
+  for (const [what, argv, message] of [
+    ['a missing --issuer', ['uri', '--account', 'bob', '--secret', secret], /--issuer/],
+    ['a missing --account', ['uri', '--issuer', 'ACME', '--secret', secret], /--account/],
+    ['a colon in the account', ['uri', '--issuer', 'ACME', '--account', 'a:b', '--secret', secret], /:/],
+    ['hotp without --counter', ['uri', '--issuer', 'ACME', '--account', 'bob', '--secret', secret, '--type', 'hotp'], /--counter/],
+    ['an unknown --type', ['uri', '--issuer', 'ACME', '--account', 'bob', '--type', 'motp'], /--type/],
+    ['a bad secret', ['uri', '--issuer', 'ACME', '--account', 'bob', '--secret', `${secret}1`], /base32/],
+    ['a URI of another scheme', ['parse', `https://example.com/?secret=${secret}`], /otpauth/],
+    ['a URI without a secret', ['parse', 'otpauth://totp/ACME:bob?issuer=ACME'], /secret/],
+    ['a URI with 12 digits', ['parse', `otpauth://totp/ACME:bob?secret=${secret}&digits=12`], /digits/],
+    ['a malformed URI for qr', ['qr', `otpauth://totp/bob?secret=${secret}&period=0`], /period/],
+    ['a missing URI', ['qr'], /missing URI/],
+  ] as Array<[string, string[], RegExp]>) {
+    it(`rejects ${what}`, () => {
+      expect(expectUsageError(argv, secret)).toMatch(message);
+    });
+  }
+
+  it('parses a URI into JSON with defaults and warnings', () => {
+    const result = runCli(['parse', `otpauth://totp/Microsoft:alice@contoso.com?secret=${secret.toLowerCase()}&issuer=Contoso`]);
+    expect(result.exitCode).toBe(0);
+    const json = JSON.parse(result.stdout) as Record<string, unknown>;
+    expect(json).toMatchObject({ type: 'totp', secret, issuer: 'Contoso', account: 'alice@contoso.com', algorithm: 'SHA1', digits: 6, period: 30 });
+    expect(json['warnings']).toHaveLength(1);
+  });
+
+  it('parses what uri wrote, and reads the URI from standard input with -', () => {
+    const uri = runCli(['uri', '--issuer', 'Ünïcode Bank', '--account', 'zoë@example.com', '--secret', secret]).stdout;
+    const json = JSON.parse(runCli(['parse', '-'], { readStdin: () => uri }).stdout) as Record<string, unknown>;
+    expect(json).toMatchObject({ issuer: 'Ünïcode Bank', account: 'zoë@example.com', secret });
+  });
+
+  it('draws a terminal QR code: square, half blocks, quiet zone', () => {
+    const { exitCode, stdout } = runCli(['qr', `otpauth://totp/ACME:bob?secret=${secret}&issuer=ACME`]);
+    expect(exitCode).toBe(0);
+    const lines = stdout.replace(/\n$/, '').split('\n');
+    const width = [...lines[0]!].length;
+    for (const line of lines) expect([...line]).toHaveLength(width);
+    expect(stdout).toMatch(/^[█▀▄ \n]+$/);
+    // Rows of two modules each: the height in modules equals the width (a QR code is square).
+    expect(Math.abs(lines.length * 2 - width)).toBeLessThanOrEqual(1);
+    expect(lines[0]).toBe('█'.repeat(width));
+    const light = runCli(['qr', `otpauth://totp/ACME:bob?secret=${secret}&issuer=ACME`, '--light']).stdout;
+    expect(light).not.toBe(stdout);
+  });
+
+  it('writes SVG to a file or to standard output', () => {
+    const uri = `otpauth://totp/ACME:bob?secret=${secret}&issuer=ACME`;
+    const files = new Map<string, string>();
+    const result = runCli(['qr', uri, '--svg', 'out.svg'], { writeFile: (path, text) => files.set(path, text) });
+    expect(result).toEqual({ exitCode: 0, stdout: '', stderr: '' });
+    expect(files.get('out.svg')).toMatch(/^<svg[^>]*viewBox/);
+    expect(runCli(['qr', uri, '--svg', '-']).stdout).toBe(`${files.get('out.svg')}\n`);
+    const failing = runCli(['qr', uri, '--svg', '/nope/out.svg'], {
+      writeFile: () => {
+        throw Object.assign(new Error(`ENOENT: no such file or directory, open '/nope/out.svg'`), { code: 'ENOENT' });
+      },
+    });
+    expect(failing).toEqual({ exitCode: 2, stdout: '', stderr: 'otpgate: cannot write the --svg file (ENOENT)\n' });
+  });
+
+  for (const name of ['uri', 'parse', 'qr', 'demo']) {
+    it(`has help for ${name}`, () => {
+      expect(runCli([name, '--help']).stdout).toMatch(new RegExp(`^Usage: otpgate ${name}`));
+    });
+  }
+});
+
+describe('demo', () => {
+  it('runs secret, uri, qr, totp and verify on one fresh secret', () => {
+    const { exitCode, stdout } = runCli(['demo'], { nowMs: () => 1_111_111_111_000 });
+    expect(exitCode).toBe(0);
+    const secret = /\$ otpgate secret\n([A-Z2-7]{32})\n/.exec(stdout)?.[1];
+    expect(secret).toBeDefined();
+    const code = new OTPAuth.TOTP({ secret: secret! }).generate({ timestamp: 1_111_111_111_000 });
+    expect(stdout).toContain(`$ otpgate totp ${secret}\n${code}\n(exit 0)`);
+    expect(stdout).toContain(`$ otpgate verify ${secret} ${code}\ndelta=0 step=37037037\n(exit 0)`);
+    expect(stdout).toMatch(/no match\n\(exit 1\)/);
+    expect(stdout).toContain('█');
   });
 });
