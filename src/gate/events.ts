@@ -1,18 +1,81 @@
-// PLACEHOLDER owned by the gate work (issue 4).
-
 /**
- * An event the gate emits after a state change was stored.
+ * What every {@link GateEvent} carries: who it is about, who acted, when,
+ * and an id the notifier can use to drop a duplicate delivery. Events never
+ * carry a secret, a one-time code or a recovery code.
  *
  * @example
  * ```ts
- * import type { GateEvent } from 'otpgate';
- * const describe = (event: GateEvent) => `${event.type} for ${event.userId}`;
+ * import type { GateEventBase } from 'otpgate';
+ * const audit = (event: GateEventBase) => `${new Date(event.at).toISOString()} ${event.actor} on ${event.userId}`;
  * ```
  */
-export interface GateEvent {
+export interface GateEventBase {
+  /** Random and unique; the same event delivered twice has the same id. */
   readonly id: string;
-  readonly type: string;
+  /** The user whose 2-step verification the event is about. */
   readonly userId: string;
+  /** Who caused it: the user's own id, or the administrator's id for `reset-completed` and `reset-declined`. */
+  readonly actor: string;
+  /** When the change was made, in milliseconds since the Unix epoch. */
   readonly at: number;
-  readonly to?: readonly string[];
 }
+
+/**
+ * An event the gate emits after the state change it reports was stored,
+ * discriminated on `type`:
+ *
+ * | type | when | extra fields |
+ * |---|---|---|
+ * | `postponed` | a login postponed set-up | `postponesLeft` |
+ * | `enrollment-started` | a new pending secret was drawn | `renew` (the user was already enrolled), `expiresAt` |
+ * | `enrollment-discarded` | too many wrong confirmations threw the pending secret away | `reason` |
+ * | `enrolled` | "Verify and Save" succeeded | `renewed`, `recoveryCodes` (how many were issued) |
+ * | `locked` | consecutive failures locked the user | `until` (`null`: until a recovery code or an administrator's reset), `failures` |
+ * | `reset-requested` | the user asked administrators for a reset | `requestId`, `to` (exactly the administrators to notify), `expiresAt` |
+ * | `reset-completed` | an administrator reset the user's 2-step verification | `requestId` (`null` without a request) |
+ * | `reset-declined` | an administrator closed the request without resetting | `requestId` |
+ * | `recovery-code-used` | a recovery code was consumed | `remaining` |
+ * | `enabled` / `disabled` | the user opted in or out where 2-step is not required | — |
+ *
+ * @example
+ * ```ts
+ * import type { GateEvent, Notifier } from 'otpgate';
+ * const notifier: Notifier = {
+ *   async notify(event: GateEvent) {
+ *     switch (event.type) {
+ *       case 'reset-requested': console.log('mail', event.to.join(', '), 'about', event.userId); break;
+ *       case 'reset-completed': console.log('mail', event.userId, 'to set up 2-step again'); break;
+ *       default: console.log('audit', event.type, event.userId);
+ *     }
+ *   },
+ * };
+ * ```
+ */
+export type GateEvent =
+  | (GateEventBase & { readonly type: 'postponed'; readonly postponesLeft: number })
+  | (GateEventBase & { readonly type: 'enrollment-started'; readonly renew: boolean; readonly expiresAt: number })
+  | (GateEventBase & { readonly type: 'enrollment-discarded'; readonly reason: 'failures' })
+  | (GateEventBase & { readonly type: 'enrolled'; readonly renewed: boolean; readonly recoveryCodes: number })
+  | (GateEventBase & { readonly type: 'locked'; readonly until: number | null; readonly failures: number })
+  | (GateEventBase & {
+      readonly type: 'reset-requested';
+      readonly requestId: string;
+      readonly to: readonly string[];
+      readonly expiresAt: number;
+    })
+  | (GateEventBase & { readonly type: 'reset-completed'; readonly requestId: string | null })
+  | (GateEventBase & { readonly type: 'reset-declined'; readonly requestId: string })
+  | (GateEventBase & { readonly type: 'recovery-code-used'; readonly remaining: number })
+  | (GateEventBase & { readonly type: 'enabled' })
+  | (GateEventBase & { readonly type: 'disabled' });
+
+/**
+ * The `type` of a {@link GateEvent}.
+ *
+ * @example
+ * ```ts
+ * import type { GateEventType } from 'otpgate';
+ * const mailed: GateEventType[] = ['reset-requested', 'reset-completed'];
+ * ```
+ */
+export type GateEventType = GateEvent['type'];

@@ -1,3 +1,37 @@
-// PLACEHOLDER owned by the gate work (issue 4).
-export type { GateEvent } from './events.js';
-export type { MfaRecord } from './record.js';
+export type { GateEvent, GateEventBase, GateEventType } from './events.js';
+export {
+  DEFAULT_POLICY,
+  resolvePolicy,
+  type CodePolicy,
+  type EnrollmentPolicy,
+  type Policy,
+  type RecoveryPolicy,
+  type ResetPolicy,
+  type ResolvedPolicy,
+  type ThrottlePolicy,
+} from './policy.js';
+export {
+  initialRecord,
+  parseGateRecord,
+  type ActiveSecret,
+  type GateRecord,
+  type MfaRecord,
+  type MfaState,
+  type OutboxEntry,
+  type PendingSecret,
+  type RecoveryHash,
+  type ResetRequestRecord,
+  type Resolution,
+  type StoredSecret,
+  type Throttle,
+} from './record.js';
+export type {
+  AdminActionResult,
+  ConfirmResult,
+  FlushResult,
+  NextStep,
+  PendingReset,
+  PostponeResult,
+  ResetRequestResult,
+  VerifyResult,
+} from './results.js';

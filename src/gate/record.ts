@@ -1,9 +1,15 @@
-// PLACEHOLDER owned by the gate work (issue 4): the gate helper replaces this
-// with the real record. Stores rely only on: the record is a JSON value, and
-// `resetRequest` is `null` or an object when a reset request is open.
+import type { Algorithm } from '../core/options.js';
+import { OtpError } from '../errors.js';
+import type { GateEvent } from './events.js';
 
 /**
- * The state otpgate keeps for one user. A plain JSON value.
+ * A user's record as an {@link MfaStore} sees it: a plain JSON value
+ * (objects, arrays, strings, numbers, booleans, `null`) that the store saves
+ * and gives back unchanged. The only field a store may look at is
+ * `resetRequest`: `null`, or an object while the user has a reset request
+ * open (SQL and Redis stores index on it for `listOpenResets`). The gate
+ * writes a {@link GateRecord}; everything else about it is the gate's
+ * business.
  *
  * @example
  * ```ts
@@ -15,4 +21,266 @@ export interface MfaRecord {
   /** An open reset request, or `null`. */
   readonly resetRequest: { readonly requestedAt: number } | null;
   readonly [field: string]: unknown;
+}
+
+/**
+ * Where a user stands with 2-step verification:
+ * `none` (not enrolled, maybe postponing), `enrolling` (a pending secret
+ * waits for its first code) or `enrolled` (an active secret; a pending one
+ * may wait beside it while the user re-enrolls). An open reset request, a
+ * lock and a mandatory re-enrollment are orthogonal fields of the record.
+ *
+ * @example
+ * ```ts
+ * import type { MfaState } from 'otpgate';
+ * const canLogInWithCode = (state: MfaState) => state === 'enrolled';
+ * ```
+ */
+export type MfaState = 'none' | 'enrolling' | 'enrolled';
+
+/**
+ * A TOTP secret as stored, with the code options it was enrolled with so a
+ * later policy change never breaks an authenticator already set up.
+ *
+ * @example
+ * ```ts
+ * import type { StoredSecret } from 'otpgate';
+ * const secret: StoredSecret = { secret: 'JBSWY3DPEHPK3PXP', wrapped: false, algorithm: 'SHA1', digits: 6, period: 30 };
+ * ```
+ */
+export type StoredSecret = {
+  /** Base32, or the `SecretCipher`'s output when `wrapped`. */
+  readonly secret: string;
+  /** Whether `secret` was encrypted by the gate's cipher. */
+  readonly wrapped: boolean;
+  readonly algorithm: Algorithm;
+  readonly digits: number;
+  readonly period: number;
+};
+
+/**
+ * A secret handed out by `beginEnrollment` and not confirmed yet.
+ *
+ * @example
+ * ```ts
+ * import type { PendingSecret } from 'otpgate';
+ * const isLive = (pending: PendingSecret, now: number) => now < pending.expiresAt;
+ * ```
+ */
+export type PendingSecret = StoredSecret & {
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  /** Wrong confirmations so far. */
+  readonly failures: number;
+};
+
+/**
+ * The secret codes are checked against.
+ *
+ * @example
+ * ```ts
+ * import type { ActiveSecret } from 'otpgate';
+ * const replayFloor = (active: ActiveSecret) => active.lastStep;
+ * ```
+ */
+export type ActiveSecret = StoredSecret & {
+  readonly enrolledAt: number;
+  /** The step of the last accepted code: only later steps are accepted (the replay floor). */
+  readonly lastStep: number;
+  /** Steps between the server's clock and the phone's on the last accepted code (RFC 6238 §6). */
+  readonly drift: number;
+};
+
+/**
+ * Consecutive failures and the lock they caused.
+ *
+ * @example
+ * ```ts
+ * import type { Throttle } from 'otpgate';
+ * const isLocked = (t: Throttle, now: number) => t.hardStop || (t.lockedUntil !== null && now < t.lockedUntil);
+ * ```
+ */
+export type Throttle = {
+  /** Consecutive failed attempts since the last success. */
+  readonly failures: number;
+  /** Locks since the last success: each one lasts longer. */
+  readonly locks: number;
+  /** End of the current timed lock, or `null`. */
+  readonly lockedUntil: number | null;
+  /** Locked until a recovery code or an administrator's reset. */
+  readonly hardStop: boolean;
+};
+
+/**
+ * One unused recovery code: a random salt and the HMAC-SHA-256 of the code
+ * under it, both hex. The code itself is never stored.
+ *
+ * @example
+ * ```ts
+ * import type { RecoveryHash } from 'otpgate';
+ * const count = (hashes: readonly RecoveryHash[]) => hashes.length;
+ * ```
+ */
+export type RecoveryHash = { readonly salt: string; readonly hash: string };
+
+/**
+ * An open "Lost 2-Step Verification code?" request.
+ *
+ * @example
+ * ```ts
+ * import type { ResetRequestRecord } from 'otpgate';
+ * const isOpen = (request: ResetRequestRecord, now: number) => now < request.expiresAt;
+ * ```
+ */
+export type ResetRequestRecord = {
+  readonly id: string;
+  /** Every administrator the user asked, in the order asked. */
+  readonly to: readonly string[];
+  readonly requestedAt: number;
+  readonly expiresAt: number;
+  /** When an administrator was last notified, or `null` while none was. */
+  readonly lastNotifiedAt: number | null;
+  /** When each administrator was last notified: the cool-down is per administrator. */
+  readonly notifiedAt: { readonly [adminId: string]: number };
+};
+
+/**
+ * How the last reset request or reset ended, so administrators who act late
+ * see who handled it.
+ *
+ * @example
+ * ```ts
+ * import type { Resolution } from 'otpgate';
+ * const describe = (r: Resolution) => `${r.kind} by ${r.by}`;
+ * ```
+ */
+export type Resolution = {
+  readonly kind: 'reset' | 'declined';
+  readonly by: string;
+  readonly at: number;
+  readonly requestId: string | null;
+};
+
+/**
+ * An event waiting in the record's outbox: stored with the change it reports,
+ * removed once the notifier took it. `claim` marks a delivery in progress so
+ * two servers do not send it both; a claim that outlives `until` (the server
+ * died) is taken over.
+ *
+ * @example
+ * ```ts
+ * import type { OutboxEntry } from 'otpgate';
+ * const undelivered = (entries: readonly OutboxEntry[]) => entries.map((entry) => entry.event.type);
+ * ```
+ */
+export type OutboxEntry = {
+  readonly event: GateEvent;
+  readonly claim: { readonly token: string; readonly until: number } | null;
+  /** Failed deliveries so far. */
+  readonly attempts: number;
+};
+
+/**
+ * The record the gate keeps for one user (schema 1). A plain JSON value, so
+ * any store can keep it; stores rely only on `resetRequest`.
+ *
+ * Invariants, checked by {@link parseGateRecord} and kept by every
+ * transition: `state` is `enrolled` exactly when `active` is set, and
+ * `enrolling` exactly when only `pending` is.
+ *
+ * @example
+ * ```ts
+ * import { initialRecord, type GateRecord } from 'otpgate';
+ * const record: GateRecord = initialRecord();
+ * console.log(record.state); // 'none'
+ * ```
+ */
+export type GateRecord = {
+  readonly schema: 1;
+  readonly state: MfaState;
+  /** Postpones used, and the login attempts that used them (one login postpones once). */
+  readonly postpones: { readonly used: number; readonly attempts: readonly string[] };
+  /** The user opted in where 2-step is not required. */
+  readonly voluntary: boolean;
+  /** An administrator reset the user: set-up is mandatory, with no postpones. */
+  readonly mustEnroll: boolean;
+  readonly pending: PendingSecret | null;
+  readonly active: ActiveSecret | null;
+  readonly throttle: Throttle;
+  readonly recoveryCodes: readonly RecoveryHash[];
+  readonly resetRequest: ResetRequestRecord | null;
+  readonly lastResolution: Resolution | null;
+  readonly outbox: readonly OutboxEntry[];
+};
+
+/**
+ * The record of a user the store knows nothing about.
+ *
+ * @returns a fresh record in state `none`
+ *
+ * @example
+ * ```ts
+ * import { initialRecord } from 'otpgate';
+ * initialRecord().postpones.used; // 0
+ * ```
+ */
+export function initialRecord(): GateRecord {
+  return {
+    schema: 1,
+    state: 'none',
+    postpones: { used: 0, attempts: [] },
+    voluntary: false,
+    mustEnroll: false,
+    pending: null,
+    active: null,
+    throttle: { failures: 0, locks: 0, lockedUntil: null, hardStop: false },
+    recoveryCodes: [],
+    resetRequest: null,
+    lastResolution: null,
+    outbox: [],
+  };
+}
+
+/**
+ * Checks that a value read from a store is a gate record this version
+ * understands, so a foreign or corrupted row fails loudly instead of being
+ * overwritten.
+ *
+ * @param value - the `record` a store returned
+ * @returns the same value, typed
+ * @throws {@link OtpError} `ERR_STORE` when it is not a schema-1 gate record
+ *
+ * @example
+ * ```ts
+ * import { createMemoryStore, parseGateRecord } from 'otpgate';
+ * const found = await createMemoryStore().get('alice');
+ * if (found) console.log(parseGateRecord(found.record).state);
+ * ```
+ */
+export function parseGateRecord(value: unknown): GateRecord {
+  if (typeof value !== 'object' || value === null) return corrupt('it is not an object');
+  const r = value as Partial<GateRecord>;
+  if (r.schema !== 1) return corrupt('its schema is not 1');
+  if (r.state !== 'none' && r.state !== 'enrolling' && r.state !== 'enrolled') return corrupt('its state is unknown');
+  if (!isObject(r.postpones) || !isObject(r.throttle) || !Array.isArray(r.recoveryCodes) || !Array.isArray(r.outbox)) {
+    return corrupt('a field is missing');
+  }
+  if (typeof r.voluntary !== 'boolean' || typeof r.mustEnroll !== 'boolean') return corrupt('a flag is missing');
+  const hasActive = isObject(r.active);
+  const hasPending = isObject(r.pending);
+  if (!hasActive && r.active !== null) return corrupt('active is malformed');
+  if (!hasPending && r.pending !== null) return corrupt('pending is malformed');
+  if (r.resetRequest !== null && !isObject(r.resetRequest)) return corrupt('resetRequest is malformed');
+  if (r.lastResolution !== null && !isObject(r.lastResolution)) return corrupt('lastResolution is malformed');
+  const expected: MfaState = hasActive ? 'enrolled' : hasPending ? 'enrolling' : 'none';
+  if (r.state !== expected) return corrupt('its state disagrees with its secrets');
+  return value as GateRecord;
+}
+
+function isObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function corrupt(why: string): never {
+  throw new OtpError('ERR_STORE', `the stored 2-step verification record cannot be read: ${why}`);
 }

@@ -1,0 +1,488 @@
+// The gate's policy as one pure function (STYLE.md rule 6): decide(record,
+// command, ctx) -> { next, events, result }. No clock, no I/O, no randomness:
+// the shell (gate.ts) passes the time, the decrypted keys and any fresh secret,
+// ids or recovery codes in `ctx`, then stores `next` by compare-and-set and
+// delivers the events from the record's outbox.
+import { verifyTotp } from '../core/totp.js';
+import { OtpError, type OtpErrorCode } from '../errors.js';
+import type { GateEvent } from './events.js';
+import type { ResolvedPolicy } from './policy.js';
+import type { ActiveSecret, GateRecord, MfaState, PendingSecret, ResetRequestRecord, Throttle } from './record.js';
+import { findRecoveryCode, normalizeRecoveryCode, type IssuedRecoveryCodes } from './recovery.js';
+import type { AdminActionResult, ConfirmResult, NextStep, PostponeResult, ResetRequestResult, VerifyResult } from './results.js';
+
+/** @internal Everything a user or an administrator can ask of the gate. */
+export type Command =
+  | { readonly type: 'inspect' }
+  | { readonly type: 'postpone'; readonly attempt?: string | undefined }
+  | { readonly type: 'begin-enrollment'; readonly renew: boolean }
+  | { readonly type: 'confirm-enrollment'; readonly code: string }
+  | { readonly type: 'verify'; readonly code: string }
+  | { readonly type: 'request-reset'; readonly to: readonly string[] }
+  | { readonly type: 'reset'; readonly adminId: string }
+  | { readonly type: 'decline'; readonly adminId: string }
+  | { readonly type: 'enable' }
+  | { readonly type: 'disable' };
+
+/** @internal What `begin-enrollment` decided: the secret to show, new or the pending one again. */
+export interface BeginResult {
+  readonly secret: string;
+  readonly algorithm: PendingSecret['algorithm'];
+  readonly digits: number;
+  readonly period: number;
+  readonly expiresAt: number;
+  /** `true` when the pending secret came back unchanged (a page reload). */
+  readonly reused: boolean;
+}
+
+/** @internal The result type of each command. */
+export interface Results {
+  readonly inspect: NextStep;
+  readonly postpone: PostponeResult;
+  readonly 'begin-enrollment': BeginResult;
+  readonly 'confirm-enrollment': ConfirmResult;
+  readonly verify: VerifyResult;
+  readonly 'request-reset': ResetRequestResult;
+  readonly reset: AdminActionResult;
+  readonly decline: AdminActionResult;
+  readonly enable: { readonly enabled: true };
+  readonly disable: { readonly disabled: true };
+}
+
+/** @internal What the shell must put in `ctx` for a command (see {@link TRANSITIONS}). */
+export type Need = 'required' | 'pendingKey' | 'activeKey' | 'freshSecret' | 'recoveryCodes';
+
+/** @internal The inputs of one decision, gathered by the shell. */
+export interface DecideContext {
+  readonly userId: string;
+  /** Milliseconds since the epoch. */
+  readonly now: number;
+  readonly policy: ResolvedPolicy;
+  /** A fresh random id: events are numbered under it, and a new reset request takes it. */
+  readonly id: string;
+  /** Whether 2-step verification is required for this user (need `required`). */
+  readonly required?: boolean | undefined;
+  /** The pending secret in base32, decrypted (need `pendingKey`, when there is one). */
+  readonly pendingKey?: string | undefined;
+  /** The active secret in base32, decrypted (need `activeKey`, when there is one). */
+  readonly activeKey?: string | undefined;
+  /** A secret drawn for a new enrollment: base32, and as it is to be stored (need `freshSecret`). */
+  readonly freshSecret?: { readonly plain: string; readonly stored: string; readonly wrapped: boolean } | undefined;
+  /** Recovery codes drawn for a confirmation (need `recoveryCodes`). */
+  readonly recoveryCodes?: IssuedRecoveryCodes | undefined;
+}
+
+/** @internal A decision: the record to store (the same object when nothing changes), its events, the caller's result. */
+export interface Decision<R> {
+  readonly next: GateRecord;
+  readonly events: readonly GateEvent[];
+  readonly result: R;
+}
+
+type Handler<C extends Command> = (record: GateRecord, command: C, ctx: DecideContext, emit: Emit) => Outcome<Results[C['type']]>;
+type Outcome<R> = { readonly next: GateRecord; readonly result: R };
+type Emit = (event: EventFields) => void;
+type EventFields = GateEvent extends infer E ? (E extends GateEvent ? Omit<E, 'id' | 'userId' | 'at' | 'actor'> & { actor?: string } : never) : never;
+
+interface Rule<C extends Command> {
+  /** The states the command is legal from. */
+  readonly from: readonly MfaState[];
+  /** The error for any other state. */
+  readonly otherwise: OtpErrorCode;
+  /** What the shell must put in the context. */
+  readonly needs: readonly Need[];
+  readonly apply: Handler<C>;
+}
+
+const ANY: readonly MfaState[] = ['none', 'enrolling', 'enrolled'];
+const NOT_ENROLLED: readonly MfaState[] = ['none', 'enrolling'];
+
+/**
+ * @internal
+ * The legal moves, in one place. A command from a state not in `from` is
+ * refused with `otherwise`; the guards inside each handler, refusing with
+ * their own codes, are:
+ *
+ * | command | guards (refusal) |
+ * |---|---|
+ * | inspect | — (locked, enrolled, must enroll, required, opted in, allow: in that order) |
+ * | postpone | after a reset or where not required (`ERR_POSTPONE_NOT_ALLOWED`); none left or past the deadline (`ERR_POSTPONE_LIMIT`); a login attempt that already postponed uses nothing |
+ * | begin-enrollment | — (the live pending secret comes back unless `renew`) |
+ * | confirm-enrollment | no pending secret (`ERR_STATE`); expired or locked: a refusal value, the code unchecked |
+ * | verify | not enrolled, locked: a refusal value, the code unchecked (a hard stop still checks recovery codes) |
+ * | request-reset | every chosen administrator notified within the cool-down (`ERR_COOLDOWN`) |
+ * | reset | nothing to reset: a refusal value naming who handled it |
+ * | decline | no open request: a refusal value naming who handled it |
+ * | enable | required, or after a reset, or opted in already (`ERR_STATE`) |
+ * | disable | required, or after a reset (`ERR_REQUIRED`); locked (`ERR_STATE`); nothing to disable (`ERR_NOT_ENROLLED`) |
+ */
+export const TRANSITIONS: { readonly [T in Command['type']]: Rule<Extract<Command, { type: T }>> } = {
+  inspect: { from: ANY, otherwise: 'ERR_STATE', needs: ['required'], apply: inspect },
+  postpone: { from: NOT_ENROLLED, otherwise: 'ERR_STATE', needs: ['required'], apply: postpone },
+  'begin-enrollment': { from: ANY, otherwise: 'ERR_STATE', needs: ['pendingKey', 'freshSecret'], apply: beginEnrollment },
+  'confirm-enrollment': {
+    from: ['enrolling', 'enrolled'],
+    otherwise: 'ERR_STATE',
+    needs: ['pendingKey', 'required', 'recoveryCodes'],
+    apply: confirmEnrollment,
+  },
+  verify: { from: ANY, otherwise: 'ERR_STATE', needs: ['activeKey'], apply: verify },
+  'request-reset': { from: ['enrolled'], otherwise: 'ERR_NOT_ENROLLED', needs: [], apply: requestReset },
+  reset: { from: ANY, otherwise: 'ERR_STATE', needs: [], apply: reset },
+  decline: { from: ANY, otherwise: 'ERR_STATE', needs: [], apply: decline },
+  enable: { from: NOT_ENROLLED, otherwise: 'ERR_STATE', needs: ['required'], apply: enable },
+  disable: { from: ANY, otherwise: 'ERR_STATE', needs: ['required'], apply: disable },
+};
+
+/** Events kept undelivered per user at most; the oldest go first when a notifier is down for good. */
+export const OUTBOX_LIMIT = 500;
+
+/**
+ * @internal
+ * Decides one command on one record. Pure: the same inputs give the same
+ * output, and `record` is never mutated. When nothing changes, `next` is
+ * `record` itself, so the shell knows not to write.
+ *
+ * @throws {@link OtpError} for an illegal transition (the code of its rule or guard)
+ */
+export function decide<C extends Command>(record: GateRecord, command: C, ctx: DecideContext): Decision<Results[C['type']]> {
+  const rule = TRANSITIONS[command.type] as unknown as Rule<C>;
+  if (!rule.from.includes(record.state)) {
+    refuse(rule.otherwise, `${command.type} is not allowed while 2-step verification is ${STATE_WORDS[record.state]}`);
+  }
+  const events: GateEvent[] = [];
+  let serial = 0;
+  const emit: Emit = (fields) => {
+    const { actor, ...rest } = fields as EventFields & { actor?: string };
+    events.push({ ...rest, id: `${ctx.id}.${serial++}`, userId: ctx.userId, actor: actor ?? ctx.userId, at: ctx.now } as GateEvent);
+  };
+  const { next, result } = rule.apply(record, command, ctx, emit);
+  if (next === record && events.length === 0) return { next: record, events, result };
+  return { next: tidy(next, events, ctx.now), events, result };
+}
+
+const STATE_WORDS: { readonly [S in MfaState]: string } = {
+  none: 'not set up',
+  enrolling: 'being set up',
+  enrolled: 'set up',
+};
+
+function refuse(code: OtpErrorCode, message: string): never {
+  throw new OtpError(code, message);
+}
+
+function need<T>(value: T | undefined, name: Need): T {
+  if (value === undefined) throw new OtpError('ERR_OPTIONS', `internal: the decision context lacks ${name}`);
+  return value;
+}
+
+/** Drops what has expired, keeps `state` in step with the secrets, and queues the events. */
+function tidy(record: GateRecord, events: readonly GateEvent[], now: number): GateRecord {
+  const pending = record.pending !== null && now < record.pending.expiresAt ? record.pending : null;
+  const resetRequest = record.resetRequest !== null && now < record.resetRequest.expiresAt ? record.resetRequest : null;
+  const t = record.throttle;
+  const throttle = t.lockedUntil !== null && t.lockedUntil <= now ? { ...t, lockedUntil: null } : t;
+  const state: MfaState = record.active !== null ? 'enrolled' : pending !== null ? 'enrolling' : 'none';
+  const queued = events.map((event) => ({ event, claim: null, attempts: 0 }));
+  const outbox = [...record.outbox, ...queued];
+  return {
+    ...record,
+    state,
+    pending,
+    resetRequest,
+    throttle,
+    outbox: outbox.length > OUTBOX_LIMIT ? outbox.slice(outbox.length - OUTBOX_LIMIT) : outbox,
+  };
+}
+
+const CLEAR: Throttle = { failures: 0, locks: 0, lockedUntil: null, hardStop: false };
+
+/** The lock in force: `retryAt` null for a hard stop. */
+function lockOf(t: Throttle, now: number): { retryAt: number | null } | null {
+  if (t.hardStop) return { retryAt: null };
+  if (t.lockedUntil !== null && now < t.lockedUntil) return { retryAt: t.lockedUntil };
+  return null;
+}
+
+/**
+ * One more consecutive failure (NIST SP 800-63B §5.2.2): every `lockAfter`
+ * failures lock for `lockMs * lockGrowth^locks` (capped), and `hardStopAfter`
+ * failures stop everything but recovery codes and an administrator's reset.
+ */
+function failOnce(t: Throttle, now: number, policy: ResolvedPolicy, emit: Emit): { throttle: Throttle; retryAt?: number | null } {
+  const p = policy.throttle;
+  const failures = t.failures + 1;
+  if (failures >= p.hardStopAfter) {
+    if (!t.hardStop) emit({ type: 'locked', until: null, failures });
+    return { throttle: { ...t, failures, lockedUntil: null, hardStop: true }, retryAt: null };
+  }
+  if (failures % p.lockAfter === 0) {
+    const ms = Math.min(p.maxLockMs, Math.round(p.lockMs * p.lockGrowth ** t.locks));
+    if (ms > 0) {
+      const until = now + ms;
+      emit({ type: 'locked', until, failures });
+      return { throttle: { ...t, failures, locks: t.locks + 1, lockedUntil: until }, retryAt: until };
+    }
+  }
+  return { throttle: { ...t, failures } };
+}
+
+function livePending(record: GateRecord, now: number): PendingSecret | null {
+  return record.pending !== null && now < record.pending.expiresAt ? record.pending : null;
+}
+
+function openRequest(record: GateRecord, now: number): ResetRequestRecord | null {
+  return record.resetRequest !== null && now < record.resetRequest.expiresAt ? record.resetRequest : null;
+}
+
+function postponesLeft(record: GateRecord, ctx: DecideContext): number {
+  const { maxPostpones, postponeDeadline } = ctx.policy;
+  if (record.mustEnroll || (postponeDeadline !== null && ctx.now >= postponeDeadline)) return 0;
+  return Math.max(0, maxPostpones - record.postpones.used);
+}
+
+function clampDrift(delta: number, policy: ResolvedPolicy): number {
+  const bound = policy.code.maxDrift;
+  return Math.max(-bound, Math.min(bound, delta));
+}
+
+function inspect(record: GateRecord, _: unknown, ctx: DecideContext): Outcome<NextStep> {
+  const lock = lockOf(record.throttle, ctx.now);
+  if (lock !== null) return { next: record, result: { step: 'locked', retryAt: lock.retryAt } };
+  if (record.state === 'enrolled') return { next: record, result: { step: 'code' } };
+  if (record.mustEnroll) return { next: record, result: { step: 'setup', required: true, postponesLeft: 0 } };
+  if (need(ctx.required, 'required')) {
+    return { next: record, result: { step: 'setup', required: true, postponesLeft: postponesLeft(record, ctx) } };
+  }
+  if (record.voluntary) return { next: record, result: { step: 'setup', required: false, postponesLeft: 0 } };
+  return { next: record, result: { step: 'allow' } };
+}
+
+function postpone(record: GateRecord, command: { readonly attempt?: string | undefined }, ctx: DecideContext, emit: Emit): Outcome<PostponeResult> {
+  if (record.mustEnroll) refuse('ERR_POSTPONE_NOT_ALLOWED', 'set-up cannot be postponed after an administrator reset it');
+  if (!need(ctx.required, 'required')) refuse('ERR_POSTPONE_NOT_ALLOWED', 'set-up cannot be postponed where 2-step verification is not required');
+  const left = postponesLeft(record, ctx);
+  const { attempt } = command;
+  // A double click or a second tab of the same login must not use two.
+  if (attempt !== undefined && record.postpones.attempts.includes(attempt)) {
+    return { next: record, result: { postponesLeft: left, repeated: true } };
+  }
+  if (left === 0) refuse('ERR_POSTPONE_LIMIT', 'no postpone is left: set-up is mandatory now');
+  const attempts = attempt === undefined ? record.postpones.attempts : [...record.postpones.attempts, attempt].slice(-32);
+  emit({ type: 'postponed', postponesLeft: left - 1 });
+  return {
+    next: { ...record, postpones: { used: record.postpones.used + 1, attempts } },
+    result: { postponesLeft: left - 1, repeated: false },
+  };
+}
+
+function beginEnrollment(record: GateRecord, command: { readonly renew: boolean }, ctx: DecideContext, emit: Emit): Outcome<BeginResult> {
+  const live = livePending(record, ctx.now);
+  // A page reload must not break the QR code being scanned.
+  if (live !== null && !command.renew) {
+    const { algorithm, digits, period, expiresAt } = live;
+    return { next: record, result: { secret: need(ctx.pendingKey, 'pendingKey'), algorithm, digits, period, expiresAt, reused: true } };
+  }
+  const fresh = need(ctx.freshSecret, 'freshSecret');
+  const { algorithm, digits, period } = ctx.policy.code;
+  const expiresAt = ctx.now + ctx.policy.enrollment.ttlMs;
+  const pending: PendingSecret = {
+    secret: fresh.stored,
+    wrapped: fresh.wrapped,
+    algorithm,
+    digits,
+    period,
+    createdAt: ctx.now,
+    expiresAt,
+    failures: 0,
+  };
+  emit({ type: 'enrollment-started', renew: record.active !== null, expiresAt });
+  return { next: { ...record, pending }, result: { secret: fresh.plain, algorithm, digits, period, expiresAt, reused: false } };
+}
+
+function confirmEnrollment(record: GateRecord, command: { readonly code: string }, ctx: DecideContext, emit: Emit): Outcome<ConfirmResult> {
+  const pending = record.pending;
+  if (pending === null) refuse('ERR_STATE', 'no set-up is in progress: call beginEnrollment first');
+  if (ctx.now >= pending.expiresAt) return { next: record, result: { ok: false, reason: 'expired' } };
+  const lock = lockOf(record.throttle, ctx.now);
+  if (lock !== null) return { next: record, result: { ok: false, reason: 'locked', retryAt: lock.retryAt } };
+
+  const match = verifyTotp(need(ctx.pendingKey, 'pendingKey'), command.code, {
+    now: ctx.now,
+    algorithm: pending.algorithm,
+    digits: pending.digits,
+    period: pending.period,
+    window: ctx.policy.code.window,
+  });
+  if (match !== null) {
+    const issued = need(ctx.recoveryCodes, 'recoveryCodes');
+    const { secret, wrapped, algorithm, digits, period } = pending;
+    // The confirming step is consumed: the same code cannot log in afterwards.
+    const active: ActiveSecret = {
+      secret,
+      wrapped,
+      algorithm,
+      digits,
+      period,
+      enrolledAt: ctx.now,
+      lastStep: match.step,
+      drift: clampDrift(match.delta, ctx.policy),
+    };
+    emit({ type: 'enrolled', renewed: record.active !== null, recoveryCodes: issued.hashes.length });
+    return {
+      next: {
+        ...record,
+        active,
+        pending: null,
+        throttle: CLEAR,
+        recoveryCodes: issued.hashes,
+        mustEnroll: false,
+        voluntary: record.voluntary || !need(ctx.required, 'required'),
+      },
+      result: { ok: true, recoveryCodes: issued.codes },
+    };
+  }
+
+  const failed = failOnce(record.throttle, ctx.now, ctx.policy, emit);
+  const failures = pending.failures + 1;
+  const attemptsLeft = Math.max(0, ctx.policy.enrollment.maxFailures - failures);
+  if (attemptsLeft === 0) emit({ type: 'enrollment-discarded', reason: 'failures' });
+  const lockInfo = failed.retryAt === undefined ? {} : { retryAt: failed.retryAt };
+  return {
+    next: { ...record, throttle: failed.throttle, pending: attemptsLeft === 0 ? null : { ...pending, failures } },
+    result: { ok: false, reason: 'invalid', attemptsLeft, ...lockInfo },
+  };
+}
+
+function verify(record: GateRecord, command: { readonly code: string }, ctx: DecideContext, emit: Emit): Outcome<VerifyResult> {
+  const active = record.active;
+  if (active === null) return { next: record, result: { ok: false, reason: 'not-enrolled' } };
+  const recoveryCode = normalizeRecoveryCode(command.code);
+  const lock = lockOf(record.throttle, ctx.now);
+  // A lock refuses without checking the code; only a recovery code lifts a hard stop.
+  if (lock !== null && !(lock.retryAt === null && recoveryCode !== null)) {
+    return { next: record, result: { ok: false, reason: 'locked', retryAt: lock.retryAt } };
+  }
+
+  let reason: 'invalid' | 'replayed' = 'invalid';
+  if (recoveryCode !== null) {
+    const index = findRecoveryCode(record.recoveryCodes, recoveryCode);
+    if (index >= 0) {
+      const recoveryCodes = record.recoveryCodes.filter((_, i) => i !== index);
+      emit({ type: 'recovery-code-used', remaining: recoveryCodes.length });
+      return {
+        next: { ...record, recoveryCodes, throttle: CLEAR },
+        result: { ok: true, method: 'recovery', recoveryCodesLeft: recoveryCodes.length },
+      };
+    }
+  } else {
+    const key = need(ctx.activeKey, 'activeKey');
+    const { past, future } = ctx.policy.code.window;
+    // RFC 6238 §6: reach towards the drift seen last time, without giving up
+    // the normal window, so only users whose phones drift get a wider one.
+    const window = { past: Math.max(past, past - active.drift), future: Math.max(future, future + active.drift) };
+    const options = { now: ctx.now, algorithm: active.algorithm, digits: active.digits, period: active.period, window };
+    const match = verifyTotp(key, command.code, { ...options, afterStep: active.lastStep });
+    if (match !== null) {
+      return {
+        next: { ...record, active: { ...active, lastStep: match.step, drift: clampDrift(match.delta, ctx.policy) }, throttle: CLEAR },
+        result: { ok: true, method: 'totp' },
+      };
+    }
+    // Only a failure pays for the second pass that tells a replay from a typo.
+    if (verifyTotp(key, command.code, options) !== null) reason = 'replayed';
+  }
+  const failed = failOnce(record.throttle, ctx.now, ctx.policy, emit);
+  return {
+    next: { ...record, throttle: failed.throttle },
+    result: failed.retryAt === undefined ? { ok: false, reason } : { ok: false, reason, retryAt: failed.retryAt },
+  };
+}
+
+function requestReset(record: GateRecord, command: { readonly to: readonly string[] }, ctx: DecideContext, emit: Emit): Outcome<ResetRequestResult> {
+  if (command.to.length === 0) refuse('ERR_DIRECTORY', 'there is no administrator to ask');
+  const open = openRequest(record, ctx.now);
+  const cooldownMs = ctx.policy.reset.cooldownMs;
+  // Administrators told recently, or being told right now by another call, are not told again.
+  const busy = new Set<string>();
+  if (open !== null) {
+    for (const [admin, at] of Object.entries(open.notifiedAt)) if (ctx.now < at + cooldownMs) busy.add(admin);
+    for (const entry of record.outbox) {
+      const { event, claim } = entry;
+      if (event.type === 'reset-requested' && event.requestId === open.id && claim !== null && ctx.now < claim.until) {
+        for (const admin of event.to) busy.add(admin);
+      }
+    }
+  }
+  const to = command.to.filter((admin) => !busy.has(admin));
+  if (to.length === 0) refuse('ERR_COOLDOWN', 'these administrators were notified of this request recently');
+
+  const request: ResetRequestRecord =
+    open === null
+      ? { id: ctx.id, to, requestedAt: ctx.now, expiresAt: ctx.now + ctx.policy.reset.ttlMs, lastNotifiedAt: null, notifiedAt: {} }
+      : { ...open, to: [...open.to, ...to.filter((admin) => !open.to.includes(admin))] };
+  // An earlier notification of this request that never went out is replaced by this one.
+  const outbox = record.outbox.filter(
+    ({ event, claim }) => !(event.type === 'reset-requested' && event.requestId === request.id && claim === null),
+  );
+  emit({ type: 'reset-requested', requestId: request.id, to, expiresAt: request.expiresAt });
+  return {
+    next: { ...record, resetRequest: request, outbox },
+    result: { requestId: request.id, to, expiresAt: request.expiresAt },
+  };
+}
+
+function reset(record: GateRecord, command: { readonly adminId: string }, ctx: DecideContext, emit: Emit): Outcome<AdminActionResult> {
+  const open = openRequest(record, ctx.now);
+  const t = record.throttle;
+  const something = record.state !== 'none' || open !== null || t.failures > 0 || t.hardStop;
+  // Ten administrators acting on "Send to all": the first wins, the others learn who did.
+  if (!something) return { next: record, result: handledElsewhere(record, 'nothing-to-do') };
+  emit({ type: 'reset-completed', requestId: open?.id ?? null, actor: command.adminId });
+  return {
+    next: {
+      ...record,
+      active: null,
+      pending: null,
+      recoveryCodes: [],
+      throttle: CLEAR,
+      resetRequest: null,
+      mustEnroll: true,
+      lastResolution: { kind: 'reset', by: command.adminId, at: ctx.now, requestId: open?.id ?? null },
+    },
+    result: { ok: true, notified: false },
+  };
+}
+
+function decline(record: GateRecord, command: { readonly adminId: string }, ctx: DecideContext, emit: Emit): Outcome<AdminActionResult> {
+  const open = openRequest(record, ctx.now);
+  if (open === null) return { next: record, result: handledElsewhere(record, 'nothing-to-do') };
+  emit({ type: 'reset-declined', requestId: open.id, actor: command.adminId });
+  return {
+    next: { ...record, resetRequest: null, lastResolution: { kind: 'declined', by: command.adminId, at: ctx.now, requestId: open.id } },
+    result: { ok: true, notified: false },
+  };
+}
+
+function handledElsewhere(record: GateRecord, otherwise: 'nothing-to-do'): AdminActionResult {
+  const handled = record.lastResolution;
+  return { ok: false, reason: handled === null ? otherwise : 'already-handled', handled };
+}
+
+function enable(record: GateRecord, _: unknown, ctx: DecideContext, emit: Emit): Outcome<{ readonly enabled: true }> {
+  if (need(ctx.required, 'required') || record.mustEnroll) refuse('ERR_STATE', '2-step verification is required for this user already');
+  if (record.voluntary) refuse('ERR_STATE', '2-step verification is enabled already');
+  emit({ type: 'enabled' });
+  return { next: { ...record, voluntary: true }, result: { enabled: true } };
+}
+
+function disable(record: GateRecord, _: unknown, ctx: DecideContext, emit: Emit): Outcome<{ readonly disabled: true }> {
+  if (need(ctx.required, 'required') || record.mustEnroll) refuse('ERR_REQUIRED', '2-step verification is required for this user');
+  if (lockOf(record.throttle, ctx.now) !== null) refuse('ERR_STATE', '2-step verification cannot be disabled while locked');
+  if (record.state === 'none' && !record.voluntary) refuse('ERR_NOT_ENROLLED', '2-step verification is not enabled');
+  emit({ type: 'disabled' });
+  return {
+    next: { ...record, voluntary: false, active: null, pending: null, recoveryCodes: [], throttle: CLEAR },
+    result: { disabled: true },
+  };
+}
