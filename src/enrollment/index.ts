@@ -21,3 +21,11 @@ export {
   type ParsedUri,
   type ParsedUriBase,
 } from './uri.js';
+export {
+  buildMigrationUri,
+  parseMigrationUri,
+  type MigrationAccount,
+  type MigrationInput,
+  type MigrationOptions,
+  type MigrationPayload,
+} from './migration.js';
