@@ -29,3 +29,4 @@ export {
   type MigrationOptions,
   type MigrationPayload,
 } from './migration.js';
+export { checkCompatibility, type CompatibilityInput, type CompatibilityWarning } from './compat.js';

@@ -1,0 +1,122 @@
+import { base32Decode } from '../core/base32.js';
+import type { Algorithm } from '../core/options.js';
+
+/**
+ * The parameters {@link checkCompatibility} looks at: those of
+ * {@link buildUri}, all optional.
+ *
+ * @example
+ * ```ts
+ * import { checkCompatibility, type CompatibilityInput } from 'otpgate';
+ * const input: CompatibilityInput = { algorithm: 'SHA256', digits: 8 };
+ * checkCompatibility(input).length; // 2 or more
+ * ```
+ */
+export interface CompatibilityInput {
+  readonly type?: 'totp' | 'hotp' | undefined;
+  readonly secret?: string | Uint8Array | undefined;
+  readonly issuer?: string | undefined;
+  readonly account?: string | undefined;
+  readonly algorithm?: Algorithm | undefined;
+  readonly digits?: number | undefined;
+  readonly period?: number | undefined;
+}
+
+/**
+ * One thing popular authenticator apps would get wrong with these parameters.
+ *
+ * @example
+ * ```ts
+ * import { checkCompatibility, type CompatibilityWarning } from 'otpgate';
+ * const [warning]: CompatibilityWarning[] = checkCompatibility({ period: 60 });
+ * console.log(warning?.parameter, warning?.apps); // 'period' [ 'Microsoft Authenticator', 'Authy', ... ]
+ * ```
+ */
+export interface CompatibilityWarning {
+  /** The parameter concerned. */
+  readonly parameter: 'type' | 'algorithm' | 'digits' | 'period' | 'secret' | 'issuer' | 'label';
+  /** The apps known to mishandle it; empty for a general interoperability concern. */
+  readonly apps: readonly string[];
+  /** What goes wrong, in a sentence for a log or an administrator. */
+  readonly message: string;
+}
+
+const MICROSOFT = 'Microsoft Authenticator';
+const AUTHY = 'Authy';
+const OLD_GOOGLE = 'Google Authenticator (older versions)';
+const GOOGLE = 'Google Authenticator';
+
+/** Labels longer than this get cut off in app lists and make the QR code denser. */
+const LONG_LABEL = 64;
+
+/**
+ * Lists what popular authenticator apps are known to get wrong with these
+ * parameters, so a host can refuse them, or warn, before a user enrolls with
+ * settings their app would silently ignore — the user would then see codes
+ * that never match. An empty list means the parameters are the ones every
+ * app handles: TOTP, SHA1, 6 digits, 30 seconds, a key of at least 128 bits,
+ * an issuer and a short label.
+ *
+ * What is known (from the apps' documentation and long-standing reports):
+ * Microsoft Authenticator and Authy use SHA1, 6 digits and 30 s whatever
+ * the URI says, and do not offer HOTP for other accounts; older Google
+ * Authenticator versions ignore `algorithm` (SHA1 only) and, per Google's
+ * Key URI Format page, `period` and (on Android) `digits`; Google
+ * Authenticator shows 6 or 8 digits only.
+ *
+ * @param params - the parameters, as for {@link buildUri}; anything left out counts as its default
+ * @returns the warnings, empty when every app would agree; never throws for an unreadable secret (it is skipped)
+ *
+ * @example
+ * ```ts
+ * import { checkCompatibility } from 'otpgate';
+ * for (const warning of checkCompatibility({ type: 'totp', algorithm: 'SHA256', issuer: 'ACME', account: 'alice' })) {
+ *   console.warn(`${warning.parameter}: ${warning.message}`);
+ * }
+ * // algorithm: SHA256 is ignored by Microsoft Authenticator, Authy and Google Authenticator (older versions), which compute SHA1 codes that will not match
+ * ```
+ */
+export function checkCompatibility(params: CompatibilityInput): CompatibilityWarning[] {
+  const warnings: CompatibilityWarning[] = [];
+  const add = (parameter: CompatibilityWarning['parameter'], apps: readonly string[], message: string): void => {
+    warnings.push({ parameter, apps, message });
+  };
+  const list = (apps: readonly string[]): string => (apps.length < 3 ? apps.join(' and ') : `${apps.slice(0, -1).join(', ')} and ${apps.at(-1)!}`);
+  const p = params ?? {};
+
+  if (p.type === 'hotp') {
+    const apps = [MICROSOFT, AUTHY];
+    add('type', apps, `HOTP (counter-based) accounts cannot be added to ${list(apps)}; only TOTP works everywhere`);
+  }
+  if (p.algorithm !== undefined && p.algorithm !== 'SHA1') {
+    const apps = [MICROSOFT, AUTHY, OLD_GOOGLE];
+    add('algorithm', apps, `${p.algorithm} is ignored by ${list(apps)}, which compute SHA1 codes that will not match`);
+  }
+  if (p.digits !== undefined && p.digits !== 6) {
+    const apps = p.digits === 8 ? [MICROSOFT, AUTHY, OLD_GOOGLE] : [MICROSOFT, AUTHY, GOOGLE];
+    add('digits', apps, `${p.digits} digits are not shown by ${list(apps)}, which show 6-digit codes${p.digits === 8 ? '' : ` (Google Authenticator shows 6 or 8)`}`);
+  }
+  if (p.type !== 'hotp' && p.period !== undefined && p.period !== 30) {
+    const apps = [MICROSOFT, AUTHY, OLD_GOOGLE];
+    add('period', apps, `a ${p.period}-second period is ignored by ${list(apps)}, which change codes every 30 seconds`);
+  }
+  if (p.secret !== undefined) {
+    let bytes: number | undefined;
+    try {
+      bytes = typeof p.secret === 'string' ? base32Decode(p.secret).length : p.secret.length;
+    } catch {
+      bytes = undefined; // unreadable keys are buildUri's to refuse; this only advises
+    }
+    if (bytes !== undefined && bytes < 16) {
+      add('secret', [], `the key has ${bytes * 8} bits; RFC 4226 requires at least 128 (160 recommended), and some apps refuse short keys`);
+    }
+  }
+  if (p.issuer === undefined || p.issuer === '') {
+    add('issuer', [], 'without an issuer, apps list the account under its name alone, and users cannot tell which service a code is for');
+  }
+  const labelLength = (p.issuer?.length ?? 0) + (p.account?.length ?? 0);
+  if (labelLength > LONG_LABEL) {
+    add('label', [], `issuer and account together have ${labelLength} characters; apps cut long labels off, and the QR code grows denser`);
+  }
+  return warnings;
+}
