@@ -1,26 +1,152 @@
-import { hmac } from '@noble/hashes/hmac';
-import { sha1 } from '@noble/hashes/legacy';
-import { sha256, sha512 } from '@noble/hashes/sha2';
 import type { Algorithm } from '../core/options.js';
+import { SHA1 } from './sha1.js';
+import { SHA256, SHA512 } from './sha2.js';
+
+/**
+ * A Merkle–Damgård hash reduced to what HMAC needs: its block length, its
+ * initial state and its compression function, all on big-endian 32-bit
+ * words (SHA-512's 64-bit words as high, low pairs). The state is as long
+ * as the digest for the three hashes used here.
+ * @internal
+ */
+export interface BlockHash {
+  /** The block length in 32-bit words: 16 (SHA-1, SHA-256) or 32 (SHA-512). */
+  readonly blockWords: number;
+  /** The initial hash value; also gives the state and digest length. */
+  readonly iv: Int32Array;
+  /** Mixes one block into `state`, in place. */
+  readonly compress: (state: Int32Array, block: Int32Array) => void;
+}
 
 /**
  * HMAC of one 8-byte big-endian counter (RFC 4226 §5.2), keyed once.
  * `hi` and `lo` are the counter's upper and lower 32 bits, so counters up to
- * 2^53 - 1 need no BigInt. The returned digest may be a buffer reused by the
- * next call: read it before calling again.
+ * 2^53 - 1 need no BigInt. The returned digest is a buffer reused by the
+ * next call of any counter MAC of the same hash: read it before calling again.
  */
 export type CounterMac = (hi: number, lo: number) => Uint8Array;
 
-const HASHES = { SHA1: sha1, SHA256: sha256, SHA512: sha512 } as const;
+const HASHES: Readonly<Record<Algorithm, BlockHash>> = { SHA1, SHA256, SHA512 };
 
-/** Prepares the HMAC key state once, so each counter costs only the message's compressions. */
+/** Big-endian bytes to 32-bit words; missing trailing bytes count as zero. */
+function toWords(bytes: Uint8Array, words: Int32Array): void {
+  for (let i = 0; i < words.length; i++) {
+    const j = i * 4;
+    words[i] = ((bytes[j] ?? 0) << 24) | ((bytes[j + 1] ?? 0) << 16) | ((bytes[j + 2] ?? 0) << 8) | (bytes[j + 3] ?? 0);
+  }
+}
+
+function toBytes(words: Int32Array, bytes: Uint8Array): void {
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    bytes[i * 4] = w >>> 24;
+    bytes[i * 4 + 1] = w >>> 16;
+    bytes[i * 4 + 2] = w >>> 8;
+    bytes[i * 4 + 3] = w;
+  }
+}
+
+/**
+ * The whole hash of a message (FIPS 180-4 §5.1 padding), needed only for
+ * an HMAC key longer than a block (RFC 2104 §2), so plain rather than fast.
+ */
+function digest(hash: BlockHash, message: Uint8Array): Uint8Array {
+  const blockBytes = hash.blockWords * 4;
+  // 0x80, then the bit length in the last 8 (SHA-512: 16) bytes of a block.
+  const padded = new Uint8Array(Math.ceil((message.length + 1 + blockBytes / 8) / blockBytes) * blockBytes);
+  padded.set(message);
+  padded[message.length] = 0x80;
+  const bits = message.length * 8;
+  const end = padded.length;
+  for (let i = 1, rest = bits; i <= 7; i++, rest = Math.floor(rest / 256)) padded[end - i] = rest;
+  const state = hash.iv.slice();
+  const block = new Int32Array(hash.blockWords);
+  for (let offset = 0; offset < end; offset += blockBytes) {
+    toWords(padded.subarray(offset, offset + blockBytes), block);
+    hash.compress(state, block);
+  }
+  const out = new Uint8Array(state.length * 4);
+  toBytes(state, out);
+  return out;
+}
+
+/**
+ * The buffers of one hash, shared by all its keys: a MAC runs to completion
+ * before any other can start, so only the two key states are per key.
+ */
+interface Scratch {
+  readonly hash: BlockHash;
+  /** The key block, while a key is prepared. */
+  readonly keyBlock: Int32Array;
+  /** The inner message: counter, 0x80, zeros, bit length. */
+  readonly block: Int32Array;
+  /** The outer message: inner digest, 0x80, zeros, bit length. */
+  readonly digestBlock: Int32Array;
+  readonly state: Int32Array;
+  readonly out: Uint8Array;
+}
+
+const SCRATCH: Partial<Record<Algorithm, Scratch>> = {};
+
+function scratchFor(algorithm: Algorithm): Scratch {
+  const hash = HASHES[algorithm];
+  const blockWords = hash.blockWords;
+  const stateWords = hash.iv.length;
+  // Both messages follow one key block: their bit lengths count it.
+  const block = new Int32Array(blockWords);
+  block[2] = 0x80000000;
+  block[blockWords - 1] = (blockWords + 2) * 32;
+  const digestBlock = new Int32Array(blockWords);
+  digestBlock[stateWords] = 0x80000000;
+  digestBlock[blockWords - 1] = (blockWords + stateWords) * 32;
+  return (SCRATCH[algorithm] = {
+    hash,
+    keyBlock: new Int32Array(blockWords),
+    block,
+    digestBlock,
+    state: new Int32Array(stateWords),
+    out: new Uint8Array(stateWords * 4),
+  });
+}
+
+/**
+ * Prepares an HMAC key once (RFC 2104): the inner and outer hashes start
+ * from the states after the key block, so a counter costs exactly two
+ * compressions, as the counter and its padding fit in one block, and so
+ * does the inner digest and its padding. Nothing is allocated per call,
+ * and the returned digest is one buffer shared by all keys of a hash.
+ * @internal
+ */
 export function createCounterMac(algorithm: Algorithm, key: Uint8Array): CounterMac {
-  const keyed = hmac.create(HASHES[algorithm], key);
-  const message = new Uint8Array(8);
-  const view = new DataView(message.buffer);
+  const scratch = SCRATCH[algorithm] ?? scratchFor(algorithm);
+  const { hash, keyBlock, block, digestBlock, state, out } = scratch;
+  const { blockWords, compress, iv } = hash;
+  const n = iv.length;
+  // The inner state, then the outer one.
+  const keyState = new Int32Array(n * 2);
+  toWords(key.length > blockWords * 4 ? digest(hash, key) : key, keyBlock);
+  for (let i = 0; i < blockWords; i++) keyBlock[i] ^= 0x36363636;
+  state.set(iv);
+  compress(state, keyBlock);
+  keyState.set(state);
+  for (let i = 0; i < blockWords; i++) keyBlock[i] ^= 0x36363636 ^ 0x5c5c5c5c;
+  state.set(iv);
+  compress(state, keyBlock);
+  keyState.set(state, n);
+  keyBlock.fill(0);
+
   return (hi, lo) => {
-    view.setUint32(0, hi);
-    view.setUint32(4, lo);
-    return keyed.clone().update(message).digest();
+    // The padding of `block` stays; only the counter words change.
+    block[0] = hi;
+    block[1] = lo;
+    for (let i = 0; i < n; i++) state[i] = keyState[i]!;
+    compress(state, block);
+    for (let i = 0; i < n; i++) {
+      digestBlock[i] = state[i]!;
+      state[i] = keyState[n + i]!;
+    }
+    compress(state, digestBlock);
+    toBytes(state, out);
+    return out;
   };
 }
