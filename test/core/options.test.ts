@@ -210,5 +210,10 @@ describe('a typed code is input, not an exception', () => {
     expect(verifyHotp(KEY, zeroCode, counter)).toEqual({ delta: 0, step: counter });
     expect(verifyHotp(KEY, zeroCode.slice(1), counter)).toBeNull();
     expect(verifyHotp(KEY, String(Number(zeroCode)), counter)).toBeNull();
+    // Same length, same numeric value, not digits: a parser that reads numbers would accept these.
+    const rest = zeroCode.slice(1);
+    for (const typed of [`+${rest}`, `${rest}.`, `.${rest}`, `${rest}\u0000`, `${rest}e`]) {
+      expect(verifyHotp(KEY, typed, counter), JSON.stringify(typed)).toBeNull();
+    }
   });
 });
