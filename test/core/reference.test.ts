@@ -12,7 +12,11 @@ const MAX_DATE_MS = 8.64e15;
 
 const algorithms = fc.constantFrom<Algorithm>('SHA1', 'SHA256', 'SHA512');
 const digits = fc.integer({ min: 6, max: 10 });
-const keys = fc.uint8Array({ minLength: 1, maxLength: 100 });
+// Mostly 1..100 bytes; sometimes around the hash block sizes (64, 128), where HMAC hashes a long key first.
+const keys = fc.oneof(
+  { weight: 4, arbitrary: fc.uint8Array({ minLength: 1, maxLength: 100 }) },
+  { weight: 1, arbitrary: fc.constantFrom(63, 64, 65, 127, 128, 129, 200).chain((n) => fc.uint8Array({ minLength: n, maxLength: n })) },
+);
 
 /** How the key is handed over: raw bytes, base32 as stored, base32 as typed by a person, or prepared. */
 const secretForms = fc.constantFrom('bytes', 'base32', 'typed', 'prepared');
