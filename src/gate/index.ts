@@ -35,3 +35,5 @@ export type {
   ResetRequestResult,
   VerifyResult,
 } from './results.js';
+export { createAesGcmCipher, type AesGcmCipherOptions } from './aes-gcm.js';
+export { createGate, type Enrollment, type Gate, type GateConfig } from './gate.js';
