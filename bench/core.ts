@@ -1,0 +1,155 @@
+// Verify speed of otpgate against its peers, in one run: `npm run bench`.
+//
+// Every library verifies the same 20-byte SHA-1 key, 6 digits, 30 s period,
+// at the same fixed time (the middle of a step, so a tolerance in seconds is
+// exactly ±n steps), with the code of the current step (right) and with a
+// code that matches no step of the widest window (wrong). Before timing, each
+// call is checked: the right code matches with delta 0, the wrong one does
+// not, and the window covers exactly the steps asked for.
+import { createHmac } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { verifyTOTPWithGracePeriod } from '@oslojs/otp';
+import { do_not_optimize, measure } from 'mitata';
+import { Secret, TOTP } from 'otpauth';
+import { verifySync as otplibVerify } from 'otplib';
+import { prepareKey, totp, verifyTotp } from '../src/index.js';
+
+interface Notp {
+  totp: { verify(token: string, key: Uint8Array, options: { window: number; time: number; _t: number }): { delta: number } | null };
+}
+// notp lets a test fix the time only when NODE_ENV is 'test'.
+process.env['NODE_ENV'] = 'test';
+const notp = createRequire(import.meta.url)('notp') as Notp;
+
+const KEY = new TextEncoder().encode('12345678901234567890'); // RFC 4226 Appendix D
+const SECRET = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ'; // the same key in base32
+const PERIOD = 30;
+const STEP = 56_666_666;
+const NOW = (STEP * PERIOD + PERIOD / 2) * 1000;
+const WINDOWS = [1, 10] as const;
+const WIDEST = Math.max(...WINDOWS);
+
+const codeAt = (step: number): string => totp(SECRET, { now: step * PERIOD * 1000 });
+const RIGHT = codeAt(STEP);
+const WRONG = (() => {
+  const taken = new Set<string>();
+  for (let step = STEP - WIDEST - 1; step <= STEP + WIDEST + 1; step++) taken.add(codeAt(step));
+  for (let n = 0; ; n++) {
+    const code = String(n * 7919 % 1e6).padStart(6, '0');
+    if (!taken.has(code)) return code;
+  }
+})();
+
+/** One verify call: the delta of the matching step, or null. */
+type Verify = (code: string, window: number) => number | null;
+
+const prepared = prepareKey(SECRET);
+const otpauthTotp = new TOTP({ secret: Secret.fromBase32(SECRET), algorithm: 'SHA1', digits: 6, period: PERIOD });
+const realNow = Date.now;
+
+const LIBRARIES: ReadonlyArray<readonly [string, Verify]> = [
+  ['otpgate (base32 string)', (code, window) => verifyTotp(SECRET, code, { now: NOW, window })?.delta ?? null],
+  ['otpgate (prepareKey)', (code, window) => verifyTotp(prepared, code, { now: NOW, window })?.delta ?? null],
+  [
+    'otplib 13 (verifySync)',
+    (code, window) => {
+      const result = otplibVerify({ secret: SECRET, token: code, epoch: NOW / 1000, epochTolerance: window * PERIOD });
+      return result.valid ? result.delta : null;
+    },
+  ],
+  ['otpauth 9 (TOTP#validate)', (code, window) => otpauthTotp.validate({ token: code, timestamp: NOW, window })],
+  [
+    '@oslojs/otp',
+    (code, window) => {
+      // Its TOTP functions read the clock themselves; it tells no delta.
+      Date.now = () => NOW;
+      try {
+        return verifyTOTPWithGracePeriod(KEY, PERIOD, 6, code, window * PERIOD) ? 0 : null;
+      } finally {
+        Date.now = realNow;
+      }
+    },
+  ],
+  ['notp', (code, window) => notp.totp.verify(code, KEY, { window, time: PERIOD, _t: NOW })?.delta ?? null],
+];
+
+/** The floor: one HMAC-SHA1 per step of the window with node:crypto, nothing else. */
+function nodeCryptoFloor(window: number): void {
+  const counter = new Uint8Array(8);
+  const view = new DataView(counter.buffer);
+  for (let step = STEP - window; step <= STEP + window; step++) {
+    view.setUint32(0, Math.floor(step / 2 ** 32));
+    view.setUint32(4, step >>> 0);
+    do_not_optimize(createHmac('sha1', KEY).update(counter).digest());
+  }
+}
+
+function check(name: string, verify: Verify): void {
+  const fail = (what: string): never => {
+    throw new Error(`${name}: ${what}`);
+  };
+  for (const window of WINDOWS) {
+    if (verify(RIGHT, window) !== 0) fail(`right code not matched at ±${window}`);
+    if (verify(WRONG, window) !== null) fail(`wrong code matched at ±${window}`);
+    // The edges of the window match, the steps just outside do not. Oslo
+    // tells no delta, so only whether it matched is compared.
+    const exact = name !== '@oslojs/otp';
+    for (const [delta, inside] of [[-window, true], [window, true], [-window - 1, false], [window + 1, false]] as const) {
+      const code = codeAt(STEP + delta);
+      if (code === RIGHT) continue;
+      const got = verify(code, window);
+      const ok = inside ? got !== null && (!exact || got === delta) : got === null;
+      if (!ok) fail(`code of step ${delta > 0 ? '+' : ''}${delta} ${inside ? 'not matched' : 'matched'} at ±${window} (got ${got})`);
+    }
+  }
+}
+
+for (const [name, verify] of LIBRARIES) check(name, verify);
+
+const CASES = WINDOWS.flatMap((window) => [
+  { label: `right ±${window}`, window, code: RIGHT },
+  { label: `wrong ±${window}`, window, code: WRONG },
+]);
+const FLOOR = 'floor: 2n+1 HMAC-SHA1, node:crypto';
+const ROWS: ReadonlyArray<readonly [string, (code: string, window: number) => unknown]> = [
+  ...LIBRARIES,
+  [FLOOR, (_code, window) => nodeCryptoFloor(window)],
+];
+
+// The machine may be shared: every case is measured in several rounds,
+// interleaved, and keeps its best median, so a burst of load elsewhere
+// slows one round of one case, not the result.
+const ROUNDS = Number(process.env['BENCH_ROUNDS'] ?? 3);
+const best = new Map<string, number>();
+console.log(`verify, SHA-1, 6 digits, 20-byte key, right code ${RIGHT}, wrong code ${WRONG}; every call checked first.`);
+console.log(`${ROUNDS} rounds of ${ROWS.length * CASES.length} cases…\n`);
+for (let round = 0; round < ROUNDS; round++) {
+  for (const { label, window, code } of CASES) {
+    for (const [name, verify] of ROWS) {
+      const stats = await measure(() => do_not_optimize(verify(code, window)), { min_cpu_time: 250e6 });
+      const key = `${name} | ${label}`;
+      best.set(key, Math.max(best.get(key) ?? 0, 1e9 / stats.p50));
+    }
+  }
+}
+
+const ops = (row: string, label: string): number => best.get(`${row} | ${label}`) ?? Number.NaN;
+const BASE = LIBRARIES[0]![0];
+const PREPARED = LIBRARIES[1]![0];
+const width = Math.max(...ROWS.map(([row]) => row.length));
+const cell = (text: string): string => text.padStart(24);
+console.log(`${'ops/s (× otpgate string)'.padEnd(width)}${CASES.map(({ label }) => cell(label)).join('')}`);
+for (const [row] of ROWS) {
+  const cells = CASES.map(({ label }) => {
+    const value = ops(row, label);
+    return cell(`${Math.round(value).toLocaleString('en-US')} (${(value / ops(BASE, label)).toFixed(2)}x)`);
+  });
+  console.log(`${row.padEnd(width)}${cells.join('')}`);
+}
+console.log('');
+const peers = LIBRARIES.map(([row]) => row).filter((row) => !row.startsWith('otpgate'));
+for (const { label } of CASES) {
+  const fastest = peers.reduce((a, b) => (ops(b, label) > ops(a, label) ? b : a));
+  const times = (row: string): string => (ops(row, label) / ops(fastest, label)).toFixed(1);
+  console.log(`${label}: otpgate is ${times(BASE)}x (string), ${times(PREPARED)}x (prepareKey) the fastest peer, ${fastest}`);
+}

@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+// Browser bundle size of `verifyTotp` alone, against the same import from
+// each peer: `npm run size` (add `--why` for what costs the bytes).
+//
+// Each entry imports one function and re-exports it; esbuild bundles it for
+// the browser, minified and tree-shaken, and node:zlib gzips it (level 9).
+// The script fails when otpgate's bundle exceeds its budget.
+import { build } from 'esbuild';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const BUDGET = 6 * 1024;
+const why = process.argv.includes('--why');
+
+const ENTRIES = [
+  { name: 'otpgate (src)', from: './src/index.ts', symbol: 'verifyTotp', algorithms: 'SHA1 SHA256 SHA512', budget: true },
+  { name: 'otpgate (dist)', from: './dist/index.js', symbol: 'verifyTotp', algorithms: 'SHA1 SHA256 SHA512', budget: true },
+  { name: 'otplib 13', from: 'otplib', symbol: 'verifySync', algorithms: 'SHA1 SHA256 SHA512' },
+  { name: 'otpauth 9', from: 'otpauth', symbol: 'TOTP', algorithms: 'SHA1 SHA224 SHA256 SHA384 SHA512 SHA3-*' },
+  { name: '@oslojs/otp', from: '@oslojs/otp', symbol: 'verifyTOTPWithGracePeriod', algorithms: 'SHA1' },
+];
+
+async function measure({ from, symbol }) {
+  const result = await build({
+    stdin: { contents: `export { ${symbol} } from '${from}';`, resolveDir: root, loader: 'ts', sourcefile: 'entry.ts' },
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const code = result.outputFiles[0].contents;
+  const inputs = Object.values(result.metafile.outputs)[0].inputs;
+  return { min: code.length, gzip: gzipSync(code, { level: 9 }).length, inputs };
+}
+
+const kb = (bytes) => `${(bytes / 1024).toFixed(2)} KB`;
+const rows = [];
+let over = false;
+for (const entry of ENTRIES) {
+  if (entry.from.startsWith('./dist/') && !existsSync(join(root, entry.from))) {
+    rows.push([entry.name, 'not built: run npm run build first', '', entry.algorithms]);
+    continue;
+  }
+  const { min, gzip, inputs } = await measure(entry);
+  const budget = entry.budget ? (gzip <= BUDGET ? ' ok' : ' OVER') : '';
+  if (entry.budget && gzip > BUDGET) over = true;
+  rows.push([`${entry.name}: ${entry.symbol}`, kb(min), kb(gzip) + budget, entry.algorithms]);
+  if (why && entry.budget) {
+    console.log(`\n${entry.name}: minified bytes by input`);
+    for (const [file, { bytesInOutput }] of Object.entries(inputs).sort((a, b) => b[1].bytesInOutput - a[1].bytesInOutput)) {
+      if (bytesInOutput > 0) console.log(`  ${String(bytesInOutput).padStart(6)}  ${file}`);
+    }
+  }
+}
+
+const header = ['browser bundle of one import', 'min', `min+gzip (budget ${kb(BUDGET)})`, 'algorithms'];
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+const line = (cells) => cells.map((cell, i) => (i === 0 || i === 3 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ');
+console.log(`\n${line(header)}\n${line(widths.map((w) => '-'.repeat(w)))}`);
+for (const row of rows) console.log(line(row));
+console.log('\nnotp is left out: it needs Node (require("crypto"), Buffer).');
+if (over) {
+  console.error(`\notpgate's verifyTotp bundle is over its ${kb(BUDGET)} budget (see npm run size -- --why)`);
+  process.exitCode = 1;
+}
