@@ -82,14 +82,12 @@ export function findStep(
   if (given < 0) return null;
   const first = Math.max(expected - past, afterStep + 1, 0);
   const last = Math.min(expected + future, Number.MAX_SAFE_INTEGER);
-  let best: Match | null = null;
+  let best = -1;
   for (let step = first; step <= last; step++) {
     const hit = codeAt(mac, step, digits) === given;
-    if (hit && (best === null || Math.abs(step - expected) < Math.abs(best.delta))) {
-      best = { delta: step - expected, step };
-    }
+    if (hit && (best < 0 || Math.abs(step - expected) < Math.abs(best - expected))) best = step;
   }
-  return best;
+  return best < 0 ? null : { delta: best - expected, step: best };
 }
 
 /**
