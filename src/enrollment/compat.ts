@@ -13,12 +13,19 @@ import type { Algorithm } from '../core/options.js';
  * ```
  */
 export interface CompatibilityInput {
+  /** `'totp'` or `'hotp'`. @defaultValue `'totp'` */
   readonly type?: 'totp' | 'hotp' | undefined;
+  /** The key, base32 or bytes: checked for its length only. */
   readonly secret?: string | Uint8Array | undefined;
+  /** The issuer; a missing one is flagged. */
   readonly issuer?: string | undefined;
+  /** The account name; with the issuer, checked for length. */
   readonly account?: string | undefined;
+  /** The HMAC hash. @defaultValue `'SHA1'` */
   readonly algorithm?: Algorithm | undefined;
+  /** The code length. @defaultValue `6` */
   readonly digits?: number | undefined;
+  /** The TOTP step in seconds. @defaultValue `30` */
   readonly period?: number | undefined;
 }
 

@@ -75,10 +75,13 @@ export interface MigrationPayload {
  * ```
  */
 export interface MigrationInput {
+  /** `'totp'` or `'hotp'`. */
   readonly type: 'totp' | 'hotp';
   /** Base32 text or the key bytes. */
   readonly secret: string | Uint8Array;
+  /** The issuer, without `:`; written both as the issuer field and as the name's prefix. */
   readonly issuer?: string | undefined;
+  /** The account name, non-empty. */
   readonly account: string;
   /** @defaultValue `'SHA1'` */
   readonly algorithm?: Algorithm | undefined;

@@ -92,6 +92,7 @@ export interface ParsedUriBase {
  * ```
  */
 export interface ParsedTotpUri extends ParsedUriBase {
+  /** Time-based (RFC 6238). */
   readonly type: 'totp';
   /** The step length in seconds, `30` when the URI does not say. */
   readonly period: number;
@@ -108,6 +109,7 @@ export interface ParsedTotpUri extends ParsedUriBase {
  * ```
  */
 export interface ParsedHotpUri extends ParsedUriBase {
+  /** Counter-based (RFC 4226). */
   readonly type: 'hotp';
   /** The next counter value. */
   readonly counter: number;
@@ -126,7 +128,17 @@ export interface ParsedHotpUri extends ParsedUriBase {
  */
 export type ParsedUri = ParsedTotpUri | ParsedHotpUri;
 
-/** Longest URI {@link parseUri} reads: far above any real one, low enough to bound the work. */
+/**
+ * Longest URI {@link parseUri} reads and {@link buildUri} writes, in
+ * characters: far above any real one, low enough to bound the work.
+ *
+ * @example
+ * ```ts
+ * import { MAX_URI_LENGTH, parseUri } from 'otpgate';
+ * const text = 'otpauth://totp/alice?secret=JBSWY3DPEHPK3PXP';
+ * if (text.length <= MAX_URI_LENGTH) parseUri(text);
+ * ```
+ */
 export const MAX_URI_LENGTH = 2048;
 
 const ALGORITHMS: readonly Algorithm[] = ['SHA1', 'SHA256', 'SHA512'];
