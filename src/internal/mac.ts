@@ -28,12 +28,10 @@ export type CounterMac = (hi: number, lo: number) => Uint8Array;
 
 const HASHES: Readonly<Record<Algorithm, BlockHash>> = { SHA1, SHA256, SHA512 };
 
-/** Big-endian bytes to 32-bit words; missing trailing bytes count as zero. */
+/** Big-endian bytes, at most `words.length * 4`, to 32-bit words; missing bytes count as zero. */
 function toWords(bytes: Uint8Array, words: Int32Array): void {
-  for (let i = 0; i < words.length; i++) {
-    const j = i * 4;
-    words[i] = ((bytes[j] ?? 0) << 24) | ((bytes[j + 1] ?? 0) << 16) | ((bytes[j + 2] ?? 0) << 8) | (bytes[j + 3] ?? 0);
-  }
+  words.fill(0);
+  for (let i = 0; i < bytes.length; i++) words[i >> 2] |= bytes[i]! << (24 - (i & 3) * 8);
 }
 
 function toBytes(words: Int32Array, bytes: Uint8Array): void {
