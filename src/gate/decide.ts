@@ -176,9 +176,14 @@ function need<T>(value: T | undefined, name: Need): T {
   return value;
 }
 
-/** Drops what has expired, keeps `state` in step with the secrets, and queues the events. */
+/**
+ * Drops an expired request and lock end, keeps `state` in step with the
+ * secrets, and queues the events. An expired pending secret stays until it is
+ * replaced, so a late "Verify and Save" is told `expired`, whatever happened
+ * in between.
+ */
 function tidy(record: GateRecord, events: readonly GateEvent[], now: number): GateRecord {
-  const pending = record.pending !== null && now < record.pending.expiresAt ? record.pending : null;
+  const pending = record.pending;
   const resetRequest = record.resetRequest !== null && now < record.resetRequest.expiresAt ? record.resetRequest : null;
   const t = record.throttle;
   const throttle = t.lockedUntil !== null && t.lockedUntil <= now ? { ...t, lockedUntil: null } : t;

@@ -25,9 +25,10 @@ export interface MfaRecord {
 
 /**
  * Where a user stands with 2-step verification:
- * `none` (not enrolled, maybe postponing), `enrolling` (a pending secret
- * waits for its first code) or `enrolled` (an active secret; a pending one
- * may wait beside it while the user re-enrolls). An open reset request, a
+ * `none` (not enrolled, maybe postponing), `enrolling` (set-up was begun: a
+ * pending secret waits for its first code, or has expired waiting) or
+ * `enrolled` (an active secret; a pending one may wait beside it while the
+ * user re-enrolls). An open reset request, a
  * lock and a mandatory re-enrollment are orthogonal fields of the record.
  *
  * @example
