@@ -207,6 +207,8 @@ export function buildUri(params: KeyUriParams, options?: BuildUriOptions): strin
   const { type, issuer, algorithm, digits, period, counter, image } = params;
   if (type !== 'totp' && type !== 'hotp') fail("type must be 'totp' or 'hotp'");
   const account = checkLabelPart(params.account, 'account');
+  // Readers drop spaces before the account name (Google's format allows them after the colon).
+  if (account.startsWith(' ')) fail('account must not begin with a space');
   if (issuer !== undefined) checkLabelPart(issuer, 'issuer');
   const secret = canonicalSecret(params.secret);
   const all = options?.includeDefaults === true;
@@ -283,6 +285,7 @@ function parseInteger(text: string, name: string, min: number, rule: string): nu
 export function parseUri(uri: string): ParsedUri {
   if (typeof uri !== 'string') return fail('uri must be a string');
   if (uri.length > MAX_URI_LENGTH) fail(`uri must be at most ${MAX_URI_LENGTH} characters`);
+  if (LONE_SURROGATE.test(uri)) fail('uri is not well-formed Unicode');
   const head = /^otpauth:\/\/([a-z]+)\//i.exec(uri);
   if (head === null) fail("uri must start with 'otpauth://totp/' or 'otpauth://hotp/'");
   const type = head[1]!.toLowerCase();
@@ -313,11 +316,12 @@ export function parseUri(uri: string): ParsedUri {
   let account = label;
   if (colon !== -1) {
     labelIssuer = label.slice(0, colon);
-    // Google's format allows spaces before the account name: "Example: alice@google.com".
-    account = label.slice(colon + 1).replace(/^ +/, '');
+    account = label.slice(colon + 1);
     if (account.includes(':')) fail("label must contain at most one ':' (between issuer and account)");
     if (labelIssuer === '') labelIssuer = undefined;
   }
+  // Google's format allows spaces before the account name: "Example: alice@google.com".
+  account = account.replace(/^ +/, '');
   if (account === '') fail('label must name the account');
   if (account.length > 512) fail('account must be at most 512 characters');
 
@@ -350,15 +354,23 @@ export function parseUri(uri: string): ParsedUri {
   const image = params.get('image');
   if (image !== undefined) extra.image = image;
 
+  let parsed: ParsedUri;
   if (type === 'totp') {
     const rawPeriod = params.get('period');
     const period = rawPeriod === undefined ? 30 : parseInteger(rawPeriod, "parameter 'period'", 1, 'a positive integer number of seconds');
-    return { type, ...base, period, ...extra, warnings };
+    parsed = { type, ...base, period, ...extra, warnings };
+  } else {
+    const rawCounter = params.get('counter');
+    if (rawCounter === undefined) fail("parameter 'counter' is required for hotp");
+    const counter = parseInteger(rawCounter, "parameter 'counter'", 0, 'an integer from 0 to 2^53 - 1');
+    parsed = { type, ...base, counter, ...extra, warnings };
   }
-  const rawCounter = params.get('counter');
-  if (rawCounter === undefined) fail("parameter 'counter' is required for hotp");
-  const counter = parseInteger(rawCounter, "parameter 'counter'", 0, 'an integer from 0 to 2^53 - 1');
-  return { type, ...base, counter, ...extra, warnings };
+  // Whatever is accepted can be written back: refuse here what buildUri would refuse
+  // (for example a label whose percent-encoded form would pass the length limit).
+  buildUri(parsed);
+  return parsed;
 }
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 const KNOWN: ReadonlySet<string> = new Set(['secret', 'issuer', 'algorithm', 'digits', 'period', 'counter', 'image']);

@@ -68,6 +68,7 @@ describe('buildUri', () => {
     expect(code(() => buildUri({ ...base, issuer: 'AC:ME' }))).toBe('ERR_URI');
     expect(code(() => buildUri({ ...base, account: 'al:ice' }))).toBe('ERR_URI');
     expect(code(() => buildUri({ ...base, account: '' }))).toBe('ERR_URI');
+    expect(code(() => buildUri({ ...base, account: ' alice' }))).toBe('ERR_URI');
     expect(code(() => buildUri({ ...base, issuer: '' }))).toBe('ERR_URI');
     expect(code(() => buildUri({ ...base, digits: 5 }))).toBe('ERR_URI');
     expect(code(() => buildUri({ ...base, digits: 11 }))).toBe('ERR_URI');
