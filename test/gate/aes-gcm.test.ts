@@ -52,7 +52,7 @@ describe('createAesGcmCipher', () => {
 
   it('never puts the secret in an error message', async () => {
     const cipher = createAesGcmCipher({ key });
-    const error = await cipher.decrypt(await cipher.encrypt(SECRET, 'alice'), 'bob').catch((e: unknown) => e as Error);
+    const error = (await cipher.decrypt(await cipher.encrypt(SECRET, 'alice'), 'bob').catch((e: unknown) => e)) as Error;
     expect(error.message).not.toContain(SECRET);
   });
 
