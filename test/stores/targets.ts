@@ -1,13 +1,17 @@
 // How tests and worker processes open a store on a shared backend.
 import Database from 'better-sqlite3';
+import { Redis } from 'ioredis';
 import pg from 'pg';
+import { createClient } from 'redis';
 import type { MfaStore } from '../../src/seams/store.js';
 import { createPostgresStore } from '../../src/stores/postgres.js';
+import { createRedisStore, type IoRedisLike, type NodeRedisLike } from '../../src/stores/redis.js';
 import { createSqliteStore } from '../../src/stores/sqlite.js';
 
 export type StoreTarget =
   | { readonly kind: 'sqlite'; readonly file: string; readonly table: string }
-  | { readonly kind: 'postgres'; readonly url: string; readonly table: string };
+  | { readonly kind: 'postgres'; readonly url: string; readonly table: string }
+  | { readonly kind: 'ioredis' | 'node-redis'; readonly url: string; readonly prefix: string };
 
 export interface OpenedStore {
   readonly store: MfaStore;
@@ -30,5 +34,66 @@ export async function openStore(target: StoreTarget): Promise<OpenedStore> {
       await store.migrate();
       return { store, close: () => pool.end() };
     }
+    case 'ioredis':
+    case 'node-redis': {
+      const { client, close } = await openRedisClient(target.kind, { url: target.url });
+      return { store: createRedisStore({ client, prefix: target.prefix }), close };
+    }
   }
+}
+
+export interface RedisClientOptions {
+  readonly url: string;
+  /** Connection name, for CLIENT KILL. */
+  readonly name?: string;
+  /** Reject commands while disconnected instead of queueing them. */
+  readonly failFast?: boolean;
+}
+
+export interface OpenedRedisClient {
+  readonly client: IoRedisLike | NodeRedisLike;
+  /** Resolves once the client is connected (again). */
+  ready(): Promise<void>;
+  close(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Opens a real client of either library, quick to reconnect, with errors listened to. */
+export async function openRedisClient(
+  flavor: 'ioredis' | 'node-redis',
+  options: RedisClientOptions,
+): Promise<OpenedRedisClient> {
+  if (flavor === 'ioredis') {
+    const client = new Redis(options.url, {
+      ...(options.name === undefined ? {} : { connectionName: options.name }),
+      enableOfflineQueue: !options.failFast,
+      maxRetriesPerRequest: options.failFast ? 0 : 20,
+      retryStrategy: (times: number) => Math.min(times * 20, 200),
+    });
+    client.on('error', () => {});
+    const ready = async () => {
+      for (let i = 0; client.status !== 'ready'; i++) {
+        if (i > 500) throw new Error('ioredis never became ready');
+        await sleep(10);
+      }
+    };
+    await ready();
+    return { client, ready, close: async () => void client.disconnect() };
+  }
+  const client = createClient({
+    url: options.url,
+    ...(options.name === undefined ? {} : { name: options.name }),
+    disableOfflineQueue: options.failFast ?? false,
+    socket: { connectTimeout: 1_000, reconnectStrategy: (retries: number) => Math.min(retries * 20, 200) },
+  });
+  client.on('error', () => {});
+  await client.connect();
+  const ready = async () => {
+    for (let i = 0; !client.isReady; i++) {
+      if (i > 500) throw new Error('node-redis never became ready');
+      await sleep(10);
+    }
+  };
+  return { client, ready, close: async () => void client.destroy() };
 }
