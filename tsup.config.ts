@@ -20,10 +20,31 @@ export default defineConfig([
     entry: ['src/**/*.ts', '!src/cli/**'],
     format: ['esm'],
     bundle: false,
-    dts: { entry: { index: 'src/index.ts' } },
+    dts: {
+      entry: {
+        index: 'src/index.ts',
+        'stores/sqlite': 'src/stores/sqlite.ts',
+        'stores/postgres': 'src/stores/postgres.ts',
+        'stores/redis': 'src/stores/redis.ts',
+      },
+    },
     sourcemap: true,
     target: 'es2022',
     platform: 'neutral',
+  },
+  {
+    // The database stores, CommonJS (their ESM is built above). They use the
+    // client the host passes in and import no driver.
+    entry: {
+      'stores/sqlite': 'src/stores/sqlite.ts',
+      'stores/postgres': 'src/stores/postgres.ts',
+      'stores/redis': 'src/stores/redis.ts',
+    },
+    format: ['cjs'],
+    dts: true,
+    sourcemap: true,
+    target: 'node20',
+    platform: 'node',
   },
   {
     entry: { cli: 'src/cli/main.ts' },
