@@ -52,22 +52,78 @@ export interface GateEventBase {
  * ```
  */
 export type GateEvent =
-  | (GateEventBase & { readonly type: 'postponed'; readonly postponesLeft: number })
-  | (GateEventBase & { readonly type: 'enrollment-started'; readonly renew: boolean; readonly expiresAt: number })
-  | (GateEventBase & { readonly type: 'enrollment-discarded'; readonly reason: 'failures' })
-  | (GateEventBase & { readonly type: 'enrolled'; readonly renewed: boolean; readonly recoveryCodes: number })
-  | (GateEventBase & { readonly type: 'locked'; readonly until: number | null; readonly failures: number })
   | (GateEventBase & {
-      readonly type: 'reset-requested';
-      readonly requestId: string;
-      readonly to: readonly string[];
+      /** A login postponed set-up. */
+      readonly type: 'postponed';
+      /** Postpones left after this one. */
+      readonly postponesLeft: number;
+    })
+  | (GateEventBase & {
+      /** A new pending secret was drawn. */
+      readonly type: 'enrollment-started';
+      /** The user was enrolled already and is re-enrolling. */
+      readonly renew: boolean;
+      /** When the pending secret expires unless confirmed. */
       readonly expiresAt: number;
     })
-  | (GateEventBase & { readonly type: 'reset-completed'; readonly requestId: string | null })
-  | (GateEventBase & { readonly type: 'reset-declined'; readonly requestId: string })
-  | (GateEventBase & { readonly type: 'recovery-code-used'; readonly remaining: number })
-  | (GateEventBase & { readonly type: 'enabled' })
-  | (GateEventBase & { readonly type: 'disabled' });
+  | (GateEventBase & {
+      /** The pending secret was thrown away. */
+      readonly type: 'enrollment-discarded';
+      /** Why: too many wrong confirmations. */
+      readonly reason: 'failures';
+    })
+  | (GateEventBase & {
+      /** "Verify and Save" succeeded. */
+      readonly type: 'enrolled';
+      /** A new secret replaced an active one. */
+      readonly renewed: boolean;
+      /** How many recovery codes were issued (never the codes). */
+      readonly recoveryCodes: number;
+    })
+  | (GateEventBase & {
+      /** Consecutive failures locked the user. */
+      readonly type: 'locked';
+      /** The end of the lock; `null` until a recovery code or an administrator's reset. */
+      readonly until: number | null;
+      /** Consecutive failures so far. */
+      readonly failures: number;
+    })
+  | (GateEventBase & {
+      /** The user asked administrators for a reset. */
+      readonly type: 'reset-requested';
+      /** The request, as listed by `pendingResets`. */
+      readonly requestId: string;
+      /** Exactly the administrators to notify now. */
+      readonly to: readonly string[];
+      /** When the request expires. */
+      readonly expiresAt: number;
+    })
+  | (GateEventBase & {
+      /** An administrator reset the user's 2-step verification: tell the user to set it up again. */
+      readonly type: 'reset-completed';
+      /** The request it answered, or `null` for a reset without one. */
+      readonly requestId: string | null;
+    })
+  | (GateEventBase & {
+      /** An administrator closed the request without resetting. */
+      readonly type: 'reset-declined';
+      /** The request closed. */
+      readonly requestId: string;
+    })
+  | (GateEventBase & {
+      /** A recovery code was consumed. */
+      readonly type: 'recovery-code-used';
+      /** Unused recovery codes left. */
+      readonly remaining: number;
+    })
+  | (GateEventBase & {
+      /** The user opted in where 2-step verification is not required. */
+      readonly type: 'enabled';
+    })
+  | (GateEventBase & {
+      /** The user opted out; their enrollment was deleted. */
+      readonly type: 'disabled';
+    });
 
 /**
  * The `type` of a {@link GateEvent}.

@@ -10,21 +10,7 @@ export {
   type ResolvedPolicy,
   type ThrottlePolicy,
 } from './policy.js';
-export {
-  initialRecord,
-  parseGateRecord,
-  type ActiveSecret,
-  type GateRecord,
-  type MfaRecord,
-  type MfaState,
-  type OutboxEntry,
-  type PendingSecret,
-  type RecoveryHash,
-  type ResetRequestRecord,
-  type Resolution,
-  type StoredSecret,
-  type Throttle,
-} from './record.js';
+export type { MfaRecord, Resolution } from './record.js';
 export type {
   AdminActionResult,
   ConfirmResult,

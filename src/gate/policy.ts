@@ -59,7 +59,15 @@ export interface CodePolicy {
   /** Seconds per code. @defaultValue `30` */
   readonly period?: number | undefined;
   /** Steps accepted either side of the current one, 0 to 10 each (RFC 6238 §5.2). @defaultValue `1` */
-  readonly window?: number | { readonly past?: number | undefined; readonly future?: number | undefined } | undefined;
+  readonly window?:
+    | number
+    | {
+        /** Steps back. @defaultValue `0` */
+        readonly past?: number | undefined;
+        /** Steps ahead. @defaultValue `0` */
+        readonly future?: number | undefined;
+      }
+    | undefined;
   /**
    * The largest clock drift, in steps, remembered for a user (RFC 6238 §6):
    * the window also reaches towards the drift seen on the last accepted code,
@@ -154,26 +162,62 @@ export interface ResetPolicy {
  * ```
  */
 export interface ResolvedPolicy {
+  /** See {@link Policy.required}. */
   readonly required: boolean | ((userId: string) => boolean | Promise<boolean>);
+  /** See {@link Policy.maxPostpones}. */
   readonly maxPostpones: number;
+  /** See {@link Policy.postponeDeadline}; milliseconds or `null`. */
   readonly postponeDeadline: number | null;
+  /** See {@link CodePolicy}. */
   readonly code: {
+    /** The HMAC hash of new enrollments. */
     readonly algorithm: Algorithm;
+    /** Code length of new enrollments. */
     readonly digits: number;
+    /** Seconds per code of new enrollments. */
     readonly period: number;
-    readonly window: { readonly past: number; readonly future: number };
+    /** Steps accepted either side. */
+    readonly window: {
+      /** Steps back. */
+      readonly past: number;
+      /** Steps ahead. */
+      readonly future: number;
+    };
+    /** The largest drift remembered, in steps. */
     readonly maxDrift: number;
   };
+  /** See {@link ThrottlePolicy}. */
   readonly throttle: {
+    /** Consecutive failures that start a lock. */
     readonly lockAfter: number;
+    /** The first lock's length in ms. */
     readonly lockMs: number;
+    /** Growth factor of each further lock. */
     readonly lockGrowth: number;
+    /** The longest lock in ms. */
     readonly maxLockMs: number;
+    /** Consecutive failures that stop all code checks. */
     readonly hardStopAfter: number;
   };
-  readonly enrollment: { readonly ttlMs: number; readonly maxFailures: number };
-  readonly recovery: { readonly count: number };
-  readonly reset: { readonly ttlMs: number; readonly cooldownMs: number };
+  /** See {@link EnrollmentPolicy}. */
+  readonly enrollment: {
+    /** Life of a pending secret in ms. */
+    readonly ttlMs: number;
+    /** Wrong confirmations that discard it. */
+    readonly maxFailures: number;
+  };
+  /** See {@link RecoveryPolicy}. */
+  readonly recovery: {
+    /** Codes issued per enrollment; 0: none. */
+    readonly count: number;
+  };
+  /** See {@link ResetPolicy}. */
+  readonly reset: {
+    /** Life of a request in ms. */
+    readonly ttlMs: number;
+    /** Per-administrator cool-down in ms. */
+    readonly cooldownMs: number;
+  };
 }
 
 /**

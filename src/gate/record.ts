@@ -8,7 +8,7 @@ import type { GateEvent } from './events.js';
  * and gives back unchanged. The only field a store may look at is
  * `resetRequest`: `null`, or an object while the user has a reset request
  * open (SQL and Redis stores index on it for `listOpenResets`). The gate
- * writes a {@link GateRecord}; everything else about it is the gate's
+ * writes its own schema-versioned record; everything else about it is the gate's
  * business.
  *
  * @example
@@ -19,7 +19,10 @@ import type { GateEvent } from './events.js';
  */
 export interface MfaRecord {
   /** An open reset request, or `null`. */
-  readonly resetRequest: { readonly requestedAt: number } | null;
+  readonly resetRequest: {
+    /** When the request was made (ms since the epoch). */
+    readonly requestedAt: number;
+  } | null;
   readonly [field: string]: unknown;
 }
 
@@ -31,11 +34,7 @@ export interface MfaRecord {
  * user re-enrolls). An open reset request, a
  * lock and a mandatory re-enrollment are orthogonal fields of the record.
  *
- * @example
- * ```ts
- * import type { MfaState } from 'otpgate';
- * const canLogInWithCode = (state: MfaState) => state === 'enrolled';
- * ```
+ * @internal
  */
 export type MfaState = 'none' | 'enrolling' | 'enrolled';
 
@@ -43,11 +42,7 @@ export type MfaState = 'none' | 'enrolling' | 'enrolled';
  * A TOTP secret as stored, with the code options it was enrolled with so a
  * later policy change never breaks an authenticator already set up.
  *
- * @example
- * ```ts
- * import type { StoredSecret } from 'otpgate';
- * const secret: StoredSecret = { secret: 'JBSWY3DPEHPK3PXP', wrapped: false, algorithm: 'SHA1', digits: 6, period: 30 };
- * ```
+ * @internal
  */
 export type StoredSecret = {
   /** Base32, or the `SecretCipher`'s output when `wrapped`. */
@@ -62,11 +57,7 @@ export type StoredSecret = {
 /**
  * A secret handed out by `beginEnrollment` and not confirmed yet.
  *
- * @example
- * ```ts
- * import type { PendingSecret } from 'otpgate';
- * const isLive = (pending: PendingSecret, now: number) => now < pending.expiresAt;
- * ```
+ * @internal
  */
 export type PendingSecret = StoredSecret & {
   readonly createdAt: number;
@@ -78,11 +69,7 @@ export type PendingSecret = StoredSecret & {
 /**
  * The secret codes are checked against.
  *
- * @example
- * ```ts
- * import type { ActiveSecret } from 'otpgate';
- * const replayFloor = (active: ActiveSecret) => active.lastStep;
- * ```
+ * @internal
  */
 export type ActiveSecret = StoredSecret & {
   readonly enrolledAt: number;
@@ -95,11 +82,7 @@ export type ActiveSecret = StoredSecret & {
 /**
  * Consecutive failures and the lock they caused.
  *
- * @example
- * ```ts
- * import type { Throttle } from 'otpgate';
- * const isLocked = (t: Throttle, now: number) => t.hardStop || (t.lockedUntil !== null && now < t.lockedUntil);
- * ```
+ * @internal
  */
 export type Throttle = {
   /** Consecutive failed attempts since the last success. */
@@ -116,22 +99,14 @@ export type Throttle = {
  * One unused recovery code: a random salt and the HMAC-SHA-256 of the code
  * under it, both hex. The code itself is never stored.
  *
- * @example
- * ```ts
- * import type { RecoveryHash } from 'otpgate';
- * const count = (hashes: readonly RecoveryHash[]) => hashes.length;
- * ```
+ * @internal
  */
 export type RecoveryHash = { readonly salt: string; readonly hash: string };
 
 /**
  * An open "Lost 2-Step Verification code?" request.
  *
- * @example
- * ```ts
- * import type { ResetRequestRecord } from 'otpgate';
- * const isOpen = (request: ResetRequestRecord, now: number) => now < request.expiresAt;
- * ```
+ * @internal
  */
 export type ResetRequestRecord = {
   readonly id: string;
@@ -156,9 +131,13 @@ export type ResetRequestRecord = {
  * ```
  */
 export type Resolution = {
+  /** Reset, or declined. */
   readonly kind: 'reset' | 'declined';
+  /** The administrator who acted. */
   readonly by: string;
+  /** When (ms since the epoch). */
   readonly at: number;
+  /** The request it answered, or `null` for a reset without one. */
   readonly requestId: string | null;
 };
 
@@ -168,11 +147,7 @@ export type Resolution = {
  * two servers do not send it both; a claim that outlives `until` (the server
  * died) is taken over.
  *
- * @example
- * ```ts
- * import type { OutboxEntry } from 'otpgate';
- * const undelivered = (entries: readonly OutboxEntry[]) => entries.map((entry) => entry.event.type);
- * ```
+ * @internal
  */
 export type OutboxEntry = {
   readonly event: GateEvent;
@@ -189,12 +164,7 @@ export type OutboxEntry = {
  * transition: `state` is `enrolled` exactly when `active` is set, and
  * `enrolling` exactly when only `pending` is.
  *
- * @example
- * ```ts
- * import { initialRecord, type GateRecord } from 'otpgate';
- * const record: GateRecord = initialRecord();
- * console.log(record.state); // 'none'
- * ```
+ * @internal
  */
 export type GateRecord = {
   readonly schema: 1;
@@ -219,11 +189,7 @@ export type GateRecord = {
  *
  * @returns a fresh record in state `none`
  *
- * @example
- * ```ts
- * import { initialRecord } from 'otpgate';
- * initialRecord().postpones.used; // 0
- * ```
+ * @internal
  */
 export function initialRecord(): GateRecord {
   return {
@@ -251,12 +217,7 @@ export function initialRecord(): GateRecord {
  * @returns the same value, typed
  * @throws {@link OtpError} `ERR_STORE` when it is not a schema-1 gate record
  *
- * @example
- * ```ts
- * import { createMemoryStore, parseGateRecord } from 'otpgate';
- * const found = await createMemoryStore().get('alice');
- * if (found) console.log(parseGateRecord(found.record).state);
- * ```
+ * @internal
  */
 export function parseGateRecord(value: unknown): GateRecord {
   if (typeof value !== 'object' || value === null) return corrupt('it is not an object');

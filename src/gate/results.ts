@@ -23,10 +23,28 @@ import type { Resolution } from './record.js';
  * ```
  */
 export type NextStep =
-  | { readonly step: 'allow' }
-  | { readonly step: 'setup'; readonly required: boolean; readonly postponesLeft: number }
-  | { readonly step: 'code' }
-  | { readonly step: 'locked'; readonly retryAt: number | null };
+  | {
+      /** Log the user in: 2-step verification does not apply. */
+      readonly step: 'allow';
+    }
+  | {
+      /** Show 2-step set-up. */
+      readonly step: 'setup';
+      /** Set-up is mandatory (offer "Postpone setup" while `postponesLeft` > 0); `false` for a user who opted in. */
+      readonly required: boolean;
+      /** "Postpone setup" clicks left. */
+      readonly postponesLeft: number;
+    }
+  | {
+      /** Ask for a one-time code (or a recovery code). */
+      readonly step: 'code';
+    }
+  | {
+      /** Too many wrong codes. */
+      readonly step: 'locked';
+      /** When to try again (ms since the epoch); `null` until a recovery code or an administrator's reset. */
+      readonly retryAt: number | null;
+    };
 
 /**
  * The result of `gate.postpone`.
@@ -58,10 +76,36 @@ export interface PostponeResult {
  * ```
  */
 export type ConfirmResult =
-  | { readonly ok: true; readonly recoveryCodes: readonly string[] }
-  | { readonly ok: false; readonly reason: 'invalid'; readonly attemptsLeft: number; readonly retryAt?: number | null }
-  | { readonly ok: false; readonly reason: 'expired' }
-  | { readonly ok: false; readonly reason: 'locked'; readonly retryAt: number | null };
+  | {
+      /** Enrolled. */
+      readonly ok: true;
+      /** The recovery codes, shown this once (empty when the policy turns them off). */
+      readonly recoveryCodes: readonly string[];
+    }
+  | {
+      /** Not enrolled. */
+      readonly ok: false;
+      /** The code was wrong. */
+      readonly reason: 'invalid';
+      /** Wrong codes the pending secret survives; at 0 it was discarded. */
+      readonly attemptsLeft: number;
+      /** Present when this failure locked the user: until when (`null`: hard stop). */
+      readonly retryAt?: number | null;
+    }
+  | {
+      /** Not enrolled. */
+      readonly ok: false;
+      /** The pending secret expired: begin again. */
+      readonly reason: 'expired';
+    }
+  | {
+      /** Not enrolled. */
+      readonly ok: false;
+      /** Throttled; the code was not checked. */
+      readonly reason: 'locked';
+      /** When to try again; `null` until a recovery code or an administrator's reset. */
+      readonly retryAt: number | null;
+    };
 
 /**
  * The result of `gate.verify`. A refused code says why: `invalid` (wrong),
@@ -77,11 +121,42 @@ export type ConfirmResult =
  * ```
  */
 export type VerifyResult =
-  | { readonly ok: true; readonly method: 'totp' }
-  | { readonly ok: true; readonly method: 'recovery'; readonly recoveryCodesLeft: number }
-  | { readonly ok: false; readonly reason: 'invalid' | 'replayed'; readonly retryAt?: number | null }
-  | { readonly ok: false; readonly reason: 'locked'; readonly retryAt: number | null }
-  | { readonly ok: false; readonly reason: 'not-enrolled' };
+  | {
+      /** Accepted. */
+      readonly ok: true;
+      /** A one-time code. */
+      readonly method: 'totp';
+    }
+  | {
+      /** Accepted. */
+      readonly ok: true;
+      /** A recovery code, now used up. */
+      readonly method: 'recovery';
+      /** Unused recovery codes left: suggest re-enrolling when few are. */
+      readonly recoveryCodesLeft: number;
+    }
+  | {
+      /** Refused. */
+      readonly ok: false;
+      /** Wrong, or already used (this step or a later one was accepted). */
+      readonly reason: 'invalid' | 'replayed';
+      /** Present when this failure locked the user: until when (`null`: hard stop). */
+      readonly retryAt?: number | null;
+    }
+  | {
+      /** Refused. */
+      readonly ok: false;
+      /** Throttled; the code was not checked. */
+      readonly reason: 'locked';
+      /** When to try again; `null` until a recovery code or an administrator's reset. */
+      readonly retryAt: number | null;
+    }
+  | {
+      /** Refused. */
+      readonly ok: false;
+      /** The user has no active secret. */
+      readonly reason: 'not-enrolled';
+    };
 
 /**
  * The result of `gate.requestReset`: the request and exactly the
@@ -94,8 +169,11 @@ export type VerifyResult =
  * ```
  */
 export interface ResetRequestResult {
+  /** The user's open request (the same one when asked again). */
   readonly requestId: string;
+  /** The administrators notified by this call. */
   readonly to: readonly string[];
+  /** When the request expires. */
   readonly expiresAt: number;
 }
 
@@ -113,8 +191,20 @@ export interface ResetRequestResult {
  * ```
  */
 export type AdminActionResult =
-  | { readonly ok: true; readonly notified: boolean }
-  | { readonly ok: false; readonly reason: 'already-handled' | 'nothing-to-do'; readonly handled: Resolution | null };
+  | {
+      /** Done. */
+      readonly ok: true;
+      /** Whether the notifier took the event telling the user. */
+      readonly notified: boolean;
+    }
+  | {
+      /** Nothing changed. */
+      readonly ok: false;
+      /** Another administrator handled it, or there was nothing to reset or decline. */
+      readonly reason: 'already-handled' | 'nothing-to-do';
+      /** How the last request or reset ended, or `null`. */
+      readonly handled: Resolution | null;
+    };
 
 /**
  * One open request in an administrator's list (`gate.pendingResets`).
@@ -126,11 +216,15 @@ export type AdminActionResult =
  * ```
  */
 export interface PendingReset {
+  /** Who asked. */
   readonly userId: string;
+  /** The request's id. */
   readonly requestId: string;
   /** The administrators the user asked. */
   readonly to: readonly string[];
+  /** When it was first asked (ms since the epoch). */
   readonly requestedAt: number;
+  /** When it expires. */
   readonly expiresAt: number;
 }
 

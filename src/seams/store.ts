@@ -17,6 +17,21 @@ export interface StoredRecord {
 }
 
 /**
+ * A stored record together with the user it belongs to, as
+ * {@link MfaStore.listOpenResets} lists it.
+ *
+ * @example
+ * ```ts
+ * import { createMemoryStore, type UserRecord } from 'otpgate';
+ * const open: UserRecord[] = await createMemoryStore().listOpenResets();
+ * ```
+ */
+export interface UserRecord extends StoredRecord {
+  /** The user the record belongs to. */
+  readonly userId: string;
+}
+
+/**
  * Where the gate keeps one versioned record per user. This is the seam a
  * host implements (or takes from `otpgate/stores/*`) to put otpgate on its
  * own database.
@@ -70,5 +85,5 @@ export interface MfaStore {
    * part of the compare-and-set contract: an entry may be stale by the time
    * an administrator acts on it, which the gate checks.
    */
-  listOpenResets(): Promise<Array<StoredRecord & { readonly userId: string }>>;
+  listOpenResets(): Promise<Array<UserRecord>>;
 }
