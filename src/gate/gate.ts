@@ -107,7 +107,9 @@ export interface Enrollment {
  * duplicate. The caller learns of the failure this way: `requestReset` and
  * `flushNotifications` reject with `ERR_NOTIFY` (after the change was
  * stored); `reset` and `decline` resolve with `notified: false`; every other
- * method resolves normally and reports to `config.onNotifyError`.
+ * method resolves normally and reports to `config.onNotifyError`. A user's
+ * record keeps at most 500 undelivered events; past that, the oldest are
+ * dropped, so a notifier that is down for good cannot grow records forever.
  *
  * **Trust.** `beginEnrollment` (for an enrolled user), `confirmEnrollment`
  * of a re-enrollment, `enable` and `disable` change how the account is
@@ -287,16 +289,19 @@ export function createGate(config: GateConfig): Gate {
       if (needs.has('required') && required === undefined) required = await isRequired(userId);
       if (needs.has('freshSecret') && freshSecret === undefined) freshSecret = await wrap(generateSecret(), userId);
       if (needs.has('recoveryCodes') && recoveryCodes === undefined) recoveryCodes = issueRecoveryCodes(policy.recovery.count);
+      const now = clock.now();
+      // An expired pending secret is never used, so it is never decrypted either.
+      const livePending = record.pending !== null && now < record.pending.expiresAt ? record.pending : null;
       const ctx: DecideContext = {
         userId,
-        now: clock.now(),
+        now,
         policy,
         id: randomId(),
         required,
         freshSecret,
         recoveryCodes,
         activeKey: needs.has('activeKey') ? await key(record.active) : undefined,
-        pendingKey: needs.has('pendingKey') ? await key(record.pending) : undefined,
+        pendingKey: needs.has('pendingKey') ? await key(livePending) : undefined,
       };
       const decision = decide(record, command, ctx);
       if (decision.next === record) return { result: decision.result, events: [], claimed: [], token };
@@ -447,7 +452,8 @@ export function createGate(config: GateConfig): Gate {
       const now = clock.now();
       const candidates = open.flatMap(({ userId, record }): PendingReset[] => {
         if (userId === adminId) return [];
-        const request = parseGateRecord(record).resetRequest;
+        // One unreadable record must not hide every other user's request.
+        const request = readable(record)?.resetRequest ?? null;
         if (request === null || now >= request.expiresAt) return [];
         return [{ userId, requestId: request.id, to: request.to, requestedAt: request.requestedAt, expiresAt: request.expiresAt }];
       });
@@ -490,6 +496,14 @@ export function createGate(config: GateConfig): Gate {
       return { delivered: claimed.length, remaining: record.outbox.length };
     },
   };
+}
+
+function readable(record: unknown): GateRecord | null {
+  try {
+    return parseGateRecord(record);
+  } catch {
+    return null;
+  }
 }
 
 function randomId(): string {

@@ -7,7 +7,8 @@ import type { Resolution } from './record.js';
  * `postponesLeft` "Postpone setup" clicks; optional for a user who opted in),
  * `code` (ask for a one-time or recovery code) or `locked` (too many wrong
  * codes; `retryAt` is when to try again, `null` until a recovery code or an
- * administrator's reset).
+ * administrator's reset: then `verify` still checks recovery codes, and
+ * nothing else).
  *
  * @example
  * ```ts

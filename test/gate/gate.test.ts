@@ -364,3 +364,13 @@ describe('policy per user, enable and disable', () => {
     expect(await h.gate.confirmEnrollment('alice', h.code(secret))).toEqual({ ok: true, recoveryCodes: [] });
   });
 });
+
+describe('pendingResets', () => {
+  it('skips a record it cannot read instead of failing the whole list', async () => {
+    const h = harness();
+    await enroll(h, 'alice');
+    await h.gate.requestReset('alice', { to: 'root' });
+    await h.store.compareAndSet('bob', null, { resetRequest: { requestedAt: 1 }, schema: 99 });
+    expect((await h.gate.pendingResets('root')).map((p) => p.userId)).toEqual(['alice']);
+  });
+});
