@@ -90,6 +90,20 @@ describe.skipIf(missingQrTools)(`qrSvg read back by zbarimg ${missingQrTools ? `
     expect(decoded).toEqual(texts.map((t) => [t]));
   });
 
+  it('decodes the longest text of every QR version (1 to 40) at level M, where capacity tables go wrong', () => {
+    // ISO/IEC 18004 Table 7: byte-mode capacity at level M, versions 1 to 40.
+    const capacity = [14, 26, 42, 62, 84, 106, 122, 152, 180, 213, 251, 287, 331, 362, 412, 450, 504, 560, 624, 666,
+      711, 779, 857, 911, 997, 1059, 1125, 1190, 1264, 1370, 1452, 1538, 1628, 1722, 1809, 1911, 1989, 2099, 2213, 2331];
+    const textOf = (n: number): string => Array.from({ length: n }, (_, i) => String.fromCharCode(33 + ((i * 7) % 90))).join('');
+    // qrcode-svg always reserves 3 bytes (for a byte-order mark it adds to non-ASCII text only),
+    // so the longest text it puts in version v is 3 bytes short of the standard's capacity.
+    const longest = capacity.map((bytes) => textOf(bytes - 3));
+    longest.forEach((text, i) => expect([i + 1, qrModules(text).length]).toEqual([i + 1, 21 + 4 * i]));
+    expect(() => qrModules(textOf(2331 - 2))).toThrow(/too long/);
+    const decoded = withTempDir((dir) => decodeImages(renderSvgs(dir, longest.map((t) => qrSvg(t)), 3)));
+    expect(decoded).toEqual(longest.map((t) => [t]));
+  });
+
   it('decodes with custom colours, a transparent background and a quiet zone of 2', () => {
     const svgs = [qrSvg(TYPICAL, { dark: '#1a237e', light: '#fffde7' }), qrSvg(TYPICAL, { light: 'transparent', quietZone: 2 })];
     const decoded = withTempDir((dir) => decodeImages(renderSvgs(dir, svgs)));
