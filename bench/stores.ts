@@ -1,0 +1,266 @@
+// Gate `verify` on every store: throughput and p50/p99 latency at 1, 8 and
+// 64 concurrent logins, and the compare-and-set conflicts (each one a
+// retry of the transition) when the logins are of one user at once.
+// Run: npx tsx bench/stores.ts   (PostgreSQL and Redis rows need
+// OTPGATE_PG_URL and OTPGATE_REDIS_URL; they are skipped without them)
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import { createClient } from 'redis';
+import { totp } from '../src/core/totp.js';
+import { createGate, type Gate } from '../src/gate/gate.js';
+import type { Policy } from '../src/gate/policy.js';
+import type { MfaStore } from '../src/seams/store.js';
+import { createMemoryStore } from '../src/stores/memory.js';
+import { createPostgresStore } from '../src/stores/postgres.js';
+import { createRedisStore } from '../src/stores/redis.js';
+import { createSqliteStore } from '../src/stores/sqlite.js';
+
+const STEP = 30_000;
+const T0 = Date.UTC(2030, 0, 1) + 15_000;
+const LEVELS = [1, 8, 64];
+/** Logins per level in the independent-users run. */
+const LOGINS = 1_024;
+/** Rounds per level in the one-user run. */
+const CONTENDED_ROUNDS = 16;
+const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+
+interface Counted {
+  readonly store: MfaStore;
+  conflicts: number;
+  writes: number;
+}
+
+/** Counts every compare-and-set and every lost one. */
+function counted(inner: MfaStore): Counted {
+  const counter: Counted = {
+    conflicts: 0,
+    writes: 0,
+    store: {
+      get: (userId) => inner.get(userId),
+      listOpenResets: () => inner.listOpenResets(),
+      async compareAndSet(userId, expected, next) {
+        counter.writes++;
+        const ok = await inner.compareAndSet(userId, expected, next);
+        if (!ok) counter.conflicts++;
+        return ok;
+      },
+    },
+  };
+  return counter;
+}
+
+/** A gate with its own clock, standing for one application server's view of one login. */
+function gateWithClock(store: MfaStore, policy?: Policy): { gate: Gate; setNow(now: number): void } {
+  let now = T0;
+  const gate = createGate({
+    store,
+    issuer: 'Bench',
+    policy,
+    clock: { now: () => now },
+    directory: { administratorsOf: async () => [], isAdministratorOf: async () => false },
+    notifier: { notify: async () => {} },
+  });
+  return { gate, setNow: (value) => (now = value) };
+}
+
+async function enroll(store: MfaStore, userId: string, policy?: Policy): Promise<string> {
+  const { gate, setNow } = gateWithClock(store, policy);
+  setNow(T0);
+  const { secret } = await gate.beginEnrollment(userId);
+  const confirmed = await gate.confirmEnrollment(userId, totp(secret, { now: T0 }));
+  if (!confirmed.ok) throw new Error(`enrollment failed: ${confirmed.reason}`);
+  return secret;
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+}
+
+interface Row {
+  store: string;
+  mode: string;
+  concurrency: number;
+  opsPerSecond: number;
+  p50: number;
+  p99: number;
+  conflicts: number;
+  writes: number;
+}
+
+/** `concurrency` users log in side by side, each with a fresh code every time: no contention. */
+async function independent(name: string, inner: MfaStore, concurrency: number): Promise<Row> {
+  const counter = counted(inner);
+  const users = Array.from({ length: concurrency }, (_, i) => `bench-${run}-${name}-c${concurrency}-u${i}`);
+  const secrets = await Promise.all(users.map((userId) => enroll(inner, userId)));
+  const perUser = Math.max(1, Math.floor(LOGINS / concurrency));
+  const latencies: number[] = [];
+  const start = performance.now();
+  await Promise.all(
+    users.map(async (userId, i) => {
+      const { gate, setNow } = gateWithClock(counter.store);
+      for (let login = 1; login <= perUser; login++) {
+        const now = T0 + login * STEP;
+        setNow(now);
+        const code = totp(secrets[i]!, { now });
+        const began = performance.now();
+        const result = await gate.verify(userId, code);
+        latencies.push(performance.now() - began);
+        if (!result.ok) throw new Error(`${name}: login ${login} of ${userId} refused: ${result.reason}`);
+      }
+    }),
+  );
+  const seconds = (performance.now() - start) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    store: name,
+    mode: 'separate users',
+    concurrency,
+    opsPerSecond: latencies.length / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    conflicts: counter.conflicts,
+    writes: counter.writes,
+  };
+}
+
+/** `concurrency` verifies of the same valid code on one user at once: one wins, the rest retry and are refused. */
+async function contended(name: string, inner: MfaStore, concurrency: number): Promise<Row> {
+  // No lock inside a round, so every round ends with one success and the
+  // losers counted as replays (failures reset at the next success).
+  const policy: Policy = { throttle: { lockAfter: 100 } };
+  const counter = counted(inner);
+  const userId = `bench-${run}-${name}-hot${concurrency}`;
+  const secret = await enroll(inner, userId, policy);
+  const servers = Array.from({ length: Math.min(concurrency, 4) }, () => gateWithClock(counter.store, policy));
+  const latencies: number[] = [];
+  const start = performance.now();
+  for (let round = 1; round <= CONTENDED_ROUNDS; round++) {
+    const now = T0 + round * STEP;
+    for (const server of servers) server.setNow(now);
+    const code = totp(secret, { now });
+    const results = await Promise.all(
+      Array.from({ length: concurrency }, async (_, i) => {
+        const began = performance.now();
+        const result = await servers[i % servers.length]!.gate.verify(userId, code);
+        latencies.push(performance.now() - began);
+        return result;
+      }),
+    );
+    const accepted = results.filter((result) => result.ok).length;
+    if (accepted !== 1) throw new Error(`${name}: round ${round} accepted ${accepted} verifies`);
+  }
+  const seconds = (performance.now() - start) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    store: name,
+    mode: 'one user',
+    concurrency,
+    opsPerSecond: latencies.length / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    conflicts: counter.conflicts,
+    writes: counter.writes,
+  };
+}
+
+interface Backend {
+  readonly name: string;
+  readonly store: MfaStore;
+  close(): Promise<void>;
+}
+
+async function backends(): Promise<Backend[]> {
+  const list: Backend[] = [{ name: 'memory', store: createMemoryStore(), close: async () => {} }];
+
+  const dir = mkdtempSync(join(tmpdir(), 'otpgate-bench-'));
+  const db = new Database(join(dir, 'bench.db'), { timeout: 5_000 });
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  const sqlite = createSqliteStore({ db });
+  await sqlite.migrate();
+  list.push({
+    name: 'sqlite (file, WAL)',
+    store: sqlite,
+    close: async () => {
+      db.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  });
+
+  const pgUrl = process.env['OTPGATE_PG_URL'];
+  if (pgUrl) {
+    const pool = new pg.Pool({ connectionString: pgUrl, max: 16 });
+    pool.on('error', () => {});
+    const table = `otpgate_bench_${run}`;
+    const store = createPostgresStore({ client: pool, table });
+    await store.migrate();
+    list.push({
+      name: 'postgres (Pool of 16)',
+      store,
+      close: async () => {
+        await pool.query(`DROP TABLE IF EXISTS "${table}"`);
+        await pool.end();
+      },
+    });
+  } else {
+    console.log('postgres: skipped, OTPGATE_PG_URL is not set');
+  }
+
+  const redisUrl = process.env['OTPGATE_REDIS_URL'];
+  if (redisUrl) {
+    const cleanup = async (redis: Redis, prefix: string) => {
+      const keys = await redis.keys(`${prefix}*`);
+      if (keys.length > 0) await redis.del(...keys);
+    };
+    const ioredis = new Redis(redisUrl);
+    const ioPrefix = `otpgate-bench:${run}:io:`;
+    list.push({
+      name: 'redis (ioredis)',
+      store: createRedisStore({ client: ioredis, prefix: ioPrefix }),
+      close: async () => {
+        await cleanup(ioredis, ioPrefix);
+        ioredis.disconnect();
+      },
+    });
+    const nodeRedis = await createClient({ url: redisUrl }).connect();
+    const nodePrefix = `otpgate-bench:${run}:node:`;
+    list.push({
+      name: 'redis (node-redis)',
+      store: createRedisStore({ client: nodeRedis, prefix: nodePrefix }),
+      close: async () => {
+        const admin = new Redis(redisUrl);
+        await cleanup(admin, nodePrefix);
+        admin.disconnect();
+        nodeRedis.destroy();
+      },
+    });
+  } else {
+    console.log('redis: skipped, OTPGATE_REDIS_URL is not set');
+  }
+  return list;
+}
+
+const rows: Row[] = [];
+for (const backend of await backends()) {
+  try {
+    for (const concurrency of LEVELS) rows.push(await independent(backend.name, backend.store, concurrency));
+    for (const concurrency of LEVELS) rows.push(await contended(backend.name, backend.store, concurrency));
+  } finally {
+    await backend.close();
+  }
+}
+
+const pad = (value: string | number, width: number) => String(value).padStart(width);
+console.log(`\ngate.verify per store (Node ${process.version}; ${LOGINS} logins per level, ${CONTENDED_ROUNDS} rounds for one user)`);
+console.log(
+  `${'store'.padEnd(22)} ${'logins'.padEnd(14)} ${pad('conc.', 5)} ${pad('verify/s', 9)} ${pad('p50 ms', 8)} ${pad('p99 ms', 8)} ${pad('CAS', 6)} ${pad('conflicts', 9)}`,
+);
+for (const row of rows) {
+  console.log(
+    `${row.store.padEnd(22)} ${row.mode.padEnd(14)} ${pad(row.concurrency, 5)} ${pad(Math.round(row.opsPerSecond), 9)} ${pad(row.p50.toFixed(2), 8)} ${pad(row.p99.toFixed(2), 8)} ${pad(row.writes, 6)} ${pad(row.conflicts, 9)}`,
+  );
+}
