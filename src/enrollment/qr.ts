@@ -289,8 +289,11 @@ export function qrDataUrl(text: string, options?: QrDataUrlOptions): string {
   if (encoding !== 'percent' && encoding !== 'base64') optionsError("encoding must be 'percent' or 'base64'");
   const svg = qrSvg(text, options);
   if (encoding === 'base64') return `data:image/svg+xml;base64,${base64Encode(new TextEncoder().encode(svg))}`;
-  // Escape only what breaks a URL or an HTML attribute; the rest of the SVG stays readable and short.
-  const escaped = svg.replace(/[^ -~]|[%#<>"&{}|\\^`]/gu, (c) => {
+  // Escape only what breaks a URL, an HTML attribute or an unquoted CSS url(); the rest
+  // of the SVG stays readable and short.
+  const escaped = svg.replace(/[^!-~]|[%#<>"'&()\\{}|^`]/gu, (c) => {
+    // encodeURIComponent leaves ' ( ) alone.
+    if (c.charCodeAt(0) < 0x80) return `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`;
     try {
       return encodeURIComponent(c);
     } catch (error) {

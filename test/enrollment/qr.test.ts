@@ -57,7 +57,10 @@ describe('qrSvg', () => {
     const svg = qrSvg(TYPICAL);
     const percent = qrDataUrl(TYPICAL);
     expect(percent.startsWith('data:image/svg+xml,')).toBe(true);
-    expect(percent).not.toMatch(/[<>"#]/);
+    expect(percent).not.toMatch(/[<>"'#\s()]/);
+    const titled = qrDataUrl('x', { title: "Scan (it's yours)", dark: 'rgb(0, 0, 0)' });
+    expect(titled).not.toMatch(/[<>"'#\s()]/);
+    expect(decodeURIComponent(titled.slice(19))).toBe(qrSvg('x', { title: "Scan (it's yours)", dark: 'rgb(0, 0, 0)' }));
     expect(decodeURIComponent(percent.slice('data:image/svg+xml,'.length))).toBe(svg);
     const b64 = qrDataUrl(TYPICAL, { encoding: 'base64', title: 'Código QR' });
     expect(b64.startsWith('data:image/svg+xml;base64,')).toBe(true);
