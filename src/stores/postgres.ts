@@ -40,7 +40,16 @@ const NAME = 'postgres store';
  * ```
  */
 export interface PgQueryable {
-  query(text: string, values?: unknown[]): Promise<{ readonly rowCount: number | null; readonly rows: unknown[] }>;
+  /** Runs one statement with `$1`-style parameters (or several statements without). */
+  query(
+    text: string,
+    values?: unknown[],
+  ): Promise<{
+    /** Rows inserted or updated: 1 when a compare-and-set wrote, 0 when it lost. */
+    readonly rowCount: number | null;
+    /** The rows selected. */
+    readonly rows: unknown[];
+  }>;
 }
 
 /**

@@ -31,6 +31,7 @@ const NAME = 'redis store';
  * ```
  */
 export interface IoRedisLike {
+  /** Sends one command, for example `call('HMGET', key, 'version', 'record')`. */
   call(command: string, ...args: Array<string | number>): Promise<unknown>;
 }
 
@@ -46,6 +47,7 @@ export interface IoRedisLike {
  * ```
  */
 export interface NodeRedisLike {
+  /** Sends one command, for example `sendCommand(['HMGET', key, 'version', 'record'])`. */
   sendCommand(args: string[]): Promise<unknown>;
 }
 

@@ -39,8 +39,14 @@ const NAME = 'sqlite store';
  * ```
  */
 export interface SqliteStatementLike {
-  run(...params: unknown[]): { readonly changes: number };
+  /** Runs a write; the store reads how many rows it changed. */
+  run(...params: unknown[]): {
+    /** Rows inserted or updated: 1 when a compare-and-set wrote, 0 when it lost. */
+    readonly changes: number;
+  };
+  /** The first row, or `undefined`. */
   get(...params: unknown[]): unknown;
+  /** Every row. */
   all(...params: unknown[]): unknown[];
 }
 
@@ -56,7 +62,9 @@ export interface SqliteStatementLike {
  * ```
  */
 export interface SqliteDatabaseLike {
+  /** Compiles one statement (the store caches its four statements). */
   prepare(sql: string): SqliteStatementLike;
+  /** Runs SQL text without parameters (used by `migrate()`). */
   exec(sql: string): unknown;
 }
 
