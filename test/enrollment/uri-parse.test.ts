@@ -211,3 +211,48 @@ describe('cross-check with the otpauth package (hectorm/otpauth)', () => {
     );
   });
 });
+
+describe('cross-check with otplib 13', () => {
+  // otplib shows 6 to 8 digits only.
+  const otplibParams = params.filter((p) => (p.digits ?? 6) <= 8 && p.image === undefined);
+
+  it('parseUri reads what otplib generateURI writes', async () => {
+    const { generateURI } = await import('otplib');
+    fc.assert(
+      fc.property(otplibParams, (p) => {
+        const uri = generateURI({
+          strategy: p.type,
+          issuer: p.issuer ?? '',
+          label: p.account,
+          secret: p.secret,
+          algorithm: (p.algorithm ?? 'SHA1').toLowerCase() as 'sha1',
+          digits: p.digits ?? 6,
+          ...(p.type === 'totp' ? { period: p.period ?? 30 } : { counter: p.counter ?? 0 }),
+        });
+        const { warnings, ...parsed } = parseUri(uri);
+        expect(parsed).toEqual(p);
+        expect(warnings).toEqual([]);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it("otplib's parseURI reads what buildUri writes", async () => {
+    // @otplib/uri is otplib's own URI module (a dependency of otplib).
+    const { parseURI } = await import('@otplib/uri');
+    fc.assert(
+      fc.property(otplibParams, (p) => {
+        const read = parseURI(buildUri(p));
+        expect(read.type).toBe(p.type);
+        expect(read.label).toBe(p.issuer === undefined ? p.account : `${p.issuer}:${p.account}`);
+        expect(read.params.secret).toBe(p.secret);
+        expect(read.params.issuer).toBe(p.issuer);
+        expect(read.params.algorithm ?? 'sha1').toBe((p.algorithm ?? 'SHA1').toLowerCase());
+        expect(read.params.digits ?? 6).toBe(p.digits ?? 6);
+        if (p.type === 'totp') expect(read.params.period ?? 30).toBe(p.period);
+        else expect(read.params.counter).toBe(p.counter);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
