@@ -118,12 +118,24 @@ export interface Enrollment {
  *
  * @example
  * ```ts
- * import { createGate, createMemoryStore } from 'otpgate';
- * const gate = createGate({ store: createMemoryStore(), directory, notifier, issuer: 'ACME Co' });
- * const next = await gate.nextStep('alice'); // after the password was accepted
- * if (next.step === 'code') {
- *   const result = await gate.verify('alice', codeFromForm);
- *   if (result.ok) logIn('alice');
+ * import { createGate, createMemoryStore, type Gate } from 'otpgate';
+ * const gate: Gate = createGate({
+ *   store: createMemoryStore(),
+ *   issuer: 'ACME Co',
+ *   directory: {
+ *     async administratorsOf() { return [{ id: 'root', name: 'Ruth Root' }]; },
+ *     async isAdministratorOf(adminId, userId) { return adminId === 'root' && userId !== 'root'; },
+ *   },
+ *   notifier: { async notify(event) { console.log(event.type, event.userId); } },
+ * });
+ * // In the login handler, after the password was accepted:
+ * async function afterPassword(userId: string, code?: string): Promise<string> {
+ *   const next = await gate.nextStep(userId);
+ *   if (next.step === 'allow') return 'logged in';
+ *   if (next.step === 'setup') return next.postponesLeft > 0 ? 'offer set-up or postpone' : 'set-up required';
+ *   if (next.step === 'locked') return 'locked';
+ *   const result = await gate.verify(userId, code ?? '');
+ *   return result.ok ? 'logged in' : `refused: ${result.reason}`;
  * }
  * ```
  */
@@ -209,8 +221,11 @@ const MAX_BACKOFF_MS = 100;
  * import { createAesGcmCipher, createGate, createMemoryStore } from 'otpgate';
  * const gate = createGate({
  *   store: createMemoryStore(),
- *   directory,
- *   notifier,
+ *   directory: {
+ *     async administratorsOf() { return [{ id: 'root', name: 'Ruth Root' }]; },
+ *     async isAdministratorOf(adminId, userId) { return adminId === 'root' && userId !== 'root'; },
+ *   },
+ *   notifier: { async notify(event) { console.log(event.type, event.userId); } },
  *   issuer: 'ACME Co',
  *   policy: { required: (userId) => userId.endsWith('@acme.example') },
  *   cipher: createAesGcmCipher({ key: crypto.getRandomValues(new Uint8Array(32)) }),
