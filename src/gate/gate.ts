@@ -154,6 +154,7 @@ export interface Gate {
    * not break the QR code being scanned, unless `renew` asks for a new one.
    * `account` is the label in the app: by default the directory's
    * `accountLabel`, else the user id.
+   * @throws {@link OtpError} `ERR_URI` for an account label an `otpauth://` URI cannot carry (empty, or with `:`), before anything is stored
    */
   beginEnrollment(userId: string, options?: { readonly account?: string | undefined; readonly renew?: boolean | undefined }): Promise<Enrollment>;
   /**
@@ -203,6 +204,9 @@ export interface Gate {
    */
   flushNotifications(userId: string): Promise<FlushResult>;
 }
+
+/** A placeholder key for checking an account label before a secret is drawn. */
+const PROBE_SECRET = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
 /** Compare-and-set rounds before giving up with ERR_CONFLICT. */
 const MAX_ATTEMPTS = 24;
@@ -425,6 +429,8 @@ export function createGate(config: GateConfig): Gate {
         account = await guard('ERR_DIRECTORY', 'directory.accountLabel failed', () => label(userId));
       }
       account ??= userId;
+      // Refuse a label the URI cannot carry before anything is stored.
+      buildUri({ type: 'totp', secret: PROBE_SECRET, issuer, account });
       const begun = await quietly(userId, { type: 'begin-enrollment', renew: options?.renew === true });
       const { secret, algorithm, digits, period, expiresAt } = begun;
       const uri = buildUri({ type: 'totp', secret, issuer, account, algorithm, digits, period });

@@ -374,3 +374,12 @@ describe('pendingResets', () => {
     expect((await h.gate.pendingResets('root')).map((p) => p.userId)).toEqual(['alice']);
   });
 });
+
+describe('beginEnrollment with a bad account label', () => {
+  it('refuses with ERR_URI before storing anything', async () => {
+    const h = harness();
+    expect(await codeOf(h.gate.beginEnrollment('alice', { account: 'a:b' }))).toBe('ERR_URI');
+    expect(await h.store.get('alice')).toBeNull();
+    expect(h.events).toEqual([]);
+  });
+});
