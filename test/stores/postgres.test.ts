@@ -4,6 +4,8 @@ import { isOtpError } from '../../src/errors.js';
 import { createPostgresStore, schemaSql, type PgQueryable, type PostgresStore } from '../../src/stores/postgres.js';
 import { describeStoreContract } from './contract.js';
 import { itRacesAcrossProcesses } from './races.js';
+import { totp } from '../../src/core/totp.js';
+import { enrollAll, ENROLLED_AT, gateOn } from './gate-rig.js';
 import { startTcpProxy } from './tcp-proxy.js';
 
 const url = process.env['OTPGATE_PG_URL'];
@@ -236,6 +238,47 @@ describe.skipIf(!url)('postgres store', () => {
       expect(again).toEqual(seen);
       expect(await store.compareAndSet('alice', again!.version, { ...after, n: 3 })).toBe(true);
       expect((await store.listOpenResets()).map((entry) => entry.userId)).toEqual(['alice']);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('a statement timeout in the middle of a write: ERR_STORE and the record at its old version', async () => {
+    const store = storeOn(newPool({ statement_timeout: 200, max: 1 }), 'timeout');
+    await store.migrate();
+    await store.compareAndSet('alice', null, { resetRequest: null, n: 1 });
+    await admin.query('BEGIN');
+    await admin.query(`SELECT 1 FROM "${tableOf('timeout')}" WHERE user_id = 'alice' FOR UPDATE`);
+    const error = await rejection(store.compareAndSet('alice', 1, { resetRequest: null, n: 2 }));
+    await admin.query('ROLLBACK');
+    expect(error).toMatchObject({ code: 'ERR_STORE' });
+    expect(((error as Error).cause as { code?: string }).code).toBe('57014'); // query_canceled
+    expect(await store.get('alice')).toEqual({ record: { resetRequest: null, n: 1 }, version: 1 });
+    expect(await store.compareAndSet('alice', 1, { resetRequest: null, n: 2 })).toBe(true);
+  });
+
+  it('the gate on an unreachable server reports ERR_STORE, loses nothing, and works once it is back', async () => {
+    const target = new URL(url!);
+    const proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+    try {
+      const proxied = new URL(url!);
+      proxied.hostname = '127.0.0.1';
+      proxied.port = String(proxy.port);
+      const store = storeOn(newPool({ connectionString: proxied.toString(), max: 2, connectionTimeoutMillis: 2_000 }), 'gate_cut');
+      await store.migrate();
+      const [secret] = await enrollAll(store, ['alice']);
+      const before = await store.get('alice');
+      const later = ENROLLED_AT + 60_000;
+      const gate = gateOn(store, later);
+
+      proxy.cut();
+      expect(await rejection(gate.verify('alice', totp(secret!, { now: later })))).toMatchObject({ code: 'ERR_STORE' });
+      expect(await rejection(gate.nextStep('alice'))).toMatchObject({ code: 'ERR_STORE' });
+      proxy.restore();
+
+      expect(await store.get('alice')).toEqual(before);
+      expect(await gate.verify('alice', totp(secret!, { now: later }))).toMatchObject({ ok: true });
+      expect(await gate.verify('alice', totp(secret!, { now: later }))).toMatchObject({ ok: false, reason: 'replayed' });
     } finally {
       await proxy.close();
     }

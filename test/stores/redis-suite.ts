@@ -7,6 +7,8 @@ import { createRedisStore, type IoRedisLike, type NodeRedisLike, type RedisStore
 import { describeStoreContract, incrementCounter } from './contract.js';
 import { itRacesAcrossProcesses } from './races.js';
 import { openRedisClient, type OpenedRedisClient } from './targets.js';
+import { totp } from '../../src/core/totp.js';
+import { enrollAll, ENROLLED_AT, gateOn } from './gate-rig.js';
 import { startTcpProxy } from './tcp-proxy.js';
 
 type Flavor = 'ioredis' | 'node-redis';
@@ -262,6 +264,34 @@ export function describeRedisStore(flavor: Flavor): void {
           const found = await direct.get(`bob${i}`);
           if (found !== null) expect(found).toEqual({ record: after, version: 1 });
         }
+      } finally {
+        await proxy.close();
+      }
+    });
+
+    it('the gate on an unreachable server reports ERR_STORE, loses nothing, and works once it is back', async () => {
+      const target = new URL(url);
+      const proxy = await startTcpProxy(target.hostname, Number(target.port || 6379));
+      try {
+        const proxied = new URL(url);
+        proxied.hostname = '127.0.0.1';
+        proxied.port = String(proxy.port);
+        const cutClient = await open({ url: proxied.toString(), failFast: true });
+        const store = createRedisStore({ client: cutClient.client, prefix: `${base}gatecut:` });
+        const [secret] = await enrollAll(store, ['alice']);
+        const before = await store.get('alice');
+        const later = ENROLLED_AT + 60_000;
+        const gate = gateOn(store, later);
+
+        proxy.cut();
+        expect(await rejection(gate.verify('alice', totp(secret!, { now: later })))).toMatchObject({ code: 'ERR_STORE' });
+        expect(await rejection(gate.nextStep('alice'))).toMatchObject({ code: 'ERR_STORE' });
+        proxy.restore();
+        await cutClient.ready();
+
+        expect(await store.get('alice')).toEqual(before);
+        expect(await gate.verify('alice', totp(secret!, { now: later }))).toMatchObject({ ok: true });
+        expect(await gate.verify('alice', totp(secret!, { now: later }))).toMatchObject({ ok: false, reason: 'replayed' });
       } finally {
         await proxy.close();
       }
