@@ -6,6 +6,7 @@ import {
   hotp,
   isOtpError,
   OtpError,
+  parseMigrationUri,
   parseUri,
   qrSvg,
   qrTerminal,
@@ -341,6 +342,10 @@ Example:
   },
 };
 
+function isMigrationUri(uri: string): boolean {
+  return /^otpauth-migration:/i.test(uri);
+}
+
 /** The URI argument: `-` reads it from standard input, since it holds a secret. */
 function uriArgument(text: string, context: CliContext): string {
   if (text !== '-') return text;
@@ -349,25 +354,39 @@ function uriArgument(text: string, context: CliContext): string {
 }
 
 const parseCommand: Command = {
-  summary: 'print what an otpauth:// URI holds, as JSON',
+  summary: 'print what an otpauth:// or otpauth-migration:// URI holds, as JSON',
   options: { help: HELP },
   help: `Usage: otpgate parse URI
 
 Prints the parameters of an otpauth:// URI as JSON, defaults filled in, with
 "warnings" for anything an app might read differently (for example an issuer
-in the label that differs from the issuer parameter). Give - to read the URI
-from standard input.
+in the label that differs from the issuer parameter).
+
+A Google Authenticator export (otpauth-migration://offline?data=...) lists
+every account it holds, each with its own otpauth:// URI, and which QR code of
+a multi-part export it is. Give - to read the URI from standard input.
 
 Options:
   -h, --help        show this help
 
 Example:
   otpgate parse 'otpauth://totp/ACME:alice?secret=JBSWY3DPEHPK3PXP&issuer=ACME'
+  otpgate parse - < export.txt
 `,
   run(_values, args, context) {
     const [text] = positionals(args, ['URI']);
     const uri = uriArgument(text!, context);
-    return ok(`${JSON.stringify(parseUri(uri), null, 2)}\n`);
+    if (!isMigrationUri(uri)) return ok(`${JSON.stringify(parseUri(uri), null, 2)}\n`);
+    const payload = parseMigrationUri(uri);
+    // Each account's own otpauth:// URI, so it can be moved to another app (otpgate qr).
+    const accounts = payload.accounts.map((account) => {
+      try {
+        return { ...account, uri: buildUri(account) };
+      } catch {
+        return account;
+      }
+    });
+    return ok(`${JSON.stringify({ ...payload, accounts }, null, 2)}\n`);
   },
 };
 
@@ -378,7 +397,7 @@ const qrCommand: Command = {
 
 Draws URI as a QR code with Unicode half blocks, ready to scan from the
 terminal with a phone; with --svg writes an SVG image to FILE instead (- for
-standard output). An otpauth:// URI is checked first. Give - as URI to read it
+standard output). An otpauth:// or otpauth-migration:// URI is checked first. Give - as URI to read it
 from standard input.
 
 Options:
@@ -392,7 +411,9 @@ Example:
   run(values, args, context) {
     const [text] = positionals(args, ['URI']);
     const uri = uriArgument(text!, context);
-    if (/^otpauth:/i.test(uri)) parseUri(uri);
+    // Catch a mangled URI before it becomes a QR code that an app refuses.
+    if (isMigrationUri(uri)) parseMigrationUri(uri);
+    else if (/^otpauth:/i.test(uri)) parseUri(uri);
     const file = values['svg'];
     if (typeof file === 'string') {
       if (values['light'] === true) usage('--light applies to the terminal drawing, not to --svg');

@@ -2,6 +2,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import * as OTPAuth from 'otpauth';
 import { describe, expect, it } from 'vitest';
 import { commandNames, runCli } from '../../src/cli/commands.js';
+import { buildMigrationUri } from '../../src/index.js';
 import { hotpSecretBase32, hotpVectors, referenceHotp, totpSeeds, totpVectors } from './vectors.js';
 
 const base32 = (hex: string): string => {
@@ -290,6 +291,42 @@ describe('uri, parse, qr', () => {
       },
     });
     expect(failing).toEqual({ exitCode: 2, stdout: '', stderr: 'otpgate: cannot write the --svg file (ENOENT)\n' });
+  });
+
+  // The sample of a Google Authenticator export used across the enrollment docs: the key is
+  // the bytes "Hello!\xde\xad\xbe\xef", JBSWY3DPEHPK3PXP in base32.
+  const exportUri = 'otpauth-migration://offline?data=CjEKCkhlbGxvId6tvu8SGEV4YW1wbGU6YWxpY2VAZ29vZ2xlLmNvbRoHRXhhbXBsZSABKAEwAhABGAEgACgB';
+
+  it('lists the accounts of a Google Authenticator export, each with its own URI', () => {
+    const result = runCli(['parse', exportUri]);
+    expect(result.exitCode).toBe(0);
+    const json = JSON.parse(result.stdout) as { accounts: Array<Record<string, unknown>>; batchSize: number };
+    expect(json.batchSize).toBe(1);
+    expect(json.accounts).toHaveLength(1);
+    expect(json.accounts[0]).toMatchObject({ type: 'totp', secret: 'JBSWY3DPEHPK3PXP', issuer: 'Example', account: 'alice@google.com' });
+    const own = OTPAuth.URI.parse(json.accounts[0]!['uri'] as string);
+    expect(own.secret.base32).toBe('JBSWY3DPEHPK3PXP');
+    expect(own.issuer).toBe('Example');
+  });
+
+  it('lists every account of a multi-account export', () => {
+    const accounts = [
+      { type: 'totp' as const, secret, issuer: 'ACME', account: 'alice' },
+      { type: 'hotp' as const, secret: base32(totpSeeds.SHA1), account: 'bob', counter: 3, digits: 8 },
+      { type: 'totp' as const, secret: base32(totpSeeds.SHA256), issuer: 'Bank', account: 'carol', algorithm: 'SHA256' as const },
+    ];
+    const json = JSON.parse(runCli(['parse', buildMigrationUri(accounts)]).stdout) as { accounts: Array<Record<string, unknown>> };
+    expect(json.accounts.map((a) => [a['account'], a['secret'], a['type']])).toEqual(accounts.map((a) => [a.account, a.secret, a.type]));
+    expect(json.accounts[1]).toMatchObject({ counter: 3, digits: 8 });
+    expect((OTPAuth.URI.parse(json.accounts[1]!['uri'] as string) as OTPAuth.HOTP).generate({ counter: 1 })).toBe(
+      referenceHotp(totpSeeds.SHA1, 1n, 8, 'SHA1'),
+    );
+  });
+
+  it('refuses a broken export without showing its data, and draws a good one', () => {
+    expect(expectUsageError(['parse', 'otpauth-migration://offline?data=CjEKC!!'], 'CjEKC')).toMatch(/data/);
+    expect(expectUsageError(['qr', 'otpauth-migration://offline?data=CjEKC!!'], 'CjEKC')).toMatch(/data/);
+    expect(runCli(['qr', exportUri]).exitCode).toBe(0);
   });
 
   for (const name of ['uri', 'parse', 'qr', 'demo']) {
