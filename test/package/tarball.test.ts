@@ -1,0 +1,190 @@
+// SLOW (about 30-60 s): builds the package into a private folder, packs it with
+// `npm pack`, lints the tarball with publint and @arethetypeswrong/cli, installs it
+// into a throw-away project and uses it there the way a consumer would: ESM import,
+// CommonJS require, both entries, and a type-check under node16 and bundler.
+//
+// It builds into its own folder rather than using dist/, so a concurrent
+// `npm run build` (whose tsup config cleans dist/) cannot pull files from under it.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const bin = (name: string): string => join(root, 'node_modules', '.bin', name);
+const work = mkdtempSync(join(tmpdir(), 'otpgate-package-'));
+const stage = join(work, 'stage');
+const consumer = join(work, 'consumer');
+let tarball = '';
+
+function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv = {}): string {
+  try {
+    return execFileSync(command, args, {
+      cwd,
+      encoding: 'utf8',
+      stdio: 'pipe',
+      timeout: 180_000,
+      env: { ...process.env, ...env },
+    });
+  } catch (error) {
+    const { stdout, stderr } = error as { stdout?: string; stderr?: string };
+    throw new Error(`${command} ${args.join(' ')} failed:\n${stdout ?? ''}\n${stderr ?? ''}`.slice(-4000), {
+      cause: error,
+    });
+  }
+}
+
+beforeAll(() => {
+  mkdirSync(stage, { recursive: true });
+  mkdirSync(consumer, { recursive: true });
+  for (const file of ['package.json', 'README.md', 'LICENSE']) copyFileSync(join(root, file), join(stage, file));
+  run(bin('tsup'), ['--silent', '--out-dir', join(stage, 'dist')], root);
+  run('npm', ['pack', '--silent', '--pack-destination', work], stage);
+  tarball = join(work, readdirSync(work).find((name) => name.endsWith('.tgz')) ?? 'missing.tgz');
+
+  writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  // --prefer-offline: the two dependencies come from the npm cache when they are there.
+  run('npm', ['install', tarball, '--prefer-offline', '--no-audit', '--no-fund', '--no-package-lock'], consumer);
+}, 240_000);
+
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('the packed tarball', () => {
+  it('ships dist, README and LICENSE but no sources or tests', () => {
+    const files = run('tar', ['tzf', tarball], work).split('\n').filter(Boolean);
+    expect(files).toContain('package/dist/index.js');
+    expect(files).toContain('package/dist/index.cjs');
+    expect(files).toContain('package/dist/stores/sqlite.cjs');
+    expect(files).toContain('package/dist/cli.js');
+    expect(files).toContain('package/LICENSE');
+    expect(files.filter((file) => /^package\/(src|test|examples|docs)\//.test(file))).toEqual([]);
+  });
+
+  it('passes publint --strict', () => {
+    const output = run(bin('publint'), ['run', tarball, '--strict'], work);
+    expect(output).toContain('All good!');
+  });
+
+  it('passes @arethetypeswrong/cli for every entry under node16 (CJS and ESM) and bundler', () => {
+    // The node16 profile leaves out node10, the resolution of TypeScript's
+    // deprecated `moduleResolution: "node"`, which ignores `exports` and so cannot
+    // see any subpath; the package needs Node 20, which always reads `exports`.
+    // attw exits non-zero on a problem its profile counts; the JSON lists all of
+    // them, node10 included, so those are filtered here.
+    const output = run(bin('attw'), [tarball, '--profile', 'node16', '--format', 'json'], work);
+    const report = JSON.parse(output) as {
+      analysis: { problems: Array<{ kind: string; resolutionKind?: string }>; entrypoints: Record<string, unknown> };
+    };
+    expect(report.analysis.problems.filter((problem) => problem.resolutionKind !== 'node10')).toEqual([]);
+    expect(Object.keys(report.analysis.entrypoints).sort()).toEqual([
+      '.',
+      './package.json',
+      './stores/postgres',
+      './stores/redis',
+      './stores/sqlite',
+    ]);
+  });
+
+  it('works as ESM and as CommonJS, and isOtpError holds across the two copies', () => {
+    writeFileSync(
+      join(consumer, 'use.mjs'),
+      `
+import { createRequire } from 'node:module';
+import * as esm from 'otpgate';
+import { createSqliteStore } from 'otpgate/stores/sqlite';
+const require = createRequire(import.meta.url);
+const cjs = require('otpgate');
+const cjsSqlite = require('otpgate/stores/sqlite');
+const Database = require(process.env.BETTER_SQLITE3);
+
+const out = {};
+out.esmCode = esm.hotp('GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ', 0);
+out.cjsCode = cjs.hotp('GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ', 0);
+out.sameClass = esm.OtpError === cjs.OtpError;
+const caught = (fn) => { try { fn(); } catch (error) { return error; } };
+const esmError = caught(() => esm.base32Decode('not base32!'));
+const cjsError = caught(() => cjs.base32Decode('not base32!'));
+out.codes = [esmError.code, cjsError.code];
+out.esmInstanceofCjs = esmError instanceof cjs.OtpError;
+out.isOtpError = [esm.isOtpError(cjsError), cjs.isOtpError(esmError), esm.isOtpError(new Error('x'))];
+
+for (const [name, create] of [['esm', createSqliteStore], ['cjs', cjsSqlite.createSqliteStore]]) {
+  const store = create({ db: new Database(':memory:') });
+  await store.migrate();
+  const gate = esm.createGate({
+    store,
+    issuer: 'ACME',
+    directory: { administratorsOf: async () => [], isAdministratorOf: async () => false },
+    notifier: { notify: async () => {} },
+  });
+  out[name + 'Sqlite'] = await gate.nextStep('alice');
+}
+console.log(JSON.stringify(out));
+`,
+    );
+    const result = JSON.parse(
+      run('node', ['use.mjs'], consumer, { BETTER_SQLITE3: join(root, 'node_modules', 'better-sqlite3') }),
+    ) as Record<string, unknown>;
+    expect(result.esmCode).toBe('755224'); // RFC 4226 appendix D, counter 0
+    expect(result.cjsCode).toBe('755224');
+    // Two builds, two classes: instanceof fails across them, which is why isOtpError exists.
+    expect(result.sameClass).toBe(false);
+    expect(result.esmInstanceofCjs).toBe(false);
+    expect(result.codes).toEqual(['ERR_BASE32', 'ERR_BASE32']);
+    expect(result.isOtpError).toEqual([true, true, false]);
+    expect(result.esmSqlite).toMatchObject({ step: expect.any(String) });
+    expect(result.cjsSqlite).toEqual(result.esmSqlite);
+  });
+
+  it('type-checks a consumer under moduleResolution node16 (ESM and CJS) and bundler', () => {
+    const source = (from: string) => `
+import { createGate, createMemoryStore, isOtpError, verifyTotp, type Gate, type VerifyResult } from 'otpgate';
+import { createSqliteStore, type SqliteDatabaseLike } from 'otpgate/stores/sqlite';
+import { createPostgresStore } from 'otpgate/stores/postgres';
+import { createRedisStore } from 'otpgate/stores/redis';
+export const match: { delta: number; step: number } | null = verifyTotp('GEZDGNBVGY3TQOJQ', '123456');
+export const gate: Gate = createGate({
+  store: createMemoryStore(),
+  issuer: 'ACME',
+  directory: { administratorsOf: async () => [], isAdministratorOf: async () => false },
+  notifier: { notify: async () => {} },
+});
+export const result: Promise<VerifyResult> = gate.verify('alice', '123456');
+export const check = (error: unknown): boolean => isOtpError(error) && error.code === 'ERR_BASE32';
+export const stores = (db: SqliteDatabaseLike) => [createSqliteStore, createPostgresStore, createRedisStore, db];
+// @ts-expect-error a misspelt export must not type-check (${from})
+export { verifyTotpp } from 'otpgate';
+`;
+    writeFileSync(join(consumer, 'esm.ts'), source('node16 esm'));
+    writeFileSync(join(consumer, 'cjs.cts'), source('node16 cjs'));
+    writeFileSync(join(consumer, 'bundler.ts'), source('bundler'));
+    // No @types/node in the consumer (types: []): the declarations must not need Node's types.
+    const tsconfig = (resolution: string, module: string, files: string[]) =>
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          noEmit: true,
+          skipLibCheck: false,
+          types: [],
+          lib: ['es2022'],
+          target: 'es2022',
+          module,
+          moduleResolution: resolution,
+        },
+        files,
+      });
+    const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+    writeFileSync(join(consumer, 'tsconfig.node16.json'), tsconfig('node16', 'node16', ['esm.ts', 'cjs.cts']));
+    writeFileSync(join(consumer, 'tsconfig.bundler.json'), tsconfig('bundler', 'esnext', ['bundler.ts']));
+    run('node', [tsc, '-p', 'tsconfig.node16.json'], consumer);
+    run('node', [tsc, '-p', 'tsconfig.bundler.json'], consumer);
+    // And the checker really looks: a wrong type on a result is an error.
+    writeFileSync(join(consumer, 'wrong.ts'), `import { verifyTotp } from 'otpgate';\nexport const n: number = verifyTotp('A', '1');\n`);
+    writeFileSync(join(consumer, 'tsconfig.wrong.json'), tsconfig('node16', 'node16', ['wrong.ts']));
+    expect(() => run('node', [tsc, '-p', 'tsconfig.wrong.json'], consumer)).toThrow(/TS2322/);
+  });
+});
