@@ -51,7 +51,7 @@ export function formatCode(value: number, digits: number): string {
  */
 function parseCode(code: unknown, digits: number): number {
   if (typeof code !== 'string') return -1;
-  const text = code.includes(' ') || code.trim() !== code ? code.replace(/\s+/g, '') : code;
+  const text = /\s/.test(code) ? code.replace(/\s+/g, '') : code;
   if (text.length !== digits) return -1;
   for (let i = 0; i < digits; i++) {
     const c = text.charCodeAt(i);
