@@ -1,0 +1,64 @@
+#!/usr/bin/env node
+// Size budget of what an application pays for otpgate in a browser bundle:
+// `npm run size:check` (after `npm run build`; without dist/ it measures src/).
+// Each entry imports a few names, esbuild bundles them minified and tree-shaken
+// for the browser, and node:zlib gzips the result (level 9). Exits 1 when an
+// entry is over its budget. `npm run size` compares verifyTotp with the peers.
+import { build } from 'esbuild';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * The budgets, in gzipped bytes. Each sits a little above today's figure so
+ * that a real regression (a dependency pulled in, a layer no longer
+ * tree-shaken) fails, and an ordinary fix does not.
+ */
+export const BUDGETS = [
+  { name: 'core: verifyTotp', names: ['verifyTotp'], budget: 5.25 * 1024 },
+  { name: 'core: totp + verifyTotp + generateSecret', names: ['totp', 'verifyTotp', 'generateSecret'], budget: 5.5 * 1024 },
+  { name: 'enrollment: buildUri + parseUri + qrSvg', names: ['buildUri', 'parseUri', 'qrSvg'], budget: 11 * 1024 },
+  { name: 'gate: createGate + createMemoryStore', names: ['createGate', 'createMemoryStore'], budget: 25 * 1024 },
+];
+
+/** Bundles `export { names } from entry` and returns its minified and gzipped sizes in bytes. */
+export async function measure(entry, names) {
+  const result = await build({
+    stdin: { contents: `export { ${names.join(', ')} } from '${entry}';`, resolveDir: root, loader: 'js', sourcefile: 'entry.js' },
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    write: false,
+    logLevel: 'silent',
+  });
+  const code = result.outputFiles[0].contents;
+  return { min: code.length, gzip: gzipSync(code, { level: 9 }).length };
+}
+
+/** Measures every budget entry from `entry` (dist/index.js or src/index.ts). */
+export async function checkBudgets(entry) {
+  const rows = [];
+  for (const { name, names, budget } of BUDGETS) rows.push({ name, budget, ...(await measure(entry, names)) });
+  return rows;
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const entry = existsSync(join(root, 'dist', 'index.js')) ? './dist/index.js' : './src/index.ts';
+  const rows = await checkBudgets(entry);
+  const kb = (bytes) => `${(bytes / 1024).toFixed(2)} KB`;
+  console.log(`browser bundle from ${entry} (esbuild, minified; gzip -9)\n`);
+  for (const row of rows) {
+    const verdict = row.gzip <= row.budget ? 'ok' : 'OVER';
+    console.log(`${row.name.padEnd(44)} ${kb(row.min).padStart(9)} min ${kb(row.gzip).padStart(9)} gzip  budget ${kb(row.budget).padStart(8)}  ${verdict}`);
+  }
+  const over = rows.filter((row) => row.gzip > row.budget);
+  if (over.length > 0) {
+    console.error(`\nover budget: ${over.map((row) => row.name).join('; ')}`);
+    process.exitCode = 1;
+  }
+}
