@@ -80,8 +80,7 @@ export class OtpError extends Error {
     this.code = code;
   }
 
-  // A getter on the prototype, not an own property, so the name survives
-  // minifiers and subclass-free structural checks alike.
+  /** Always `'OtpError'`, also after minification: {@link isOtpError} checks it. */
   override get name(): 'OtpError' {
     return 'OtpError';
   }

@@ -25,7 +25,14 @@ export type Algorithm = 'SHA1' | 'SHA256' | 'SHA512';
  * verifyTotp('JBSWY3DPEHPK3PXP', '123456', { window });
  * ```
  */
-export type Window = number | { readonly past?: number | undefined; readonly future?: number | undefined };
+export type Window =
+  | number
+  | {
+      /** Steps before the expected one (older codes). @defaultValue `0` */
+      readonly past?: number | undefined;
+      /** Steps after the expected one (newer codes). @defaultValue `0` */
+      readonly future?: number | undefined;
+    };
 
 /**
  * Options shared by HOTP and TOTP.
@@ -117,11 +124,17 @@ export interface VerifyHotpOptions extends CodeOptions, VerifyOptions {}
  * ```
  */
 export const DEFAULTS: {
+  /** The HMAC hash every authenticator app supports. */
   readonly algorithm: 'SHA1';
+  /** The code length. */
   readonly digits: 6;
+  /** The TOTP step in seconds. */
   readonly period: 30;
+  /** T0 of TOTP, in Unix seconds. */
   readonly epoch: 0;
+  /** Steps each side a TOTP may come from (RFC 6238 §5.2: one step of network delay). */
   readonly totpWindow: 1;
+  /** Counters a HOTP may be ahead by. */
   readonly hotpWindow: 0;
 } = Object.freeze({ algorithm: 'SHA1', digits: 6, period: 30, epoch: 0, totpWindow: 1, hotpWindow: 0 } as const);
 
