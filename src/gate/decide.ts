@@ -419,17 +419,25 @@ function requestReset(record: GateRecord, command: { readonly to: readonly strin
       }
     }
   }
-  const to = command.to.filter((admin) => !busy.has(admin));
-  if (to.length === 0) refuse('ERR_COOLDOWN', 'these administrators were notified of this request recently');
+  const asked = command.to.filter((admin) => !busy.has(admin));
+  if (asked.length === 0) refuse('ERR_COOLDOWN', 'these administrators were notified of this request recently');
 
   const request: ResetRequestRecord =
     open === null
-      ? { id: ctx.id, to, requestedAt: ctx.now, expiresAt: ctx.now + ctx.policy.reset.ttlMs, lastNotifiedAt: null, notifiedAt: {} }
-      : { ...open, to: [...open.to, ...to.filter((admin) => !open.to.includes(admin))] };
-  // An earlier notification of this request that never went out is replaced by this one.
-  const outbox = record.outbox.filter(
-    ({ event, claim }) => !(event.type === 'reset-requested' && event.requestId === request.id && claim === null),
-  );
+      ? { id: ctx.id, to: asked, requestedAt: ctx.now, expiresAt: ctx.now + ctx.policy.reset.ttlMs, lastNotifiedAt: null, notifiedAt: {} }
+      : { ...open, to: [...open.to, ...asked.filter((admin) => !open.to.includes(admin))] };
+  // An earlier notification of this request that never went out is replaced
+  // by this one, which must then also name the administrators it was for:
+  // asking someone else after a failed send must not lose the first one.
+  const unsent = (entry: GateRecord['outbox'][number]): boolean =>
+    entry.event.type === 'reset-requested' && entry.event.requestId === request.id && entry.claim === null;
+  const to: string[] = [];
+  for (const entry of record.outbox) {
+    if (entry.event.type !== 'reset-requested' || !unsent(entry)) continue;
+    for (const admin of entry.event.to) if (!busy.has(admin) && !to.includes(admin)) to.push(admin);
+  }
+  for (const admin of asked) if (!to.includes(admin)) to.push(admin);
+  const outbox = record.outbox.filter((entry) => !unsent(entry));
   emit({ type: 'reset-requested', requestId: request.id, to, expiresAt: request.expiresAt });
   return {
     next: { ...record, resetRequest: request, outbox },

@@ -172,7 +172,7 @@ export type VerifyResult =
 export interface ResetRequestResult {
   /** The user's open request (the same one when asked again). */
   readonly requestId: string;
-  /** The administrators notified by this call. */
+  /** The administrators notified by this call: those asked now, and any an earlier call of this request failed to reach. */
   readonly to: readonly string[];
   /** When the request expires. */
   readonly expiresAt: number;
