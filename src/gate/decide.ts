@@ -106,7 +106,7 @@ const NOT_ENROLLED: readonly MfaState[] = ['none', 'enrolling'];
  * | command | guards (refusal) |
  * |---|---|
  * | inspect | — (locked, enrolled, must enroll, required, opted in, allow: in that order) |
- * | postpone | after a reset or where not required (`ERR_POSTPONE_NOT_ALLOWED`); none left or past the deadline (`ERR_POSTPONE_LIMIT`); a login attempt that already postponed uses nothing |
+ * | postpone | after a reset or where not required (`ERR_POSTPONE_NOT_ALLOWED`); none left or past the deadline (`ERR_POSTPONE_LIMIT`); a login attempt that postponed in the last {@link POSTPONE_REPEAT_MS} uses nothing |
  * | begin-enrollment | — (the live pending secret comes back unless `renew`) |
  * | confirm-enrollment | no pending secret (`ERR_STATE`); expired or locked: a refusal value, the code unchecked |
  * | verify | not enrolled, locked: a refusal value, the code unchecked (a hard stop still checks recovery codes) |
@@ -133,6 +133,9 @@ export const TRANSITIONS: { readonly [T in Command['type']]: Rule<Extract<Comman
   enable: { from: NOT_ENROLLED, otherwise: 'ERR_STATE', needs: ['required'], apply: enable },
   disable: { from: ANY, otherwise: 'ERR_STATE', needs: ['required'], apply: disable },
 };
+
+/** How long after a postpone the same login-attempt id counts as that postpone again (a double click, a second tab). */
+export const POSTPONE_REPEAT_MS = 600_000;
 
 /** Events kept undelivered per user at most; the oldest go first when a notifier is down for good. */
 export const OUTBOX_LIMIT = 500;
@@ -268,15 +271,19 @@ function postpone(record: GateRecord, command: { readonly attempt?: string | und
   if (!need(ctx.required, 'required')) refuse('ERR_POSTPONE_NOT_ALLOWED', 'set-up cannot be postponed where 2-step verification is not required');
   const left = postponesLeft(record, ctx);
   const { attempt } = command;
-  // A double click or a second tab of the same login must not use two.
-  if (attempt !== undefined && record.postpones.attempts.includes(attempt)) {
+  // A double click or a second tab of the same login must not use two; but
+  // only while that login is recent, or an old attempt id sent again at a
+  // later login would stand in for a postpone forever.
+  const lastAt = record.postpones.lastAt ?? null;
+  const recent = lastAt !== null && ctx.now >= lastAt && ctx.now - lastAt < POSTPONE_REPEAT_MS ? record.postpones.attempts : [];
+  if (attempt !== undefined && recent.includes(attempt)) {
     return { next: record, result: { postponesLeft: left, repeated: true } };
   }
   if (left === 0) refuse('ERR_POSTPONE_LIMIT', 'no postpone is left: set-up is mandatory now');
-  const attempts = attempt === undefined ? record.postpones.attempts : [...record.postpones.attempts, attempt].slice(-32);
+  const attempts = attempt === undefined ? recent : [...recent, attempt].slice(-32);
   emit({ type: 'postponed', postponesLeft: left - 1 });
   return {
-    next: { ...record, postpones: { used: record.postpones.used + 1, attempts } },
+    next: { ...record, postpones: { used: record.postpones.used + 1, attempts, lastAt: ctx.now } },
     result: { postponesLeft: left - 1, repeated: false },
   };
 }

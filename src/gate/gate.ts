@@ -144,7 +144,10 @@ export interface Gate {
   nextStep(userId: string): Promise<NextStep>;
   /**
    * "Postpone setup": uses one postpone. Pass the login attempt's id so a
-   * double click or a second tab of the same login uses only one.
+   * double click or a second tab of the same login uses only one: for ten
+   * minutes after it postponed, the same id resolves `repeated: true`;
+   * after that it is a new postpone, so an old id sent again at a later
+   * login cannot skip set-up. Draw the id on the server, per login.
    * @throws {@link OtpError} `ERR_POSTPONE_LIMIT` when none is left; `ERR_POSTPONE_NOT_ALLOWED` where 2-step is not required or after an administrator's reset; `ERR_STATE` once enrolled
    */
   postpone(userId: string, options?: { readonly attempt?: string | undefined }): Promise<PostponeResult>;

@@ -169,8 +169,12 @@ export type OutboxEntry = {
 export type GateRecord = {
   readonly schema: 1;
   readonly state: MfaState;
-  /** Postpones used, and the login attempts that used them (one login postpones once). */
-  readonly postpones: { readonly used: number; readonly attempts: readonly string[] };
+  /**
+   * Postpones used, the login attempts that used them recently (one login
+   * postpones once), and when the last one did (absent in records written
+   * before it was kept: no attempt counts as recent then).
+   */
+  readonly postpones: { readonly used: number; readonly attempts: readonly string[]; readonly lastAt?: number | null };
   /** The user opted in where 2-step is not required. */
   readonly voluntary: boolean;
   /** An administrator reset the user: set-up is mandatory, with no postpones. */
@@ -195,7 +199,7 @@ export function initialRecord(): GateRecord {
   return {
     schema: 1,
     state: 'none',
-    postpones: { used: 0, attempts: [] },
+    postpones: { used: 0, attempts: [], lastAt: null },
     voluntary: false,
     mustEnroll: false,
     pending: null,

@@ -67,7 +67,7 @@ describe('concurrency', () => {
     const results = await burst([h.gate, h.server()], 10, (gate) => gate.postpone('alice', { attempt: 'login-1' }));
     expect(results.filter((r) => !r.repeated)).toHaveLength(1);
     expect(results.every((r) => r.postponesLeft === 1)).toBe(true);
-    expect((await h.record('alice')).postpones).toEqual({ used: 1, attempts: ['login-1'] });
+    expect((await h.record('alice')).postpones).toEqual({ used: 1, attempts: ['login-1'], lastAt: h.now });
   });
 
   it('50 wrong codes sent in parallel count 50', async () => {

@@ -87,7 +87,7 @@ describe('postpone', () => {
   it('uses one postpone and emits postponed', () => {
     const d = run(none(), { type: 'postpone', attempt: 'login-1' });
     expect(d.result).toEqual({ postponesLeft: 1, repeated: false });
-    expect(d.next.postpones).toEqual({ used: 1, attempts: ['login-1'] });
+    expect(d.next.postpones).toEqual({ used: 1, attempts: ['login-1'], lastAt: T0 });
     expect(d.events).toMatchObject([{ type: 'postponed', postponesLeft: 1, userId: 'alice', actor: 'alice', at: T0 }]);
     expect(d.next.outbox.map((entry) => entry.event)).toEqual(d.events);
   });
