@@ -61,7 +61,7 @@ export interface GateConfig {
   readonly policy?: Policy | undefined;
   /** Encrypts secrets before they reach the store (for example `createAesGcmCipher`). @defaultValue none: secrets are stored in base32 */
   readonly cipher?: SecretCipher | undefined;
-  /** Where the time comes from. @defaultValue `systemClock` */
+  /** Where the time comes from; anything but finite, non-negative milliseconds is `ERR_OPTIONS`. @defaultValue `systemClock` */
   readonly clock?: Clock | undefined;
   /**
    * Told about every event the notifier failed to take, for methods that do
@@ -254,6 +254,21 @@ export function createGate(config: GateConfig): Gate {
   const clock = config.clock ?? systemClock;
   const policy: ResolvedPolicy = resolvePolicy(config.policy);
 
+  /**
+   * The time, checked: NaN compares false with everything, so a clock that
+   * returned it would read every lock as over and every pending secret as live.
+   */
+  function now(): number {
+    let t: unknown;
+    try {
+      t = clock.now();
+    } catch (cause) {
+      throw new OtpError('ERR_OPTIONS', 'clock.now failed', { cause });
+    }
+    if (typeof t !== 'number' || !Number.isFinite(t) || t < 0) throw new OtpError('ERR_OPTIONS', 'clock.now must return milliseconds since the epoch');
+    return t;
+  }
+
   async function load(userId: string): Promise<{ found: StoredRecord | null; record: GateRecord }> {
     const found = await storeCall(() => store.get(userId));
     return { found, record: found === null ? initialRecord() : parseGateRecord(found.record) };
@@ -311,12 +326,12 @@ export function createGate(config: GateConfig): Gate {
       if (needs.has('required') && required === undefined) required = await isRequired(userId);
       if (needs.has('freshSecret') && freshSecret === undefined) freshSecret = await wrap(generateSecret(), userId);
       if (needs.has('recoveryCodes') && recoveryCodes === undefined) recoveryCodes = issueRecoveryCodes(policy.recovery.count);
-      const now = clock.now();
+      const at = now();
       // An expired pending secret is never used, so it is never decrypted either.
-      const livePending = record.pending !== null && now < record.pending.expiresAt ? record.pending : null;
+      const livePending = record.pending !== null && at < record.pending.expiresAt ? record.pending : null;
       const ctx: DecideContext = {
         userId,
-        now,
+        now: at,
         policy,
         id: randomId(),
         required,
@@ -354,7 +369,7 @@ export function createGate(config: GateConfig): Gate {
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
         if (attempt > 0) await backoff(attempt);
         const { found, record } = await load(userId);
-        const next = settleOutbox(record, token, delivered, failed, clock.now());
+        const next = settleOutbox(record, token, delivered, failed, now());
         if (next === record || found === null) break;
         if (await store.compareAndSet(userId, found.version, next)) break;
       }
@@ -473,12 +488,12 @@ export function createGate(config: GateConfig): Gate {
     async pendingResets(adminId) {
       checkId(adminId, 'adminId');
       const open = await storeCall(() => store.listOpenResets());
-      const now = clock.now();
+      const at = now();
       const candidates = open.flatMap(({ userId, record }): PendingReset[] => {
         if (userId === adminId) return [];
         // One unreadable record must not hide every other user's request.
         const request = readable(record)?.resetRequest ?? null;
-        if (request === null || now >= request.expiresAt) return [];
+        if (request === null || at >= request.expiresAt) return [];
         return [{ userId, requestId: request.id, to: request.to, requestedAt: request.requestedAt, expiresAt: request.expiresAt }];
       });
       const allowed = await Promise.all(
@@ -507,7 +522,7 @@ export function createGate(config: GateConfig): Gate {
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
         if (attempt > 0) await backoff(attempt);
         const { found, record } = await load(userId);
-        const claim = claimOutbox(record, token, clock.now());
+        const claim = claimOutbox(record, token, now());
         claimed = claim.claimed;
         if (found === null || claimed.length === 0) return { delivered: 0, remaining: record.outbox.length };
         if (await storeCall(() => store.compareAndSet(userId, found.version, claim.next))) break;
