@@ -240,7 +240,95 @@ export function parseGateRecord(value: unknown): GateRecord {
   if (r.lastResolution !== null && !isObject(r.lastResolution)) return corrupt('lastResolution is malformed');
   const expected: MfaState = hasActive ? 'enrolled' : hasPending ? 'enrolling' : 'none';
   if (r.state !== expected) return corrupt('its state disagrees with its secrets');
+  // Every field a decision reads is checked too: a missing lastStep would
+  // drop the replay floor, a missing hardStop would read as unlocked.
+  const p = r.postpones as Loose;
+  if (!count(p.used) || !isStrings(p.attempts) || !(p.lastAt === undefined || isTimeOrNull(p.lastAt))) return corrupt('postpones is malformed');
+  const t = r.throttle as Loose;
+  if (!count(t.failures) || !count(t.locks) || !isTimeOrNull(t.lockedUntil) || typeof t.hardStop !== 'boolean') return corrupt('throttle is malformed');
+  if (hasPending && !isPending(r.pending)) return corrupt('pending is malformed');
+  if (hasActive && !isActive(r.active)) return corrupt('active is malformed');
+  if (!r.recoveryCodes.every(isRecoveryHash)) return corrupt('recoveryCodes is malformed');
+  if (r.resetRequest !== null && !isRequest(r.resetRequest)) return corrupt('resetRequest is malformed');
+  if (r.lastResolution !== null && !isResolution(r.lastResolution)) return corrupt('lastResolution is malformed');
+  if (!r.outbox.every(isOutboxEntry)) return corrupt('outbox is malformed');
   return value as GateRecord;
+}
+
+type Loose = { readonly [key: string]: unknown };
+
+function count(v: unknown): boolean {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+}
+
+function isInt(v: unknown): boolean {
+  return typeof v === 'number' && Number.isSafeInteger(v);
+}
+
+function isTime(v: unknown): boolean {
+  return typeof v === 'number' && Number.isFinite(v);
+}
+
+function isTimeOrNull(v: unknown): boolean {
+  return v === null || isTime(v);
+}
+
+function isStrings(v: unknown): boolean {
+  return Array.isArray(v) && v.every((item) => typeof item === 'string');
+}
+
+function isStoredSecret(v: Loose): boolean {
+  return (
+    typeof v.secret === 'string' &&
+    typeof v.wrapped === 'boolean' &&
+    (v.algorithm === 'SHA1' || v.algorithm === 'SHA256' || v.algorithm === 'SHA512') &&
+    isInt(v.digits) &&
+    isInt(v.period) &&
+    (v.period as number) > 0
+  );
+}
+
+function isPending(v: unknown): boolean {
+  const p = v as Loose;
+  return isStoredSecret(p) && isTime(p.createdAt) && isTime(p.expiresAt) && count(p.failures);
+}
+
+function isActive(v: unknown): boolean {
+  const a = v as Loose;
+  return isStoredSecret(a) && isTime(a.enrolledAt) && isInt(a.lastStep) && isInt(a.drift);
+}
+
+function isRecoveryHash(v: unknown): boolean {
+  const h = v as Loose;
+  return isObject(h) && typeof h.salt === 'string' && typeof h.hash === 'string' && /^[0-9a-f]+$/.test(h.salt) && /^[0-9a-f]{64}$/.test(h.hash);
+}
+
+function isRequest(v: unknown): boolean {
+  const q = v as Loose;
+  return (
+    typeof q.id === 'string' &&
+    isStrings(q.to) &&
+    isTime(q.requestedAt) &&
+    isTime(q.expiresAt) &&
+    isTimeOrNull(q.lastNotifiedAt) &&
+    isObject(q.notifiedAt) &&
+    Object.values(q.notifiedAt).every(isTime)
+  );
+}
+
+function isResolution(v: unknown): boolean {
+  const z = v as Loose;
+  return (z.kind === 'reset' || z.kind === 'declined') && typeof z.by === 'string' && isTime(z.at) && (z.requestId === null || typeof z.requestId === 'string');
+}
+
+function isOutboxEntry(v: unknown): boolean {
+  if (!isObject(v)) return false;
+  const { event, claim, attempts } = v as Loose;
+  if (!isObject(event) || !count(attempts)) return false;
+  const e = event as Loose;
+  if (typeof e.id !== 'string' || typeof e.type !== 'string' || typeof e.userId !== 'string') return false;
+  if (claim === null) return true;
+  return isObject(claim) && typeof (claim as Loose).token === 'string' && isTime((claim as Loose).until);
 }
 
 function isObject(value: unknown): value is object {
