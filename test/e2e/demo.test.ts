@@ -1,5 +1,5 @@
-// The demo login app end to end: the real server (examples/demo/server.ts on
-// the built package, a temporary SQLite file) driven by headless Chromium the
+// The demo login app end to end: the real server (examples/demo/server.ts
+// under tsx, a temporary SQLite file) driven by headless Chromium the
 // way a new user clicks through it, with a screenshot of each page for the
 // docs. The server's clock is moved through DEMO_CLOCK_OFFSET_FILE so a
 // fresh code needs no 30-second wait; codes are computed from the key read
@@ -7,13 +7,14 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base32Decode, totp } from '../../src/index.js';
-import { ensureBuilt, root } from '../cli/build.js';
 
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const CHROMIUM = '/usr/bin/chromium';
 const missing = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed`;
 const SHOTS = join(root, 'docs', 'screenshots');
@@ -79,7 +80,6 @@ describe.skipIf(missing)(`demo login app in headless Chromium${missing ? ` (skip
   let page: Page;
 
   beforeAll(async () => {
-    ensureBuilt();
     dir = mkdtempSync(join(tmpdir(), 'otpgate-demo-'));
     offsetFile = join(dir, 'clock-offset');
     dbFile = join(dir, 'demo.sqlite');
@@ -93,7 +93,7 @@ describe.skipIf(missing)(`demo login app in headless Chromium${missing ? ` (skip
         args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
       }),
     ]);
-  }, 180_000);
+  }, 60_000);
 
   afterAll(async () => {
     await browser?.close();
