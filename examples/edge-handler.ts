@@ -1,5 +1,6 @@
 // A fetch-style handler, `(request: Request) => Promise<Response>`, for edge
-// runtimes (Cloudflare Workers, Deno, Bun, Vercel Edge) or Hono's `app.fetch`.
+// runtimes (Cloudflare Workers, Deno, Bun, Vercel Edge), or mounted in Hono with
+// `app.all('/2fa/*', (c) => handle(c.req.raw))`.
 // It uses only the runtime-agnostic parts of otpgate (the gate, the memory
 // store, enrollment): no Buffer, no `node:` imports; its test type-checks it
 // without Node's types.

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Hono } from 'hono';
 import * as OTPAuth from 'otpauth';
 import { describe, expect, it } from 'vitest';
 import worker, { createHandler } from '../../examples/edge-handler.js';
@@ -65,6 +66,15 @@ describe('examples/edge-handler.ts', () => {
       ok: false,
       reason: 'not-enrolled',
     });
+  });
+
+  it('mounts in Hono as it is: app.all(path, (c) => handle(c.req.raw))', async () => {
+    const handle = createHandler({ authenticate: async (request) => request.headers.get('x-authenticated-user') });
+    const app = new Hono();
+    app.all('/2fa/*', (c) => handle(c.req.raw));
+    const response = await app.request('/2fa/next', { headers: { 'x-authenticated-user': 'finn' } });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ step: 'setup', required: true, postponesLeft: 2 });
   });
 
   it('type-checks without Node types (only what edge runtimes have)', () => {
