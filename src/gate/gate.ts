@@ -408,7 +408,11 @@ export function createGate(config: GateConfig): Gate {
   async function administrators(userId: string): Promise<readonly Administrator[]> {
     checkId(userId, 'userId');
     const list = await guard('ERR_DIRECTORY', 'directory.administratorsOf failed', () => directory.administratorsOf(userId));
-    if (!Array.isArray(list)) throw new OtpError('ERR_DIRECTORY', 'directory.administratorsOf must return an array');
+    const valid = (admin: unknown): admin is Administrator =>
+      typeof admin === 'object' && admin !== null && typeof (admin as Administrator).id === 'string' && (admin as Administrator).id !== '' && typeof (admin as Administrator).name === 'string';
+    if (!Array.isArray(list) || !list.every(valid)) {
+      throw new OtpError('ERR_DIRECTORY', 'directory.administratorsOf must return an array of { id, name } with string ids');
+    }
     return list.filter((admin) => admin.id !== userId);
   }
 
@@ -445,6 +449,7 @@ export function createGate(config: GateConfig): Gate {
       if (account === undefined && directory.accountLabel !== undefined) {
         const label = directory.accountLabel.bind(directory);
         account = await guard('ERR_DIRECTORY', 'directory.accountLabel failed', () => label(userId));
+        if (typeof account !== 'string') throw new OtpError('ERR_DIRECTORY', 'directory.accountLabel must return a string');
       }
       account ??= userId;
       // Refuse a label the URI cannot carry before anything is stored.
@@ -487,10 +492,13 @@ export function createGate(config: GateConfig): Gate {
 
     async pendingResets(adminId) {
       checkId(adminId, 'adminId');
-      const open = await storeCall(() => store.listOpenResets());
+      const open: unknown = await storeCall(() => store.listOpenResets());
+      if (!Array.isArray(open)) throw new OtpError('ERR_STORE', 'store.listOpenResets must return an array');
       const at = now();
-      const candidates = open.flatMap(({ userId, record }): PendingReset[] => {
-        if (userId === adminId) return [];
+      const candidates = (open as unknown[]).flatMap((entry): PendingReset[] => {
+        if (typeof entry !== 'object' || entry === null) return [];
+        const { userId, record } = entry as { userId?: unknown; record?: unknown };
+        if (typeof userId !== 'string' || userId === adminId) return [];
         // One unreadable record must not hide every other user's request.
         const request = readable(record)?.resetRequest ?? null;
         if (request === null || at >= request.expiresAt) return [];
