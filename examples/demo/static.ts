@@ -30,7 +30,7 @@ button.danger { background: var(--bad); border-color: var(--bad); }
 details { margin: .5rem 0 1rem; }
 summary { color: var(--accent); cursor: pointer; }
 .key { font: 1.2rem ui-monospace, Menlo, Consolas, monospace; background: #f3f5f9; padding: .3rem .6rem; border-radius: 4px; word-break: break-all; }
-ol.codes { columns: 2; column-gap: 2rem; font: .9rem/1.8 ui-monospace, Menlo, Consolas, monospace; padding: .5rem 1rem; white-space: nowrap; list-style-position: inside; background: #f3f5f9; border-radius: 4px; }
+ol.codes { columns: 2; column-gap: 1.5rem; font: .84rem/1.8 ui-monospace, Menlo, Consolas, monospace; padding: .5rem 1rem; white-space: nowrap; list-style-position: inside; background: #f3f5f9; border-radius: 4px; }
 td code, .nowrap { white-space: nowrap; }
 table { border-collapse: collapse; width: 100%; margin: .5rem 0; font-size: .95rem; }
 th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid var(--line); vertical-align: top; }

@@ -466,6 +466,28 @@ describe.skipIf(missing)(`demo login app in headless Chromium${missing ? ` (skip
     // Set-up is not open to an enrolled user in the middle of a login.
     expect((await post('/2fa/setup', { csrf: token, code: '123456' })).status).toBe(303);
 
+    // "Verify and Save", for bob in the middle of a login that sets up 2-step.
+    await newSession();
+    await logIn('bob');
+    expect(await heading()).toBe('Set up 2-Step Verification');
+    token = await csrf();
+    for (const [code, text] of [
+      ['', 'Type the 6-digit code'],
+      ['1234567', 'The code has 6 digits'],
+      ['12ab56', 'without letters'],
+      [long, 'without letters'],
+      ['9'.repeat(10_000), 'The code has 6 digits'],
+    ] as const) {
+      const result = await post('/2fa/setup', { csrf: token, code });
+      expect(result.status).toBe(400);
+      expect(message(result.text)).toContain(text);
+      expect(result.text).toContain('<svg');
+    }
+    // Every other form refuses a forged token too.
+    for (const path of ['/2fa/postpone', '/2fa/skip', '/2fa/setup', '/2fa/verify', '/logout', '/settings/enable', '/settings/disable', '/inbox/reset']) {
+      expect((await post(path, { csrf: 'forged' })).status).toBe(403);
+    }
+
     // The administrator forms, for ruth, who must now set up her own 2-step first.
     await newSession();
     await logIn('ruth');
