@@ -6,7 +6,7 @@
 // It builds into its own folder rather than using dist/, so a concurrent
 // `npm run build` (whose tsup config cleans dist/) cannot pull files from under it.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -140,7 +140,14 @@ console.log(JSON.stringify(out));
     expect(result.cjsSqlite).toEqual(result.esmSqlite);
   });
 
-  it('type-checks a consumer under moduleResolution node16 (ESM and CJS) and bundler', () => {
+  it('runs examples/core.ts against the installed package', () => {
+    const text = readFileSync(join(root, 'examples', 'core.ts'), 'utf8').replaceAll("'../src/index.js'", "'otpgate'");
+    writeFileSync(join(consumer, 'core-run.ts'), text);
+    const output = run(bin('tsx'), ['core-run.ts'], consumer);
+    expect(output).toMatch(/^\d{6} \{ delta: 0, step: \d+ \}\n$/);
+  });
+
+  it('type-checks a consumer, and the examples, under moduleResolution node16 (ESM and CJS) and bundler', () => {
     const source = (from: string) => `
 import { createGate, createMemoryStore, isOtpError, verifyTotp, type Gate, type VerifyResult } from 'otpgate';
 import { createSqliteStore, type SqliteDatabaseLike } from 'otpgate/stores/sqlite';
@@ -182,6 +189,17 @@ export { verifyTotpp } from 'otpgate';
     writeFileSync(join(consumer, 'tsconfig.bundler.json'), tsconfig('bundler', 'esnext', ['bundler.ts']));
     run('node', [tsc, '-p', 'tsconfig.node16.json'], consumer);
     run('node', [tsc, '-p', 'tsconfig.bundler.json'], consumer);
+    // The examples that need nothing but otpgate, importing the package instead of the sources.
+    const examples = ['core.ts', 'custom-store.ts', 'edge-handler.ts'];
+    for (const name of examples) {
+      const text = readFileSync(join(root, 'examples', name), 'utf8').replaceAll("'../src/index.js'", "'otpgate'");
+      expect(text).toContain("from 'otpgate'");
+      writeFileSync(join(consumer, name), text);
+    }
+    const examplesConfig = JSON.parse(tsconfig('node16', 'node16', examples)) as { compilerOptions: Record<string, unknown> };
+    examplesConfig.compilerOptions['lib'] = ['es2022', 'dom']; // Request, Response, console
+    writeFileSync(join(consumer, 'tsconfig.examples.json'), JSON.stringify(examplesConfig));
+    run('node', [tsc, '-p', 'tsconfig.examples.json'], consumer);
     // And the checker really looks: a wrong type on a result is an error.
     writeFileSync(join(consumer, 'wrong.ts'), `import { verifyTotp } from 'otpgate';\nexport const n: number = verifyTotp('A', '1');\n`);
     writeFileSync(join(consumer, 'tsconfig.wrong.json'), tsconfig('node16', 'node16', ['wrong.ts']));
