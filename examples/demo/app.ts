@@ -433,14 +433,15 @@ export async function createDemo(options: DemoOptions): Promise<Demo> {
     const enrolled = next.step === 'code' || next.step === 'locked';
     const enabled = next.step === 'setup' && !next.required;
     const text = enrolled ? 'on' : next.step === 'setup' ? (next.required ? 'required, not set up yet' : 'turned on, set-up not finished') : 'off';
-    return { enrolled, enabled, text };
+    return { enrolled, enabled, text, canSetUp: next.step === 'setup' };
   }
 
   app.get('/home', async (c) => {
     const user = member(c);
     if (user instanceof Response) return user;
     const company = data.company(user.companyId)!;
-    return c.html(views.homePage({ ...chrome(c), user }, { company, status: (await status(user)).text }));
+    const { text, canSetUp } = await status(user);
+    return c.html(views.homePage({ ...chrome(c), user }, { company, status: text, canSetUp }));
   });
 
   app.get('/settings', async (c) => {

@@ -216,7 +216,7 @@ export function lostSentPage(chrome: Chrome, names: readonly string[]): string {
   );
 }
 
-export function homePage(chrome: Chrome & { user: User }, options: { company: Company; status: string }): string {
+export function homePage(chrome: Chrome & { user: User }, options: { company: Company; status: string; canSetUp: boolean }): string {
   const { user } = chrome;
   return page(
     'Home',
@@ -224,7 +224,7 @@ export function homePage(chrome: Chrome & { user: User }, options: { company: Co
     html`<h1>Welcome, ${user.name}</h1>
 <p>You are logged in to ${options.company.name}.</p>
 <p>2-Step Verification: <strong>${options.status}</strong></p>
-<div class="actions"><a class="button secondary" href="/settings">Settings</a>${user.isAdmin ? html`<a class="button secondary" href="/inbox">Inbox</a>` : ''}</div>`,
+<div class="actions">${options.canSetUp ? html`<a class="button" href="/2fa/setup">Set up now</a>` : ''}<a class="button secondary" href="/settings">Settings</a>${user.isAdmin ? html`<a class="button secondary" href="/inbox">Inbox</a>` : ''}</div>`,
   );
 }
 

@@ -199,6 +199,7 @@ describe.skipIf(missing)(`demo login app in headless Chromium${missing ? ` (skip
     await go('button:has-text("Postpone setup")');
     expect(await heading()).toBe('Welcome, Alice Adams');
     expect(await noticeText()).toContain('You can postpone 1 more time.');
+    expect(await page.locator('main a:has-text("Set up now")').count()).toBe(1);
     await shot('home-postponed');
     await logOut();
 
