@@ -109,8 +109,8 @@ const NOT_ENROLLED: readonly MfaState[] = ['none', 'enrolling'];
  * | postpone | after a reset or where not required (`ERR_POSTPONE_NOT_ALLOWED`); none left or past the deadline (`ERR_POSTPONE_LIMIT`); a login attempt that postponed in the last {@link POSTPONE_REPEAT_MS} uses nothing |
  * | begin-enrollment | — (the live pending secret comes back unless `renew`) |
  * | confirm-enrollment | no pending secret (`ERR_STATE`); expired or locked: a refusal value, the code unchecked |
- * | verify | not enrolled, locked: a refusal value, the code unchecked (a hard stop still checks recovery codes) |
- * | request-reset | every chosen administrator notified within the cool-down (`ERR_COOLDOWN`) |
+ * | verify | not enrolled, locked: a refusal value, the code unchecked (a hard stop still checks recovery codes, rate-limited) |
+ * | request-reset | not enrolled and not hard-stopped (`ERR_NOT_ENROLLED`); every chosen administrator notified within the cool-down (`ERR_COOLDOWN`) |
  * | reset | nothing to reset: a refusal value naming who handled it |
  * | decline | no open request: a refusal value naming who handled it |
  * | enable | required, or after a reset, or opted in already (`ERR_STATE`) |
@@ -127,7 +127,7 @@ export const TRANSITIONS: { readonly [T in Command['type']]: Rule<Extract<Comman
     apply: confirmEnrollment,
   },
   verify: { from: ANY, otherwise: 'ERR_STATE', needs: ['activeKey'], apply: verify },
-  'request-reset': { from: ['enrolled'], otherwise: 'ERR_NOT_ENROLLED', needs: [], apply: requestReset },
+  'request-reset': { from: ANY, otherwise: 'ERR_NOT_ENROLLED', needs: [], apply: requestReset },
   reset: { from: ANY, otherwise: 'ERR_STATE', needs: [], apply: reset },
   decline: { from: ANY, otherwise: 'ERR_STATE', needs: [], apply: decline },
   enable: { from: NOT_ENROLLED, otherwise: 'ERR_STATE', needs: ['required'], apply: enable },
@@ -222,7 +222,12 @@ function failOnce(t: Throttle, now: number, policy: ResolvedPolicy, emit: Emit):
   const failures = t.failures + 1;
   if (failures >= p.hardStopAfter) {
     if (!t.hardStop) emit({ type: 'locked', until: null, failures });
-    return { throttle: { ...t, failures, lockedUntil: null, hardStop: true }, retryAt: null };
+    // Past the stop only recovery codes are checked; every `lockAfter` wrong
+    // ones shut even those out for the longest lock, so the stop does not
+    // turn into endless guessing at full speed.
+    const beyond = failures - p.hardStopAfter;
+    const lockedUntil = t.hardStop && beyond > 0 && beyond % p.lockAfter === 0 && p.maxLockMs > 0 ? now + p.maxLockMs : null;
+    return { throttle: { ...t, failures, lockedUntil, hardStop: true }, retryAt: null };
   }
   if (failures % p.lockAfter === 0) {
     const ms = Math.min(p.maxLockMs, Math.round(p.lockMs * p.lockGrowth ** t.locks));
@@ -371,8 +376,11 @@ function verify(record: GateRecord, command: { readonly code: string }, ctx: Dec
   if (active === null) return { next: record, result: { ok: false, reason: 'not-enrolled' } };
   const recoveryCode = normalizeRecoveryCode(command.code);
   const lock = lockOf(record.throttle, ctx.now);
-  // A lock refuses without checking the code; only a recovery code lifts a hard stop.
-  if (lock !== null && !(lock.retryAt === null && recoveryCode !== null)) {
+  // A lock refuses without checking the code; only a recovery code lifts a
+  // hard stop, unless wrong ones locked it out for a while too.
+  const t = record.throttle;
+  const recoveryOpen = lock !== null && lock.retryAt === null && recoveryCode !== null && !(t.lockedUntil !== null && ctx.now < t.lockedUntil);
+  if (lock !== null && !recoveryOpen) {
     return { next: record, result: { ok: false, reason: 'locked', retryAt: lock.retryAt } };
   }
 
@@ -412,6 +420,11 @@ function verify(record: GateRecord, command: { readonly code: string }, ctx: Dec
 }
 
 function requestReset(record: GateRecord, command: { readonly to: readonly string[] }, ctx: DecideContext, emit: Emit): Outcome<ResetRequestResult> {
+  // A user stopped by wrong confirmations has nothing enrolled, and no
+  // recovery code: an administrator is their only way out.
+  if (record.state !== 'enrolled' && !record.throttle.hardStop) {
+    refuse('ERR_NOT_ENROLLED', `request-reset is not allowed while 2-step verification is ${STATE_WORDS[record.state]}`);
+  }
   if (command.to.length === 0) refuse('ERR_DIRECTORY', 'there is no administrator to ask');
   const open = openRequest(record, ctx.now);
   const cooldownMs = ctx.policy.reset.cooldownMs;

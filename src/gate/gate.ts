@@ -174,8 +174,9 @@ export interface Gate {
    * Asks one administrator (an id from {@link Gate.administrators}) or `'all'`
    * to reset the user's 2-step verification. The request is stored first,
    * then the notifier gets a `reset-requested` event naming exactly the
-   * administrators to tell. Works while locked.
-   * @throws {@link OtpError} `ERR_NOT_ADMIN` for an id not in the list; `ERR_NOT_ENROLLED`; `ERR_COOLDOWN` when these administrators were told recently; `ERR_NOTIFY` when the notifier failed (the request is stored; ask again to resend)
+   * administrators to tell. Works while locked, and for a user stopped by
+   * wrong set-up codes, who has nothing enrolled yet.
+   * @throws {@link OtpError} `ERR_NOT_ADMIN` for an id not in the list; `ERR_NOT_ENROLLED` when not enrolled (and not stopped); `ERR_COOLDOWN` when these administrators were told recently; `ERR_NOTIFY` when the notifier failed (the request is stored; ask again to resend)
    */
   requestReset(userId: string, options: { readonly to: string }): Promise<ResetRequestResult>;
   /** The open requests of users this administrator administers. */

@@ -82,8 +82,10 @@ export interface CodePolicy {
  * Throttling of wrong codes. Every `lockAfter` consecutive failures lock the
  * user for a while, each lock longer than the one before; `hardStopAfter`
  * consecutive failures lock until a recovery code or an administrator's
- * reset. Wrong codes, wrong recovery codes and wrong enrollment confirmations
- * all count; any success starts the count again.
+ * reset. Past that stop only recovery codes are checked, and every
+ * `lockAfter` wrong ones lock them out too for `maxLockMs`. Wrong codes,
+ * wrong recovery codes and wrong enrollment confirmations all count; any
+ * success starts the count again.
  *
  * @example
  * ```ts

@@ -8,7 +8,8 @@ import type { Resolution } from './record.js';
  * `code` (ask for a one-time or recovery code) or `locked` (too many wrong
  * codes; `retryAt` is when to try again, `null` until a recovery code or an
  * administrator's reset: then `verify` still checks recovery codes, and
- * nothing else).
+ * nothing else; every `lockAfter` wrong recovery codes shut those out too,
+ * for `maxLockMs`).
  *
  * @example
  * ```ts

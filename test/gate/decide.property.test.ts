@@ -114,8 +114,9 @@ describe('decide on random sessions', () => {
             expect(next.active!.lastStep).toBeGreaterThan(before.active!.lastStep);
           }
           // Locked means unchecked and uncounted, unless a recovery code meets a hard stop.
-          const locked = before.throttle.hardStop || (before.throttle.lockedUntil !== null && now < before.throttle.lockedUntil);
-          if (command.type === 'verify' && before.active !== null && locked && !(before.throttle.hardStop && s.code.kind === 'recovery')) {
+          const timed = before.throttle.lockedUntil !== null && now < before.throttle.lockedUntil;
+          const locked = before.throttle.hardStop || timed;
+          if (command.type === 'verify' && before.active !== null && locked && !(before.throttle.hardStop && !timed && s.code.kind === 'recovery')) {
             expect(result).toMatchObject({ ok: false, reason: 'locked' });
             expect(next).toBe(before);
           }

@@ -78,8 +78,16 @@ describe('the transition table', () => {
       (['none', 'enrolling', 'enrolled'] as const).filter((s) => !rule.from.includes(s)).map((s) => `${type}:${s}`),
     );
     expect(refused.sort()).toEqual(
-      ['postpone:enrolled', 'confirm-enrollment:none', 'request-reset:none', 'request-reset:enrolling', 'enable:enrolled'].sort(),
+      ['postpone:enrolled', 'confirm-enrollment:none', 'enable:enrolled'].sort(),
     );
+  });
+  it('refuses request-reset from none and enrolling with ERR_NOT_ENROLLED, unless hard-stopped', () => {
+    const stop = { failures: 100, locks: 19, lockedUntil: null, hardStop: true };
+    for (const state of ['none', 'enrolling'] as const) {
+      expect(refusal(() => run(states[state], { type: 'request-reset', to: ['root'] }))).toBe('ERR_NOT_ENROLLED');
+      const stopped = { ...states[state], throttle: stop };
+      expect(run(stopped, { type: 'request-reset', to: ['root'] }).events).toMatchObject([{ type: 'reset-requested', to: ['root'] }]);
+    }
   });
 });
 

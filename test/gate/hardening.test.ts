@@ -151,3 +151,44 @@ describe('seams that answer nonsense', () => {
     }
   });
 });
+
+describe('after the hard stop', () => {
+  async function hardStop(h: ReturnType<typeof harness>, userId: string): Promise<void> {
+    let failures = 0;
+    while (failures < 100) {
+      const r = await h.gate.verify(userId, '000000');
+      if (!r.ok && r.reason === 'locked') h.advance(r.retryAt! - h.now);
+      else failures++;
+    }
+  }
+
+  it('recovery codes are still checked, but wrong ones lock like codes did: no endless guessing', async () => {
+    const h = harness();
+    const { recoveryCodes } = await enroll(h, 'alice');
+    await hardStop(h, 'alice');
+    const wrong = 'AAAA-AAAA-AAAA-AAAA-AAAA-AAAA';
+    for (let i = 0; i < 5; i++) expect(await h.gate.verify('alice', wrong)).toMatchObject({ ok: false, reason: 'invalid' });
+    // The sixth guess, even a right one, is not checked until the longest lock is over.
+    expect(await h.gate.verify('alice', recoveryCodes[0]!)).toEqual({ ok: false, reason: 'locked', retryAt: null });
+    expect(await h.gate.nextStep('alice')).toEqual({ step: 'locked', retryAt: null });
+    h.advance(900_000);
+    expect(await h.gate.verify('alice', recoveryCodes[0]!)).toMatchObject({ ok: true, method: 'recovery' });
+    expect(await h.gate.nextStep('alice')).toEqual({ step: 'code' });
+  });
+
+  it('a user stopped while setting up (no recovery codes) can still ask an administrator', async () => {
+    const h = harness({ policy: { enrollment: { maxFailures: 100 } } });
+    await h.gate.beginEnrollment('alice');
+    let failures = 0;
+    while (failures < 100) {
+      const r = await h.gate.confirmEnrollment('alice', '000000');
+      if (!r.ok && r.reason === 'locked') h.advance(r.retryAt! - h.now);
+      else if (!r.ok && r.reason === 'expired') await h.gate.beginEnrollment('alice');
+      else failures++;
+    }
+    expect(await h.gate.nextStep('alice')).toEqual({ step: 'locked', retryAt: null });
+    expect((await h.gate.requestReset('alice', { to: 'root' })).to).toEqual(['root']);
+    expect(await h.gate.reset('root', 'alice')).toEqual({ ok: true, notified: true });
+    expect(await h.gate.nextStep('alice')).toEqual({ step: 'setup', required: true, postponesLeft: 0 });
+  });
+});
