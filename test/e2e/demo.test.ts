@@ -17,7 +17,9 @@ import { base32Decode, totp } from '../../src/index.js';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const CHROMIUM = '/usr/bin/chromium';
 const missing = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed`;
-const SHOTS = join(root, 'docs', 'screenshots');
+// The screenshots of the docs are refreshed on request only, so that a test
+// run does not rewrite committed images (every run draws a new QR code).
+const SHOTS = process.env['UPDATE_SCREENSHOTS'] ? join(root, 'docs', 'screenshots') : join(root, 'test-results', 'demo-screenshots');
 // Optional: where zbar-tools is installed, the painted QR code is also decoded.
 const hasZbar = spawnSync('sh', ['-c', 'command -v zbarimg']).status === 0;
 
