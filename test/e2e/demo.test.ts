@@ -16,6 +16,8 @@ import { base32Decode, totp } from '../../src/index.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const CHROMIUM = '/usr/bin/chromium';
+// Generous: the whole suite shares two cores; a step here takes a fraction of a second alone.
+const TIMEOUT = 120_000;
 const missing = existsSync(CHROMIUM) ? false : `${CHROMIUM} is not installed`;
 // The screenshots of the docs are refreshed on request only, so that a test
 // run does not rewrite committed images (every run draws a new QR code).
@@ -313,7 +315,7 @@ describe.skipIf(missing)(`demo login app in headless Chromium${missing ? ` (skip
       expect(log).not.toContain(secret);
       expect(log).not.toContain(secret.replace(/[ -]/g, ''));
     }
-  });
+  }, TIMEOUT);
 
   it('lets an administrator decline a request', async () => {
     await newSession();
@@ -337,7 +339,7 @@ describe.skipIf(missing)(`demo login app in headless Chromium${missing ? ` (skip
     expect(again.status()).toBe(400);
     expect(await again.text()).toContain('Ruth Root handled that request already.');
     expect(server.output).toContain('[notify] reset-declined to alice');
-  });
+  }, TIMEOUT);
 
   it('lets a user of a company without the requirement turn 2-step on and off, and locks after wrong codes', async () => {
     await newSession();
@@ -389,7 +391,7 @@ describe.skipIf(missing)(`demo login app in headless Chromium${missing ? ` (skip
     const forced = await context.request.post('/settings/disable', { form: { csrf } });
     expect(forced.status()).toBe(400);
     expect(await forced.text()).toContain('requires 2-Step Verification: it cannot be turned off');
-  });
+  }, TIMEOUT);
 
   it('answers bad input on every form with a message on the page, never a stack trace or a 500', async () => {
     await newSession();
@@ -525,7 +527,7 @@ describe.skipIf(missing)(`demo login app in headless Chromium${missing ? ` (skip
     const notFound = await page.goto('/nope');
     expect(notFound!.status()).toBe(404);
     expect(await heading()).toBe('Not found');
-  });
+  }, TIMEOUT);
 
   it('keeps its data across a restart and starts afresh with --fresh', async () => {
     const first = server;
@@ -544,5 +546,5 @@ describe.skipIf(missing)(`demo login app in headless Chromium${missing ? ` (skip
     await newSession();
     await logIn('alice');
     expect(await mainText()).toContain('2 more times');
-  });
+  }, TIMEOUT);
 });
