@@ -1,0 +1,12 @@
+// The tests Stryker runs against each mutant (`npm run mutation`): the unit and
+// property tests of the layers it mutates, without the slow outside checks
+// (packed tarball, browsers, databases, CLI builds) that cover other code.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/core/**/*.test.ts', 'test/gate/**/*.test.ts'],
+    exclude: ['test/core/oathtool.test.ts'],
+    testTimeout: 30_000,
+  },
+});
