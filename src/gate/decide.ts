@@ -446,21 +446,22 @@ function requestReset(record: GateRecord, command: { readonly to: readonly strin
     open === null
       ? { id: ctx.id, to: asked, requestedAt: ctx.now, expiresAt: ctx.now + ctx.policy.reset.ttlMs, lastNotifiedAt: null, notifiedAt: {} }
       : { ...open, to: [...open.to, ...asked.filter((admin) => !open.to.includes(admin))] };
-  // An earlier notification of this request that never went out is replaced
-  // by this one, which must then also name the administrators it was for:
-  // asking someone else after a failed send must not lose the first one.
-  const unsent = (entry: GateRecord['outbox'][number]): boolean =>
-    entry.event.type === 'reset-requested' && entry.event.requestId === request.id && entry.claim === null;
-  const to: string[] = [];
-  for (const entry of record.outbox) {
-    if (entry.event.type !== 'reset-requested' || !unsent(entry)) continue;
-    for (const admin of entry.event.to) if (!busy.has(admin) && !to.includes(admin)) to.push(admin);
+  // An earlier notification of this request that has not gone out yet is
+  // kept, under its own id, and goes out again with this write: a notifier
+  // that failed after all sending must be able to drop the repeat by id, and
+  // asking someone else meanwhile must not lose it. Only administrators it
+  // does not name get a new event.
+  const queued: string[] = [];
+  for (const { event, claim } of record.outbox) {
+    if (event.type !== 'reset-requested' || event.requestId !== request.id || (claim !== null && ctx.now < claim.until)) continue;
+    for (const admin of event.to) if (!busy.has(admin) && !queued.includes(admin)) queued.push(admin);
   }
-  for (const admin of asked) if (!to.includes(admin)) to.push(admin);
-  const outbox = record.outbox.filter((entry) => !unsent(entry));
-  emit({ type: 'reset-requested', requestId: request.id, to, expiresAt: request.expiresAt });
+  const fresh = asked.filter((admin) => !queued.includes(admin));
+  if (fresh.length > 0) emit({ type: 'reset-requested', requestId: request.id, to: fresh, expiresAt: request.expiresAt });
+  const to = [...queued, ...fresh];
   return {
-    next: { ...record, resetRequest: request, outbox },
+    // Always a new object, so the shell writes it and sends what is queued.
+    next: { ...record, resetRequest: request },
     result: { requestId: request.id, to, expiresAt: request.expiresAt },
   };
 }

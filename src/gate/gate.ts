@@ -484,9 +484,11 @@ export function createGate(config: GateConfig): Gate {
         if (!admins.some((admin) => admin.id === to)) throw new OtpError('ERR_NOT_ADMIN', 'to must be one of the user\'s administrators or "all"');
         ids = [to];
       }
-      const { result, events, claimed, failures } = await run(userId, { type: 'request-reset', to: ids });
-      const own = events.find((event) => failures.has(event.id));
-      report(failures, claimed.filter((event) => event.id !== own?.id));
+      const { result, claimed, failures } = await run(userId, { type: 'request-reset', to: ids });
+      // This call's notifications: its new event, and the request's earlier ones it sent again.
+      const ours = (event: GateEvent) => event.type === 'reset-requested' && event.requestId === result.requestId;
+      const own = claimed.find((event) => ours(event) && failures.has(event.id));
+      report(failures, claimed.filter((event) => !ours(event)));
       if (own !== undefined) throw failures.get(own.id)!;
       return result;
     },

@@ -333,10 +333,18 @@ describe('requestReset', () => {
     expect(all.next.resetRequest?.to).toEqual(['root', 'carol']);
     expect(run(sent, { type: 'request-reset', to: ['root'] }, ctx({ now: T0 + cooldown })).result).toMatchObject({ requestId: 'r1', to: ['root'] });
   });
-  it('replaces an undelivered notification instead of queueing a second one', () => {
-    const first = run(enrolled(), { type: 'request-reset', to: ['root'] }, ctx({ id: 'r1' })).next;
-    const second = run(first, { type: 'request-reset', to: ['root'] }, ctx({ id: 'r2', now: T0 + 1000 }));
-    expect(second.next.outbox.map((e) => e.event.id)).toEqual([second.events[0]!.id]);
+  it('keeps an undelivered notification, under its own id, instead of queueing a second one', () => {
+    const first = run(enrolled(), { type: 'request-reset', to: ['root'] }, ctx({ id: 'r1' }));
+    const second = run(first.next, { type: 'request-reset', to: ['root'] }, ctx({ id: 'r2', now: T0 + 1000 }));
+    expect(second.events).toEqual([]);
+    expect(second.next).not.toBe(first.next); // written, so the shell sends the queued one again
+    expect(second.next.outbox.map((e) => e.event.id)).toEqual([first.events[0]!.id]);
+    expect(second.result.to).toEqual(['root']);
+    // Asking another administrator meanwhile adds an event for them only.
+    const third = run(second.next, { type: 'request-reset', to: ['root', 'carol'] }, ctx({ id: 'r3', now: T0 + 2000 }));
+    expect(third.events).toMatchObject([{ type: 'reset-requested', to: ['carol'] }]);
+    expect(third.next.outbox.map((e) => e.event.id)).toEqual([first.events[0]!.id, third.events[0]!.id]);
+    expect(third.result.to).toEqual(['root', 'carol']);
   });
   it('opens a new request once the old one expired', () => {
     const old = enrolled(T0, { resetRequest: { id: 'r1', to: ['root'], requestedAt: T0, expiresAt: T0 + 10, lastNotifiedAt: T0, notifiedAt: { root: T0 } } });

@@ -21,6 +21,25 @@ describe('a reset request whose notification failed', () => {
   });
 });
 
+describe('a notifier that fails after sending', () => {
+  it('gets the same event id again when the user asks again, so it can drop the repeat', async () => {
+    const h = harness();
+    await enroll(h, 'alice');
+    const seen: string[] = [];
+    let fail = true;
+    h.notifier.notify = async (event) => {
+      seen.push(event.id);
+      if (fail) throw new Error('timeout after the mail went out');
+    };
+    expect(await codeOf(h.gate.requestReset('alice', { to: 'root' }))).toBe('ERR_NOTIFY');
+    fail = false;
+    expect((await h.gate.requestReset('alice', { to: 'root' })).to).toEqual(['root']);
+    expect(seen).toHaveLength(2);
+    expect(seen[1]).toBe(seen[0]);
+    expect((await h.record('alice')).outbox).toEqual([]);
+  });
+});
+
 describe('postpone with a login-attempt id', () => {
   it('does not let an old attempt id stand in for a postpone at a later login', async () => {
     const h = harness();
