@@ -4,6 +4,7 @@
 export const STYLE = `
 :root { color-scheme: light; --ink: #1d2330; --muted: #5b6475; --line: #d9dee8; --accent: #2457c5; --bad: #b3261e; --good: #1e7b34; }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink); background: #f3f5f9; }
 header { background: #1d2330; color: #fff; padding: .6rem 1.2rem; display: flex; align-items: center; gap: 1rem; }
 header .brand { font-weight: 600; color: #fff; text-decoration: none; }

@@ -529,6 +529,23 @@ describe.skipIf(missing)(`demo login app in headless Chromium${missing ? ` (skip
     expect(await heading()).toBe('Not found');
   }, TIMEOUT);
 
+  it('works without JavaScript in the browser, the copy button aside', async () => {
+    await context?.close();
+    context = await browser.newContext({ javaScriptEnabled: false, baseURL: server.url });
+    page = await context.newPage();
+    await logIn('sam');
+    await go('a:has-text("Set up now")');
+    await page.click('summary:has-text("Unable to scan?")');
+    const key = (await page.locator('#manual-key').innerText()).trim();
+    expect(await page.locator('button[data-copy]').isVisible()).toBe(false);
+    await page.fill('#code', codeFor(key));
+    await go('button:has-text("Verify and Save")');
+    expect(await page.locator('ol.codes li').count()).toBe(10);
+    await go('a:has-text("Continue")');
+    expect(await heading()).toBe('Welcome, Sam Stone');
+    await logOut();
+  }, TIMEOUT);
+
   it('keeps its data across a restart and starts afresh with --fresh', async () => {
     const first = server;
     expect(await stopServer(first)).toBe(0);
