@@ -42,11 +42,15 @@ export function createHandler(options: HandlerOptions): (request: Request) => Pr
 
   const routes: Record<string, (userId: string, body: Record<string, unknown>) => Promise<Response>> = {
     'GET /2fa/next': async (userId) => json(await gate.nextStep(userId)),
+    // Set-up only when the gate asks for it: a password alone must never replace
+    // an enrolled user's authenticator (re-enrollment needs a full login, code included).
     'POST /2fa/setup': async (userId) => {
+      if ((await gate.nextStep(userId)).step !== 'setup') return json({ error: 'set-up is not what this login needs' }, 409);
       const { manualKey, uri, qrSvg, expiresAt } = await gate.beginEnrollment(userId);
       return json({ manualKey, uri, qrSvg, expiresAt });
     },
     'POST /2fa/confirm': async (userId, body) => {
+      if ((await gate.nextStep(userId)).step !== 'setup') return json({ error: 'set-up is not what this login needs' }, 409);
       const result = await gate.confirmEnrollment(userId, String(body['code']));
       return json(result, result.ok ? 200 : result.reason === 'locked' ? 429 : 400);
     },

@@ -134,6 +134,10 @@ export function createApp(options: ExampleOptions = {}): express.Express {
   app.post('/login/setup/verify', async (req, res) => {
     const session = secondFactor(req, res);
     if (!session) return;
+    if (session.next !== 'setup') {
+      res.status(409).json({ error: 'set-up is not what this login needs' });
+      return;
+    }
     const result = await gate.confirmEnrollment(session.userId, String((req.body as { code?: unknown }).code));
     if (result.ok) session.stage = 'in';
     res.status(result.ok ? 200 : result.reason === 'locked' ? 423 : 400).json(result);

@@ -38,6 +38,9 @@ describe('examples/edge-handler.ts', () => {
     expect(replay.status).toBe(401);
     expect(await replay.json()).toEqual({ ok: false, reason: 'replayed' });
     expect(await (await handle(get('/2fa/next', 'dana'))).json()).toEqual({ step: 'code' });
+    // With only a password, an enrolled user's authenticator cannot be replaced.
+    expect((await handle(post('/2fa/setup', 'dana', {}))).status).toBe(409);
+    expect((await handle(post('/2fa/confirm', 'dana', { code: app.generate() }))).status).toBe(409);
 
     // Five failures in a row lock (the default policy): the replay was the first,
     // so the fourth wrong code locks, and its answer says until when.

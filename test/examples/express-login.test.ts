@@ -88,6 +88,9 @@ describe('examples/express-login.ts', () => {
     const first = browser();
     expect((await first('POST', '/login', alice)).json).toEqual({ step: 'code' });
     expect((await first('POST', '/login/postpone')).status).toBe(409);
+    // A password alone cannot replace the enrolled authenticator.
+    expect((await first('POST', '/login/setup')).status).toBe(409);
+    expect((await first('POST', '/login/setup/verify', { code: codeNow() })).status).toBe(409);
     const code = codeNow();
     expect(await first('POST', '/login/code', { code })).toEqual({ status: 200, json: { ok: true, method: 'totp' } });
     const second = browser();
