@@ -19,8 +19,8 @@ export type Command =
   | { readonly type: 'confirm-enrollment'; readonly code: string }
   | { readonly type: 'verify'; readonly code: string }
   | { readonly type: 'request-reset'; readonly to: readonly string[] }
-  | { readonly type: 'reset'; readonly adminId: string }
-  | { readonly type: 'decline'; readonly adminId: string }
+  | { readonly type: 'reset'; readonly adminId: string; readonly requestId?: string | undefined }
+  | { readonly type: 'decline'; readonly adminId: string; readonly requestId?: string | undefined }
   | { readonly type: 'enable' }
   | { readonly type: 'disable' };
 
@@ -466,8 +466,10 @@ function requestReset(record: GateRecord, command: { readonly to: readonly strin
   };
 }
 
-function reset(record: GateRecord, command: { readonly adminId: string }, ctx: DecideContext, emit: Emit): Outcome<AdminActionResult> {
+function reset(record: GateRecord, command: { readonly adminId: string; readonly requestId?: string | undefined }, ctx: DecideContext, emit: Emit): Outcome<AdminActionResult> {
   const open = openRequest(record, ctx.now);
+  // Acting on a listed request that is no longer open: someone else handled it.
+  if (command.requestId !== undefined && open?.id !== command.requestId) return { next: record, result: handledElsewhere(record, 'nothing-to-do') };
   const t = record.throttle;
   const something = record.state !== 'none' || open !== null || t.failures > 0 || t.hardStop;
   // Ten administrators acting on "Send to all": the first wins, the others learn who did.
@@ -488,9 +490,9 @@ function reset(record: GateRecord, command: { readonly adminId: string }, ctx: D
   };
 }
 
-function decline(record: GateRecord, command: { readonly adminId: string }, ctx: DecideContext, emit: Emit): Outcome<AdminActionResult> {
+function decline(record: GateRecord, command: { readonly adminId: string; readonly requestId?: string | undefined }, ctx: DecideContext, emit: Emit): Outcome<AdminActionResult> {
   const open = openRequest(record, ctx.now);
-  if (open === null) return { next: record, result: handledElsewhere(record, 'nothing-to-do') };
+  if (open === null || (command.requestId !== undefined && open.id !== command.requestId)) return { next: record, result: handledElsewhere(record, 'nothing-to-do') };
   emit({ type: 'reset-declined', requestId: open.id, actor: command.adminId });
   return {
     next: { ...record, resetRequest: null, lastResolution: { kind: 'declined', by: command.adminId, at: ctx.now, requestId: open.id } },

@@ -184,14 +184,18 @@ export interface Gate {
   /**
    * Resets the user's 2-step verification (enrollment, recovery codes, lock,
    * request); set-up is then mandatory at the next login, without postpones.
+   * Pass the `requestId` the administrator saw in {@link Gate.pendingResets}
+   * so that acting late on a request another administrator handled (or on a
+   * stale list) changes nothing and says who handled it; without it, the
+   * reset happens whether or not the user asked.
    * @throws {@link OtpError} `ERR_NOT_ADMIN` unless `adminId` administers `userId` (never oneself)
    */
-  reset(adminId: string, userId: string): Promise<AdminActionResult>;
+  reset(adminId: string, userId: string, options?: AdminActionOptions): Promise<AdminActionResult>;
   /**
-   * Closes the user's open request without resetting.
+   * Closes the user's open request without resetting (only that request when `requestId` is given).
    * @throws {@link OtpError} `ERR_NOT_ADMIN` unless `adminId` administers `userId` (never oneself)
    */
-  decline(adminId: string, userId: string): Promise<AdminActionResult>;
+  decline(adminId: string, userId: string, options?: AdminActionOptions): Promise<AdminActionResult>;
   /**
    * Opts in where 2-step verification is not required.
    * @throws {@link OtpError} `ERR_STATE` where required, enrolled or enabled already
@@ -207,6 +211,26 @@ export interface Gate {
    * @throws {@link OtpError} `ERR_NOTIFY` when the notifier failed again (the events stay queued)
    */
   flushNotifications(userId: string): Promise<FlushResult>;
+}
+
+/**
+ * Options of `gate.reset` and `gate.decline`.
+ *
+ * @example
+ * ```ts
+ * import type { AdminActionOptions, Gate } from 'otpgate';
+ * async function resetListed(gate: Gate, adminId: string): Promise<void> {
+ *   for (const request of await gate.pendingResets(adminId)) {
+ *     const options: AdminActionOptions = { requestId: request.requestId };
+ *     const result = await gate.reset(adminId, request.userId, options);
+ *     if (!result.ok) console.log(request.userId, result.reason); // handled by someone else meanwhile
+ *   }
+ * }
+ * ```
+ */
+export interface AdminActionOptions {
+  /** The request acted on, from {@link Gate.pendingResets}: if it is no longer open, nothing changes. @defaultValue none: act whether or not a request is open */
+  readonly requestId?: string | undefined;
 }
 
 /** A placeholder key for checking an account label before a secret is drawn. */
@@ -425,9 +449,11 @@ export function createGate(config: GateConfig): Gate {
     if (allowed !== true) throw new OtpError('ERR_NOT_ADMIN', 'this administrator does not administer this user');
   }
 
-  async function adminAction(adminId: string, userId: string, type: 'reset' | 'decline'): Promise<AdminActionResult> {
+  async function adminAction(adminId: string, userId: string, type: 'reset' | 'decline', options: AdminActionOptions | undefined): Promise<AdminActionResult> {
+    const requestId = options?.requestId;
+    if (requestId !== undefined) checkId(requestId, 'requestId');
     await authorize(adminId, userId);
-    const { result, events, claimed, failures } = await run(userId, { type, adminId });
+    const { result, events, claimed, failures } = await run(userId, { type, adminId, requestId });
     report(failures, claimed.filter((event) => !events.some((own) => own.id === event.id)));
     if (!result.ok) return result;
     return { ok: true, notified: events.every((event) => !failures.has(event.id)) };
@@ -515,8 +541,8 @@ export function createGate(config: GateConfig): Gate {
       return candidates.filter((_, i) => allowed[i] === true).sort((a, b) => a.requestedAt - b.requestedAt);
     },
 
-    reset: (adminId, userId) => adminAction(adminId, userId, 'reset'),
-    decline: (adminId, userId) => adminAction(adminId, userId, 'decline'),
+    reset: (adminId, userId, options) => adminAction(adminId, userId, 'reset', options),
+    decline: (adminId, userId, options) => adminAction(adminId, userId, 'decline', options),
 
     async enable(userId) {
       await quietly(userId, { type: 'enable' });

@@ -40,6 +40,37 @@ describe('a notifier that fails after sending', () => {
   });
 });
 
+describe('an administrator acting on a request another one handled', () => {
+  it('with the request id from pendingResets, a late reset sees it was declined and changes nothing', async () => {
+    const h = harness();
+    const { secret } = await enroll(h, 'alice');
+    await h.gate.requestReset('alice', { to: 'all' });
+    const [listed] = await h.gate.pendingResets('carol');
+    expect(await h.gate.decline('root', 'alice')).toEqual({ ok: true, notified: true });
+    // carol's page still shows the request she loaded before root declined it.
+    expect(await h.gate.reset('carol', 'alice', { requestId: listed!.requestId })).toMatchObject({
+      ok: false,
+      reason: 'already-handled',
+      handled: { kind: 'declined', by: 'root' },
+    });
+    expect(await h.gate.verify('alice', h.code(secret))).toEqual({ ok: true, method: 'totp' });
+  });
+
+  it('a late reset does not wipe the enrollment the user made after the first reset', async () => {
+    const h = harness();
+    await enroll(h, 'alice');
+    await h.gate.requestReset('alice', { to: 'all' });
+    const [listed] = await h.gate.pendingResets('carol');
+    expect(await h.gate.reset('root', 'alice')).toEqual({ ok: true, notified: true });
+    const { secret } = await enroll(h, 'alice');
+    expect(await h.gate.reset('carol', 'alice', { requestId: listed!.requestId })).toMatchObject({ ok: false, reason: 'already-handled', handled: { kind: 'reset', by: 'root' } });
+    expect(await h.gate.decline('carol', 'alice', { requestId: listed!.requestId })).toMatchObject({ ok: false, reason: 'already-handled' });
+    expect(await h.gate.verify('alice', h.code(secret))).toEqual({ ok: true, method: 'totp' });
+    // Without a request id an administrator may still reset on their own initiative.
+    expect(await h.gate.reset('carol', 'alice')).toEqual({ ok: true, notified: true });
+  });
+});
+
 describe('postpone with a login-attempt id', () => {
   it('does not let an old attempt id stand in for a postpone at a later login', async () => {
     const h = harness();
