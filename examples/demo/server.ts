@@ -57,10 +57,17 @@ const clock: Clock =
         },
       };
 
-const db = new Database(file);
-db.pragma('journal_mode = WAL');
-db.pragma('busy_timeout = 5000');
-const { app } = await createDemo({ db, clock });
+let db: Database.Database;
+let app: Awaited<ReturnType<typeof createDemo>>['app'];
+try {
+  db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('busy_timeout = 5000');
+  ({ app } = await createDemo({ db, clock }));
+} catch (error) {
+  console.error(`Cannot open the demo database ${file}: ${(error as Error).message}\nSet DEMO_DB to a writable file, or start over with: npm run demo -- --fresh`);
+  process.exit(1);
+}
 
 const server = serve({ fetch: app.fetch, port, hostname: host }, (info) => {
   const shown = host === '127.0.0.1' || host === '::1' || host === '0.0.0.0' || host === '::' ? 'localhost' : host;
