@@ -242,3 +242,64 @@ describe('after the hard stop', () => {
     expect(await h.gate.nextStep('alice')).toEqual({ step: 'setup', required: true, postponesLeft: 0 });
   });
 });
+
+describe('a clock that goes backwards', () => {
+  it('accepts no code twice and lifts no lock early', async () => {
+    const h = harness();
+    const { secret } = await enroll(h, 'alice');
+    const code = h.code(secret);
+    expect(await h.gate.verify('alice', code)).toEqual({ ok: true, method: 'totp' });
+    h.advance(-90_000);
+    expect(await h.gate.verify('alice', code)).toMatchObject({ ok: false });
+    expect(await h.gate.verify('alice', h.code(secret))).toMatchObject({ ok: false });
+    for (let i = 0; i < 3; i++) await h.gate.verify('alice', '000000');
+    const locked = await h.gate.nextStep('alice');
+    expect(locked).toMatchObject({ step: 'locked' });
+    h.advance(-3_600_000);
+    expect(await h.gate.nextStep('alice')).toEqual(locked);
+    expect(await h.gate.verify('alice', h.code(secret))).toMatchObject({ ok: false, reason: 'locked' });
+  });
+});
+
+describe('errors', () => {
+  /** Every message and string property along the cause chain. */
+  function texts(error: unknown, seen = new Set<unknown>()): string {
+    if (error === null || error === undefined || seen.has(error)) return '';
+    seen.add(error);
+    if (typeof error !== 'object') return String(error);
+    const e = error as { message?: unknown; stack?: unknown; cause?: unknown };
+    return `${String(e.message)} ${String(e.stack)} ${JSON.stringify(error)} ${texts(e.cause, seen)}`;
+  }
+
+  it('never carry the secret, the code typed or a recovery code, along the whole cause chain', async () => {
+    const { createAesGcmCipher } = await import('../../src/gate/aes-gcm.js');
+    const key = new Uint8Array(32).fill(7);
+    const h = harness({ cipher: createAesGcmCipher({ key }) });
+    const { secret, recoveryCodes } = await enroll(h, 'alice');
+    const code = h.code(secret);
+    const errors: unknown[] = [];
+    const collect = (p: Promise<unknown>) => p.then(() => errors.push(new Error('resolved')), (e: unknown) => errors.push(e));
+    // The same store read with the wrong key: every secret fails to decrypt.
+    const wrongKey = createGate({
+      store: h.store,
+      directory: { administratorsOf: async () => [], isAdministratorOf: async () => false },
+      notifier: { notify: async () => {} },
+      issuer: 'ACME',
+      clock: { now: () => h.now },
+      cipher: createAesGcmCipher({ key: new Uint8Array(32).fill(8) }),
+    });
+    await collect(wrongKey.verify('alice', code));
+    await collect(wrongKey.verify('alice', recoveryCodes[0]!));
+    await collect(h.gate.verify('alice', `${code}${'9'.repeat(60)}`));
+    await collect(h.gate.confirmEnrollment('alice', code));
+    await collect(h.gate.postpone('alice', { attempt: code }));
+    expect(errors).toHaveLength(5);
+    for (const error of errors) {
+      expect((error as { code?: string }).code).toMatch(/^ERR_/);
+      const all = texts(error);
+      expect(all).not.toContain(secret);
+      expect(all).not.toContain(code);
+      for (const r of recoveryCodes) expect(all).not.toContain(r);
+    }
+  });
+});
