@@ -303,3 +303,51 @@ describe('errors', () => {
     }
   });
 });
+
+describe('the pending secret', () => {
+  it('is never taken from the client, and never handed out again once confirmed', async () => {
+    const h = harness();
+    const planted = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+    const begun = await h.gate.beginEnrollment('alice', { secret: planted } as never);
+    expect(begun.secret).not.toBe(planted);
+    expect((await h.gate.confirmEnrollment('alice', h.code(planted))).ok).toBe(false);
+    const { secret } = await enroll(h, 'alice');
+    expect((await h.gate.beginEnrollment('alice')).secret).not.toBe(secret);
+  });
+
+  it('of a re-enrollment: its confirming code cannot log in afterwards, nor can the old secret', async () => {
+    const h = harness();
+    const { secret: old } = await enroll(h, 'alice');
+    const next = await h.gate.beginEnrollment('alice');
+    const code = h.code(next.secret);
+    expect((await h.gate.confirmEnrollment('alice', code)).ok).toBe(true);
+    expect(await h.gate.verify('alice', code)).toEqual({ ok: false, reason: 'replayed' });
+    expect(await h.gate.verify('alice', h.code(old))).toMatchObject({ ok: false, reason: 'invalid' });
+  });
+});
+
+describe('a notifier that misbehaves', () => {
+  it.each<[string, () => unknown]>([
+    [
+      'throws synchronously',
+      () => {
+        throw new Error('sync');
+      },
+    ],
+    ['rejects with a non-Error', () => Promise.reject('nope')],
+  ])('that %s loses nothing: the change is stored and the event stays queued', async (_, notify) => {
+    const reported: string[] = [];
+    const h = harness({ onNotifyError: (error) => reported.push(error.code) });
+    h.notifier.notify = notify as never;
+    expect(await h.gate.postpone('alice', { attempt: 'a' })).toEqual({ postponesLeft: 1, repeated: false });
+    expect(reported).toEqual(['ERR_NOTIFY']);
+    expect((await h.record('alice')).outbox).toMatchObject([{ event: { type: 'postponed' }, claim: null, attempts: 1 }]);
+  });
+
+  it('that resolves to nonsense counts as delivered', async () => {
+    const h = harness();
+    h.notifier.notify = (async () => 42) as never;
+    await h.gate.postpone('alice');
+    expect((await h.record('alice')).outbox).toEqual([]);
+  });
+});
