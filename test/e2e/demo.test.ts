@@ -488,6 +488,16 @@ describe.skipIf(missing)(`demo login app in headless Chromium${missing ? ` (skip
       expect(message(result.text)).toContain(text);
       expect(result.text).toContain('<svg');
     }
+    // A set-up left open past its ten minutes says so and shows a new key.
+    await page.goto('/2fa/setup');
+    await page.click('summary:has-text("Unable to scan?")');
+    const stale = (await page.locator('#manual-key').innerText()).trim();
+    advance(11 * 60_000);
+    await page.fill('#code', codeFor(stale));
+    await go('button:has-text("Verify and Save")');
+    expect(await errorText()).toContain('took too long');
+    await page.click('summary:has-text("Unable to scan?")');
+    expect((await page.locator('#manual-key').innerText()).trim()).not.toBe(stale);
     // Every other form refuses a forged token too.
     for (const path of ['/2fa/postpone', '/2fa/skip', '/2fa/setup', '/2fa/verify', '/logout', '/settings/enable', '/settings/disable', '/inbox/reset']) {
       expect((await post(path, { csrf: 'forged' })).status).toBe(403);
