@@ -158,6 +158,24 @@ describe('seams that answer nonsense', () => {
     }
   });
 
+  it('a directory answering "yes" or 1 instead of true makes nobody an administrator', async () => {
+    for (const answer of ['true', 1, {}]) {
+      const h = harness();
+      await enroll(h, 'alice');
+      await h.gate.requestReset('alice', { to: 'root' });
+      const gate = createGate({
+        store: h.store,
+        directory: { administratorsOf: async () => [{ id: 'root', name: 'Root' }], isAdministratorOf: async () => answer as never },
+        notifier: { notify: async () => {} },
+        issuer: 'ACME',
+        clock: { now: () => h.now },
+      });
+      expect(await codeOf(gate.reset('root', 'alice'))).toBe('ERR_NOT_ADMIN');
+      expect(await codeOf(gate.decline('root', 'alice'))).toBe('ERR_NOT_ADMIN');
+      expect(await gate.pendingResets('root')).toEqual([]);
+    }
+  });
+
   it('an account label that is not a string is ERR_DIRECTORY, before anything is stored', async () => {
     const h = harness();
     const gate = createGate({
