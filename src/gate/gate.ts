@@ -310,7 +310,9 @@ export function createGate(config: GateConfig): Gate {
   async function unwrap(stored: StoredSecret, userId: string): Promise<string> {
     if (!stored.wrapped) return stored.secret;
     if (cipher === undefined) throw new OtpError('ERR_CIPHER', 'the stored secret is encrypted but the gate has no cipher');
-    return guard('ERR_CIPHER', 'the stored secret could not be decrypted', () => cipher.decrypt(stored.secret, userId));
+    const plain = await guard('ERR_CIPHER', 'the stored secret could not be decrypted', () => cipher.decrypt(stored.secret, userId));
+    if (typeof plain !== 'string') throw new OtpError('ERR_CIPHER', 'the cipher must return a string');
+    return plain;
   }
 
   async function wrap(plain: string, userId: string): Promise<{ plain: string; stored: string; wrapped: boolean }> {

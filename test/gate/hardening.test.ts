@@ -188,6 +188,13 @@ describe('seams that answer nonsense', () => {
     expect(await h.store.get('alice')).toBeNull();
   });
 
+  it('a cipher that decrypts to something other than a string is ERR_CIPHER', async () => {
+    const cipher = { encrypt: async (plain: string) => `x${plain}`, decrypt: async () => 42 as never };
+    const h = harness({ cipher });
+    const { secret } = await h.gate.beginEnrollment('alice');
+    expect(await codeOf(h.gate.confirmEnrollment('alice', h.code(secret)))).toBe('ERR_CIPHER');
+  });
+
   it('a store whose listOpenResets is not an array is ERR_STORE', async () => {
     const h = harness();
     const store: MfaStore = { get: h.store.get, compareAndSet: h.store.compareAndSet, listOpenResets: async () => ({}) as never };
