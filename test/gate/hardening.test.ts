@@ -158,6 +158,33 @@ describe('seams that answer nonsense', () => {
     }
   });
 
+  it('a directory that throws is ERR_DIRECTORY with the cause, and nothing is stored or sent', async () => {
+    const h = harness();
+    await enroll(h, 'alice');
+    const before = await h.store.get('alice');
+    const down = new Error('ldap down');
+    const gate = createGate({
+      store: h.store,
+      directory: {
+        administratorsOf: async () => {
+          throw down;
+        },
+        isAdministratorOf: () => {
+          throw down;
+        },
+      },
+      notifier: h.notifier,
+      issuer: 'ACME',
+      clock: { now: () => h.now },
+    });
+    const sent = h.events.length;
+    for (const call of [gate.requestReset('alice', { to: 'all' }), gate.reset('root', 'alice'), gate.decline('root', 'alice'), gate.administrators('alice')]) {
+      await expect(call).rejects.toMatchObject({ code: 'ERR_DIRECTORY', cause: down });
+    }
+    expect(await h.store.get('alice')).toEqual(before);
+    expect(h.events).toHaveLength(sent);
+  });
+
   it('a directory answering "yes" or 1 instead of true makes nobody an administrator', async () => {
     for (const answer of ['true', 1, {}]) {
       const h = harness();
