@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/core/**/*.test.ts', 'test/gate/**/*.test.ts'],
+    include: ['test/core/**/*.test.ts', 'test/gate/**/*.test.ts', 'test/mutation/**/*.test.ts'],
     // oathtool is an outside cross-check; the concurrency test races real timers,
     // which instrumented code on a busy machine slows into spurious conflicts.
     exclude: ['test/core/oathtool.test.ts', 'test/gate/concurrency.test.ts'],
