@@ -508,9 +508,12 @@ export async function createDemo(options: DemoOptions): Promise<Demo> {
       const admin = administrator(c);
       if (admin instanceof Response) return admin;
       const userId = field(c, 'user');
-      if (userId === '' || userId.length > MAX_FIELD) return inbox(c, admin, 'Choose a request from the list.', 400);
+      const requestId = field(c, 'request');
+      if (userId === '' || userId.length > MAX_FIELD || requestId.length > MAX_FIELD) return inbox(c, admin, 'Choose a request from the list.', 400);
       try {
-        const result = await gate[action](admin.id, userId);
+        // The request the administrator saw: if another administrator handled
+        // it meanwhile (after "Send to all"), nothing changes and we say who did.
+        const result = await gate[action](admin.id, userId, requestId === '' ? {} : { requestId });
         const name = data.user(userId)?.name ?? userId;
         if (result.ok) {
           return withFlash(

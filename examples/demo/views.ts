@@ -262,8 +262,8 @@ export function inboxPage(
       : html`<table><thead><tr><th>User</th><th>Asked</th><th></th></tr></thead><tbody>${pending.map(
           (p) => html`<tr><td>${p.name} <span class="muted">(${p.userId})</span></td><td>${time(p.requestedAt)}<br><span class="muted">${p.to.length > 1 ? `sent to ${p.to.length} administrators` : 'sent to you'}</span></td>
 <td><div class="actions">
-<form method="post" action="/inbox/reset">${csrfField(chrome.csrf)}<input type="hidden" name="user" value="${p.userId}"><button type="submit">Reset</button></form>
-<form method="post" action="/inbox/decline">${csrfField(chrome.csrf)}<input type="hidden" name="user" value="${p.userId}"><button type="submit" class="secondary">Decline</button></form>
+<form method="post" action="/inbox/reset">${csrfField(chrome.csrf)}<input type="hidden" name="user" value="${p.userId}"><input type="hidden" name="request" value="${p.requestId}"><button type="submit">Reset</button></form>
+<form method="post" action="/inbox/decline">${csrfField(chrome.csrf)}<input type="hidden" name="user" value="${p.userId}"><input type="hidden" name="request" value="${p.requestId}"><button type="submit" class="secondary">Decline</button></form>
 </div></td></tr>`,
         )}</tbody></table>`;
   const mail =

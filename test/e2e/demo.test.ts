@@ -330,14 +330,23 @@ describe.skipIf(missing)(`demo login app in headless Chromium${missing ? ` (skip
     await logIn('ruth');
     await go('button:has-text("Postpone setup")');
     await page.goto('/inbox');
+    const requestId = await page.locator('form[action="/inbox/reset"] input[name=request]').inputValue();
+    expect(requestId.length).toBeGreaterThan(0);
     await go('button:has-text("Decline")');
     expect(await noticeText()).toContain("Alice Adams's request was declined");
     expect(await mainText()).toContain('No open requests.');
-    // Declining it again (a second tab) says who handled it.
+    // A second tab with the old list: declining or resetting that request says
+    // who handled it, and the reset does not happen.
     const csrf = await page.locator('input[name=csrf]').first().inputValue();
-    const again = await context.request.post('/inbox/decline', { form: { csrf, user: 'alice' } });
-    expect(again.status()).toBe(400);
-    expect(await again.text()).toContain('Ruth Root handled that request already.');
+    for (const action of ['decline', 'reset']) {
+      const late = await context.request.post(`/inbox/${action}`, { form: { csrf, user: 'alice', request: requestId } });
+      expect(late.status()).toBe(400);
+      expect(await late.text()).toContain('Ruth Root handled that request already.');
+    }
+    await newSession();
+    advance(30_000);
+    await logIn('alice');
+    expect(await heading()).toBe('2-Step Verification');
     expect(server.output).toContain('[notify] reset-declined to alice');
   }, TIMEOUT);
 
@@ -522,6 +531,7 @@ describe.skipIf(missing)(`demo login app in headless Chromium${missing ? ` (skip
         expect(message((await post(`/inbox/${action}`, { csrf: token, user })).text)).toBe(text);
       }
     }
+    expect(message((await post('/inbox/reset', { csrf: token, user: 'bob', request: long })).text)).toBe('Choose a request from the list.');
     // A user who is not an administrator has no inbox.
     await newSession();
     await logIn('carol');
