@@ -69,6 +69,15 @@ export interface GateConfig {
    * @defaultValue none
    */
   readonly onNotifyError?: ((error: OtpError, event: GateEvent) => void) | undefined;
+  /**
+   * How long one `notifier.notify` call may take before the gate stops
+   * waiting, counts it as failed (`ERR_NOTIFY`, the event stays queued) and
+   * answers its caller: a mail server that hangs must not hang logins. At
+   * most 50 000, below the 60 s claim on an event being sent, so a late
+   * answer and a retry do not overlap.
+   * @defaultValue `10_000`
+   */
+  readonly notifyTimeoutMs?: number | undefined;
 }
 
 /**
@@ -238,6 +247,19 @@ const PROBE_SECRET = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
 /** Compare-and-set rounds before giving up with ERR_CONFLICT. */
 const MAX_ATTEMPTS = 24;
+
+/** Settles like `call()`, or rejects after `ms`; the timer never outlives the call. */
+async function withTimeout(call: () => Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  try {
+    await Promise.race([Promise.resolve().then(call), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 const MAX_BACKOFF_MS = 100;
 
 /**
@@ -278,6 +300,10 @@ export function createGate(config: GateConfig): Gate {
   const issuer = config.issuer;
   const clock = config.clock ?? systemClock;
   const policy: ResolvedPolicy = resolvePolicy(config.policy);
+  const notifyTimeoutMs = config.notifyTimeoutMs ?? 10_000;
+  if (typeof notifyTimeoutMs !== 'number' || !Number.isInteger(notifyTimeoutMs) || notifyTimeoutMs < 1 || notifyTimeoutMs > 50_000) {
+    throw new OtpError('ERR_OPTIONS', 'notifyTimeoutMs must be an integer from 1 to 50000');
+  }
 
   /**
    * The time, checked: NaN compares false with everything, so a clock that
@@ -385,7 +411,7 @@ export function createGate(config: GateConfig): Gate {
     const delivered = new Set<string>();
     for (const event of claimed) {
       try {
-        await notifier.notify(event);
+        await withTimeout(() => notifier.notify(event), notifyTimeoutMs);
         delivered.add(event.id);
       } catch (cause) {
         failures.set(event.id, new OtpError('ERR_NOTIFY', `the notifier failed on a ${event.type} event; it stays queued`, { cause }));

@@ -231,6 +231,25 @@ describe('notifier failure', () => {
     expect(await h.gate.flushNotifications('alice')).toEqual({ delivered: 0, remaining: 0 });
   });
 
+  it('a notifier that never answers does not hang the caller: the change stands and the event stays queued', async () => {
+    const reported: string[] = [];
+    const h = harness({ notifyTimeoutMs: 50, onNotifyError: (error) => reported.push(error.code) });
+    h.notifier.notify = vi.fn(() => new Promise<void>(() => {}));
+    expect(await h.gate.postpone('alice', { attempt: 'a' })).toEqual({ postponesLeft: 1, repeated: false });
+    expect(reported).toEqual(['ERR_NOTIFY']);
+    expect((await h.record('alice')).outbox).toMatchObject([{ event: { type: 'postponed' }, claim: null, attempts: 1 }]);
+    const events: GateEvent[] = [];
+    h.notifier.notify = vi.fn(async (event: GateEvent) => void events.push(event));
+    expect(await h.gate.flushNotifications('alice')).toEqual({ delivered: 1, remaining: 0 });
+    expect(events.map((e) => e.type)).toEqual(['postponed']);
+  });
+
+  it('refuses a notify timeout outside 1..50000 ms', () => {
+    for (const notifyTimeoutMs of [0, -1, 1.5, 50_001, Number.NaN]) {
+      expect(() => harness({ notifyTimeoutMs })).toThrow(expect.objectContaining({ code: 'ERR_OPTIONS' }));
+    }
+  });
+
   it('flushNotifications sends what is queued', async () => {
     const h = harness();
     h.notifier.failing = true;

@@ -18,6 +18,7 @@ export interface HarnessOptions {
   /** userId → the ids of their administrators. */
   readonly admins?: Record<string, string[]>;
   readonly onNotifyError?: GateConfig['onNotifyError'];
+  readonly notifyTimeoutMs?: number;
 }
 
 export function harness(options: HarnessOptions = {}) {
@@ -56,6 +57,7 @@ export function harness(options: HarnessOptions = {}) {
     policy: options.policy,
     cipher: options.cipher,
     onNotifyError: options.onNotifyError,
+    notifyTimeoutMs: options.notifyTimeoutMs,
   };
   /** Another application server on the same store. */
   const server = (): Gate => createGate(config);
