@@ -8,7 +8,8 @@ export default defineConfig([
     format: ['cjs'],
     dts: true,
     sourcemap: true,
-    clean: true,
+    // No `clean`: tsup runs these configs in parallel, and one config's clean
+    // could delete another's fresh output. `npm run build` empties dist first.
     target: 'es2022',
     platform: 'neutral',
     treeshake: true,
