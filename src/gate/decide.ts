@@ -360,6 +360,7 @@ function confirmEnrollment(record: GateRecord, command: { readonly code: string 
     };
   }
 
+  emit({ type: 'code-refused', during: 'set-up', reason: 'invalid', failures: record.throttle.failures + 1 });
   const failed = failOnce(record.throttle, ctx.now, ctx.policy, emit);
   const failures = pending.failures + 1;
   const attemptsLeft = Math.max(0, ctx.policy.enrollment.maxFailures - failures);
@@ -404,6 +405,7 @@ function verify(record: GateRecord, command: { readonly code: string }, ctx: Dec
     const options = { now: ctx.now, algorithm: active.algorithm, digits: active.digits, period: active.period, window };
     const match = verifyTotp(key, command.code, { ...options, afterStep: active.lastStep });
     if (match !== null) {
+      emit({ type: 'verified', delta: match.delta });
       return {
         next: { ...record, active: { ...active, lastStep: match.step, drift: clampDrift(match.delta, ctx.policy) }, throttle: CLEAR },
         result: { ok: true, method: 'totp' },
@@ -412,6 +414,7 @@ function verify(record: GateRecord, command: { readonly code: string }, ctx: Dec
     // Only a failure pays for the second pass that tells a replay from a typo.
     if (verifyTotp(key, command.code, options) !== null) reason = 'replayed';
   }
+  emit({ type: 'code-refused', during: 'login', reason, failures: record.throttle.failures + 1 });
   const failed = failOnce(record.throttle, ctx.now, ctx.policy, emit);
   return {
     next: { ...record, throttle: failed.throttle },

@@ -34,7 +34,9 @@ export interface GateEventBase {
  * | `reset-requested` | the user asked administrators for a reset | `requestId`, `to` (exactly the administrators to notify), `expiresAt` |
  * | `reset-completed` | an administrator reset the user's 2-step verification | `requestId` (`null` without a request) |
  * | `reset-declined` | an administrator closed the request without resetting | `requestId` |
- * | `recovery-code-used` | a recovery code was consumed | `remaining` |
+ * | `verified` | a login code was accepted (its step is now used) | `delta` (steps between the phone's clock and the server's) |
+ * | `code-refused` | a login or set-up code was wrong or replayed, and counted as a failure | `during` (`'login'` or `'set-up'`), `reason`, `failures` |
+ * | `recovery-code-used` | a recovery code was consumed (the login succeeded) | `remaining` |
  * | `enabled` / `disabled` | the user opted in or out where 2-step is not required | — |
  *
  * @example
@@ -109,6 +111,22 @@ export type GateEvent =
       readonly type: 'reset-declined';
       /** The request closed. */
       readonly requestId: string;
+    })
+  | (GateEventBase & {
+      /** A login code was accepted; its step can never be used again. */
+      readonly type: 'verified';
+      /** The matched step minus the server's step: the phone's clock drift, in steps. */
+      readonly delta: number;
+    })
+  | (GateEventBase & {
+      /** A code was refused and counted as a failed attempt (a refusal while locked is not counted and emits nothing). */
+      readonly type: 'code-refused';
+      /** At a login (`verify`) or at "Verify and Save" (`confirmEnrollment`). */
+      readonly during: 'login' | 'set-up';
+      /** `'replayed'`: a code that was right once and is used up; `'invalid'`: anything else. */
+      readonly reason: 'invalid' | 'replayed';
+      /** Consecutive failures, this one included. */
+      readonly failures: number;
     })
   | (GateEventBase & {
       /** A recovery code was consumed. */

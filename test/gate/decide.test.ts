@@ -183,7 +183,8 @@ describe('confirmEnrollment', () => {
     const fifth = run(record, { type: 'confirm-enrollment', code: '000000' }, ctx({ now }));
     expect(fifth.result).toMatchObject({ ok: false, reason: 'invalid', attemptsLeft: 0, retryAt: now + 30_000 });
     expect(fifth.next).toMatchObject({ state: 'none', pending: null });
-    expect(fifth.events.map((e) => e.type)).toEqual(['locked', 'enrollment-discarded']);
+    expect(fifth.events.map((e) => e.type)).toEqual(['code-refused', 'locked', 'enrollment-discarded']);
+    expect(fifth.events[0]).toMatchObject({ during: 'set-up', reason: 'invalid', failures: 5 });
     expect(refusal(() => run(fifth.next, { type: 'confirm-enrollment', code: codeAt(now) }, ctx({ now: now + 60_000 })))).toBe('ERR_STATE');
   });
   it('keeps the old secret when a re-enrollment is discarded', () => {
@@ -215,10 +216,11 @@ describe('verify', () => {
     const first = at(enrolled(now), codeAt(now));
     expect(first.result).toEqual({ ok: true, method: 'totp' });
     expect(first.next.active?.lastStep).toBe(now / STEP);
-    expect(first.events).toEqual([]);
+    expect(first.events).toMatchObject([{ type: 'verified', delta: 0 }]);
     const again = at(first.next, codeAt(now), now + 1000);
     expect(again.result).toEqual({ ok: false, reason: 'replayed' });
     expect(again.next.throttle.failures).toBe(1);
+    expect(again.events).toMatchObject([{ type: 'code-refused', during: 'login', reason: 'replayed', failures: 1 }]);
   });
   it('refuses an older code after a newer one', () => {
     const newer = at(enrolled(now), codeAt(now + STEP), now).next; // a phone one step ahead
@@ -229,6 +231,7 @@ describe('verify', () => {
     const d = at(enrolled(now), '000000');
     expect(d.result).toEqual({ ok: false, reason: 'invalid' });
     expect(d.next.throttle).toEqual({ failures: 1, locks: 0, lockedUntil: null, hardStop: false });
+    expect(d.events).toMatchObject([{ type: 'code-refused', during: 'login', reason: 'invalid', failures: 1 }]);
   });
   it('answers not-enrolled for a user without an active secret', () => {
     expect(at(none(), codeAt(now)).result).toEqual({ ok: false, reason: 'not-enrolled' });
@@ -239,7 +242,7 @@ describe('verify', () => {
     for (let i = 0; i < 4; i++) record = at(record, '000000').next;
     const fifth = at(record, '000000');
     expect(fifth.result).toEqual({ ok: false, reason: 'invalid', retryAt: now + 30_000 });
-    expect(fifth.events).toMatchObject([{ type: 'locked', until: now + 30_000, failures: 5 }]);
+    expect(fifth.events).toMatchObject([{ type: 'code-refused', failures: 5 }, { type: 'locked', until: now + 30_000, failures: 5 }]);
     const during = at(fifth.next, codeAt(now + 29_999), now + 29_999);
     expect(during.result).toEqual({ ok: false, reason: 'locked', retryAt: now + 30_000 });
     expect(during.next).toBe(fifth.next); // not counted, not checked

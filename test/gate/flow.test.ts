@@ -92,12 +92,20 @@ describe('the article flow', () => {
       'postponed',
       'postponed',
       'enrollment-started',
+      'code-refused',
       'enrolled',
+      'code-refused',
+      'verified',
+      'code-refused',
+      'verified',
       'reset-requested',
       'reset-requested',
       'reset-completed',
       'enrollment-started',
       'enrolled',
+      'code-refused',
+      'verified',
+      'code-refused',
     ]);
     expect((await h.record('alice')).outbox).toEqual([]);
     for (const event of h.events) {

@@ -366,7 +366,7 @@ describe('policy per user, enable and disable', () => {
     await h.gate.disable('dave');
     expect(await h.gate.nextStep('dave')).toEqual({ step: 'allow' });
     expect(await h.gate.verify('dave', h.code(secret))).toEqual({ ok: false, reason: 'not-enrolled' });
-    expect(h.events.map((e) => e.type)).toEqual(['enabled', 'enrollment-started', 'enrolled', 'disabled']);
+    expect(h.events.map((e) => e.type)).toEqual(['enabled', 'enrollment-started', 'enrolled', 'verified', 'disabled']);
   });
 
   it('a user who enrolls where not required, without enable, gets code and may disable', async () => {
