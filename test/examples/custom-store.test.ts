@@ -32,7 +32,8 @@ describe('examples/custom-store.ts under the gate', () => {
     expect((await gate.pendingResets('root')).map((pending) => pending.userId)).toEqual(['alice']);
     expect(await gate.reset('root', 'alice')).toEqual({ ok: true, notified: true });
     expect(await gate.nextStep('alice')).toEqual({ step: 'setup', required: true, postponesLeft: 0 });
-    expect(events.map((event) => event.type)).toEqual([
+    const lifecycle = new Set(['enrollment-started', 'enrolled', 'reset-requested', 'reset-completed']);
+    expect(events.map((event) => event.type).filter((type) => lifecycle.has(type))).toEqual([
       'enrollment-started',
       'enrolled',
       'reset-requested',
