@@ -621,6 +621,9 @@ function describe(event: GateEvent, data: DemoDb): Array<{ recipient: string; te
       return [{ recipient: event.userId, text: 'You turned off 2-Step Verification.' }];
     case 'enrollment-started':
     case 'enrollment-discarded':
+    case 'verified':
+    case 'code-refused':
+      // Audit only: nobody is mailed about them.
       return [];
   }
 }
