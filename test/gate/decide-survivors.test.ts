@@ -249,3 +249,43 @@ describe('administrators acting on a named request', () => {
     expect(d.result).toMatchObject({ requestId: 'req1', to: ['root', 'ops'] });
   });
 });
+
+describe('reset requests and the notifications still on their way', () => {
+  const to = (requestId: string, admins: string[], claim: { token: string; until: number } | null, id = `${requestId}.n`) => ({
+    event: { id, userId: 'alice', actor: 'alice', at: T0 - 1000, type: 'reset-requested', requestId, to: admins, expiresAt: T0 + 3_600_000 },
+    claim,
+    attempts: 0,
+  });
+  const postponed = { event: { id: 'p.0', userId: 'alice', actor: 'alice', at: T0 - 1000, type: 'postponed', postponesLeft: 1 }, claim: null, attempts: 0 };
+  const outboxed = (...entries: unknown[]) => enrolled(T0, { resetRequest: openRequest(), outbox: entries as GateRecord['outbox'] });
+
+  it('an administrator being told right now by another call is not asked again', () => {
+    const record = outboxed(to('req1', ['root'], { token: 'other', until: T0 + 1 }));
+    expect(refusal(() => run(record, { type: 'request-reset', to: ['root'] }))).toEqual({
+      code: 'ERR_COOLDOWN',
+      message: 'these administrators were notified of this request recently',
+    });
+  });
+
+  it('a notification whose claim ran out goes out again under its own id, with no new one', () => {
+    const record = outboxed(to('req1', ['root'], { token: 'other', until: T0 }));
+    const d = run(record, { type: 'request-reset', to: ['root'] });
+    expect(d.result).toEqual({ requestId: 'req1', to: ['root'], expiresAt: T0 + 3_600_000 });
+    expect(d.events).toEqual([]);
+    expect(d.next.outbox.map((e) => e.event.id)).toEqual(['req1.n']);
+  });
+
+  it('an unsent notification of this request is kept; other events and older requests add nobody', () => {
+    const record = outboxed(postponed, to('req0', ['old'], null), to('req1', ['root'], null));
+    const d = run(record, { type: 'request-reset', to: ['ops'] });
+    expect(d.result).toEqual({ requestId: 'req1', to: ['root', 'ops'], expiresAt: T0 + 3_600_000 });
+    expect(d.events).toMatchObject([{ type: 'reset-requested', requestId: 'req1', to: ['ops'] }]);
+  });
+
+  it('a notification of an older request being sent does not hold back this one', () => {
+    const record = outboxed(to('req0', ['root'], { token: 'other', until: T0 + 1 }));
+    const d = run(record, { type: 'request-reset', to: ['root'] });
+    expect(d.result).toMatchObject({ requestId: 'req1', to: ['root'] });
+    expect(d.events).toMatchObject([{ type: 'reset-requested', requestId: 'req1', to: ['root'] }]);
+  });
+});
