@@ -1,4 +1,4 @@
-// RFC 4648 §4 and §5 base64, small and runtime-agnostic (no Buffer, no atob,
+// RFC 4648 §4 and §5 base64, small and runtime-agnostic (no Node buffers, no atob,
 // which throws DOMException rather than OtpError). Internal to enrollment.
 
 const STANDARD = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
