@@ -80,6 +80,29 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 }
 
+/** One table row from the latencies of a run that began at `start`. */
+function summarize(
+  store: string,
+  mode: string,
+  concurrency: number,
+  latencies: number[],
+  start: number,
+  counter: { readonly conflicts: number; readonly writes: number },
+): Row {
+  const seconds = (performance.now() - start) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    store,
+    mode,
+    concurrency,
+    opsPerSecond: latencies.length / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    conflicts: counter.conflicts,
+    writes: counter.writes,
+  };
+}
+
 interface Row {
   store: string;
   mode: string;
@@ -113,18 +136,7 @@ async function independent(name: string, inner: MfaStore, concurrency: number): 
       }
     }),
   );
-  const seconds = (performance.now() - start) / 1000;
-  latencies.sort((a, b) => a - b);
-  return {
-    store: name,
-    mode: 'separate users',
-    concurrency,
-    opsPerSecond: latencies.length / seconds,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    conflicts: counter.conflicts,
-    writes: counter.writes,
-  };
+  return summarize(name, 'separate users', concurrency, latencies, start, counter);
 }
 
 /** `concurrency` verifies of the same valid code on one user at once: one wins, the rest retry and are refused. */
@@ -153,18 +165,7 @@ async function contended(name: string, inner: MfaStore, concurrency: number): Pr
     const accepted = results.filter((result) => result.ok).length;
     if (accepted !== 1) throw new Error(`${name}: round ${round} accepted ${accepted} verifies`);
   }
-  const seconds = (performance.now() - start) / 1000;
-  latencies.sort((a, b) => a - b);
-  return {
-    store: name,
-    mode: 'one user',
-    concurrency,
-    opsPerSecond: latencies.length / seconds,
-    p50: percentile(latencies, 50),
-    p99: percentile(latencies, 99),
-    conflicts: counter.conflicts,
-    writes: counter.writes,
-  };
+  return summarize(name, 'one user', concurrency, latencies, start, counter);
 }
 
 interface Backend {
