@@ -67,9 +67,8 @@ export function createAesGcmCipher(options: AesGcmCipherOptions): SecretCipher {
 
     async decrypt(wrapped, context) {
       const parts = typeof wrapped === 'string' && wrapped.startsWith(PREFIX) ? wrapped.slice(PREFIX.length).split('.') : [];
-      const iv = parts.length === 2 ? fromBase64Url(parts[0]!) : null;
-      const sealed = parts.length === 2 ? fromBase64Url(parts[1]!) : null;
-      if (iv === null || sealed === null || iv.length !== IV_BYTES || sealed.length < 16) {
+      const [iv, sealed] = parts.length === 2 ? parts.map(fromBase64Url) : [];
+      if (!iv || !sealed || iv.length !== IV_BYTES || sealed.length < 16) {
         throw new OtpError('ERR_CIPHER', 'the encrypted secret is not in the v1 AES-GCM format');
       }
       try {
