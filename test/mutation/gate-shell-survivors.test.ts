@@ -360,6 +360,27 @@ describe('what each call costs the store', () => {
   });
 });
 
+describe('an event delivered meanwhile by another server', () => {
+  it('is not written again: the first sender finds nothing left to remove', async () => {
+    const s = countingStore();
+    const h = harness({ store: s.store });
+    const notify = h.notifier.notify.bind(h.notifier);
+    let inside = false;
+    h.notifier.notify = async (event: GateEvent) => {
+      await notify(event);
+      if (inside) return;
+      inside = true;
+      // This sender stalls past its 60 s claim; another server takes the event over.
+      h.advance(61_000);
+      expect(await h.server().flushNotifications('alice')).toEqual({ delivered: 1, remaining: 0 });
+    };
+    await h.gate.postpone('alice');
+    expect(h.events.map((e) => e.type)).toEqual(['postponed', 'postponed']);
+    // The postpone, the other server's claim and its removal; nothing more.
+    expect(s.counts.cas).toBe(3);
+  });
+});
+
 describe('the notify timer', () => {
   it('is cleared once the notifier answers, so no timer outlives the call', async () => {
     const h = harness();
@@ -424,12 +445,43 @@ describe('which notifier failures each method reports where', () => {
     expect(await h.gate.requestReset('alice', { to: 'root' })).toMatchObject({ to: ['root'] });
     expect(reported).toEqual(['verified']);
   });
+
+  it('requestReset reports its own failure by rejecting, not to onNotifyError as well', async () => {
+    const { h, reported } = failingOn('reset-requested');
+    await enroll(h, 'alice');
+    expect(await failure(() => h.gate.requestReset('alice', { to: 'root' }))).toMatchObject({ code: 'ERR_NOTIFY' });
+    expect(reported).toEqual([]);
+  });
+
+  it("requestReset does not reject for a declined request's event that fails again", async () => {
+    const reported: string[] = [];
+    const h = harness({ onNotifyError: (_, event) => reported.push(event.type) });
+    let failing = (_: GateEvent) => false;
+    const notify = h.notifier.notify.bind(h.notifier);
+    h.notifier.notify = async (event: GateEvent) => {
+      if (failing(event)) throw new Error('smtp down');
+      return notify(event);
+    };
+    await enroll(h, 'alice');
+    failing = (event) => event.type === 'reset-requested';
+    const first = await h.gate.requestReset('alice', { to: 'root' }).catch(() => null);
+    expect(first).toBeNull();
+    const [open] = await h.gate.pendingResets('root');
+    expect(await h.gate.decline('root', 'alice', { requestId: open!.requestId })).toEqual({ ok: true, notified: true });
+    h.advance(24 * 3600_000);
+    failing = (event) => event.type === 'reset-requested' && event.requestId === open!.requestId;
+    reported.length = 0;
+    const second = await h.gate.requestReset('alice', { to: 'root' });
+    expect(second.requestId).not.toBe(open!.requestId);
+    expect(reported).toEqual(['reset-requested']);
+  });
 });
 
 describe('the directory seam', () => {
   it.each<[string, unknown]>([
     ['an empty id', [{ id: '', name: 'Nobody' }]],
     ['no name', [{ id: 'root' }]],
+    ['nothing at all', [undefined]],
   ])('an administrator with %s is ERR_DIRECTORY', async (_, list) => {
     const gate = createGate({ ...seams(), directory: { administratorsOf: async () => list as never, isAdministratorOf: async () => true } });
     expect(await failure(() => gate.administrators('alice'))).toMatchObject({
@@ -450,7 +502,7 @@ describe('the directory seam', () => {
     });
     expect(await failure(() => gate.administrators('alice'))).toMatchObject({ message: 'directory.administratorsOf failed', cause });
     expect(await failure(() => gate.reset('root', 'alice'))).toMatchObject({ message: 'directory.isAdministratorOf failed', cause });
-    expect(await failure(() => gate.beginEnrollment('alice'))).toMatchObject({ message: 'directory.accountLabel failed', cause });
+    expect(await failure(() => gate.beginEnrollment('alice'))).toMatchObject({ code: 'ERR_DIRECTORY', message: 'directory.accountLabel failed', cause });
     const labels = createGate({ ...seams(), directory: { ...seams().directory, accountLabel: async () => 7 as never } });
     expect(await failure(() => labels.beginEnrollment('alice'))).toMatchObject({ message: 'directory.accountLabel must return a string' });
   });
@@ -492,6 +544,20 @@ describe('pendingResets', () => {
     });
     const pending = await gate.pendingResets('root');
     expect(pending.map((p) => p.userId)).toEqual(['bob', 'alice']);
+  });
+
+  it('a directory that fails while listing is ERR_DIRECTORY with the cause', async () => {
+    const h = harness();
+    await enroll(h, 'alice');
+    await h.gate.requestReset('alice', { to: 'root' });
+    const cause = new Error('ldap down');
+    const gate = createGate({
+      ...seams(),
+      store: h.store,
+      clock: { now: () => h.now },
+      directory: { administratorsOf: async () => [], isAdministratorOf: async () => { throw cause; } },
+    });
+    expect(await failure(() => gate.pendingResets('root'))).toMatchObject({ code: 'ERR_DIRECTORY', message: 'directory.isAdministratorOf failed', cause });
   });
 
   it('a store whose listOpenResets fails or answers nonsense is ERR_STORE, saying which', async () => {
