@@ -405,75 +405,70 @@ describe('the notify timer', () => {
 });
 
 describe('which notifier failures each method reports where', () => {
-  /** A harness whose notifier fails on the given event types. */
-  function failingOn(...types: GateEvent['type'][]) {
+  /** A harness whose notifier fails on the events `rig.failing` picks (none at first). */
+  function notifierRig() {
     const reported: string[] = [];
     const h = harness({ onNotifyError: (_, event) => reported.push(event.type) });
     const notify = h.notifier.notify.bind(h.notifier);
+    const rig = { h, reported, failing: (_: GateEvent): boolean => false };
     h.notifier.notify = async (event: GateEvent) => {
-      if (types.includes(event.type)) throw new Error('smtp down');
+      if (rig.failing(event)) throw new Error('smtp down');
       return notify(event);
     };
-    return { h, reported };
+    return rig;
+  }
+
+  /** Alice enrolled, with a `verified` event that failed and stays queued, failing again from now on. */
+  async function withQueuedFailure(alsoFailing: GateEvent['type'] | null) {
+    const rig = notifierRig();
+    const { secret } = await enroll(rig.h, 'alice');
+    rig.failing = (event) => event.type === 'verified' || event.type === alsoFailing;
+    await rig.h.gate.verify('alice', rig.h.code(secret));
+    expect(rig.reported).toEqual(['verified']);
+    rig.reported.length = 0;
+    return rig;
   }
 
   it('reset reports its own failed event as notified: false, and earlier queued ones to onNotifyError', async () => {
-    const { h, reported } = failingOn('verified', 'reset-completed');
-    const { secret } = await enroll(h, 'alice');
-    await h.gate.verify('alice', h.code(secret));
-    expect(reported).toEqual(['verified']);
-    reported.length = 0;
+    const { h, reported } = await withQueuedFailure('reset-completed');
     expect(await h.gate.reset('root', 'alice')).toEqual({ ok: true, notified: false });
     expect(reported).toEqual(['verified']);
   });
 
   it('reset says notified: true when its own event went out, whatever happened to older ones', async () => {
-    const { h, reported } = failingOn('verified');
-    const { secret } = await enroll(h, 'alice');
-    await h.gate.verify('alice', h.code(secret));
-    reported.length = 0;
+    const { h, reported } = await withQueuedFailure(null);
     expect(await h.gate.reset('root', 'alice')).toEqual({ ok: true, notified: true });
     expect(reported).toEqual(['verified']);
   });
 
   it('requestReset rejects only for its own request; an older event that fails again goes to onNotifyError', async () => {
-    const { h, reported } = failingOn('verified');
-    const { secret } = await enroll(h, 'alice');
-    await h.gate.verify('alice', h.code(secret));
-    expect(reported).toEqual(['verified']);
-    reported.length = 0;
+    const { h, reported } = await withQueuedFailure(null);
     expect(await h.gate.requestReset('alice', { to: 'root' })).toMatchObject({ to: ['root'] });
     expect(reported).toEqual(['verified']);
   });
 
   it('requestReset reports its own failure by rejecting, not to onNotifyError as well', async () => {
-    const { h, reported } = failingOn('reset-requested');
-    await enroll(h, 'alice');
-    expect(await failure(() => h.gate.requestReset('alice', { to: 'root' }))).toMatchObject({ code: 'ERR_NOTIFY' });
-    expect(reported).toEqual([]);
+    const rig = notifierRig();
+    await enroll(rig.h, 'alice');
+    rig.failing = (event) => event.type === 'reset-requested';
+    expect(await failure(() => rig.h.gate.requestReset('alice', { to: 'root' }))).toMatchObject({ code: 'ERR_NOTIFY' });
+    expect(rig.reported).toEqual([]);
   });
 
   it("requestReset does not reject for a declined request's event that fails again", async () => {
-    const reported: string[] = [];
-    const h = harness({ onNotifyError: (_, event) => reported.push(event.type) });
-    let failing = (_: GateEvent) => false;
-    const notify = h.notifier.notify.bind(h.notifier);
-    h.notifier.notify = async (event: GateEvent) => {
-      if (failing(event)) throw new Error('smtp down');
-      return notify(event);
-    };
+    const rig = notifierRig();
+    const { h } = rig;
     await enroll(h, 'alice');
-    failing = (event) => event.type === 'reset-requested';
-    const first = await h.gate.requestReset('alice', { to: 'root' }).catch(() => null);
-    expect(first).toBeNull();
+    rig.failing = (event) => event.type === 'reset-requested';
+    expect(await failure(() => h.gate.requestReset('alice', { to: 'root' }))).toMatchObject({ code: 'ERR_NOTIFY' });
     const [open] = await h.gate.pendingResets('root');
     expect(await h.gate.decline('root', 'alice', { requestId: open!.requestId })).toEqual({ ok: true, notified: true });
     h.advance(24 * 3600_000);
-    failing = (event) => event.type === 'reset-requested' && event.requestId === open!.requestId;
-    reported.length = 0;
+    rig.failing = (event) => event.type === 'reset-requested' && event.requestId === open!.requestId;
+    rig.reported.length = 0;
     const second = await h.gate.requestReset('alice', { to: 'root' });
     expect(second.requestId).not.toBe(open!.requestId);
-    expect(reported).toEqual(['reset-requested']);
+    expect(rig.reported).toEqual(['reset-requested']);
   });
 });
 
