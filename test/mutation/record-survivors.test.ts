@@ -7,7 +7,6 @@
 import { describe, expect, it } from 'vitest';
 import { createGate, createMemoryStore, isOtpError } from '../../src/index.js';
 import { parseGateRecord } from '../../src/gate/record.js';
-import { harness } from '../gate/harness.js';
 
 const HASH = 'ab'.repeat(32);
 const NOW = Date.UTC(2026, 5, 1);
@@ -107,6 +106,8 @@ describe('parseGateRecord', () => {
     ['an active secret that is not an object', (r) => (r.active = 'GEZDGNBVGY3TQOJQ'), 'active is malformed'],
     ['a pending secret that is not an object', (r) => (r.pending = ['x']), 'pending is malformed'],
     ['a request that is not an object', (r) => (r.resetRequest = 'r2'), 'resetRequest is malformed'],
+    ['no request field', (r) => delete r.resetRequest, 'resetRequest is malformed'],
+    ['no resolution field', (r) => delete r.lastResolution, 'lastResolution is malformed'],
     ['a resolution that is not an object', (r) => (r.lastResolution = 7), 'lastResolution is malformed'],
     ['state none with a secret', (r) => (r.state = 'none'), 'its state disagrees with its secrets'],
     ['state enrolled with only a pending secret', (r) => (r.active = null), 'its state disagrees with its secrets'],
@@ -142,6 +143,9 @@ describe('parseGateRecord', () => {
     ['an active secret with a period of 0', (r) => (r.active.period = 0), 'active is malformed'],
     // recovery codes
     ['a recovery code that is not an object', (r) => (r.recoveryCodes = [HASH]), 'recoveryCodes is malformed'],
+    ['a recovery code that is null', (r) => (r.recoveryCodes = [null]), 'recoveryCodes is malformed'],
+    ['a salt that is a number of hex digits', (r) => (r.recoveryCodes[0].salt = 1234), 'recoveryCodes is malformed'],
+    ['a hash in a list', (r) => (r.recoveryCodes[0].hash = [HASH]), 'recoveryCodes is malformed'],
     ['a recovery code without a salt', (r) => delete r.recoveryCodes[0].salt, 'recoveryCodes is malformed'],
     ['a recovery code without a hash', (r) => (r.recoveryCodes[0].hash = 5), 'recoveryCodes is malformed'],
     ['a salt that only ends in hex', (r) => (r.recoveryCodes[0].salt = 'zz0f'), 'recoveryCodes is malformed'],
@@ -177,13 +181,5 @@ describe('parseGateRecord', () => {
     ['an unclaimed entry without a claim field', (r) => delete r.outbox[0].claim, 'outbox is malformed'],
   ])('refuses %s', (_, patch, why) => {
     expect(reason(patched(patch))).toBe(why);
-  });
-});
-
-describe('a new record', () => {
-  it('remembers exactly the attempts that postponed', async () => {
-    const h = harness();
-    await h.gate.postpone('alice', { attempt: 'login-1' });
-    expect((await h.record('alice')).postpones.attempts).toEqual(['login-1']);
   });
 });
