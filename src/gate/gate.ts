@@ -247,6 +247,7 @@ const PROBE_SECRET = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
 /** Compare-and-set rounds before giving up with ERR_CONFLICT. */
 const MAX_ATTEMPTS = 24;
+const MAX_BACKOFF_MS = 100;
 
 /** Settles like `call()`, or rejects after `ms`; the timer never outlives the call. */
 async function withTimeout(call: () => Promise<void>, ms: number): Promise<void> {
@@ -260,7 +261,6 @@ async function withTimeout(call: () => Promise<void>, ms: number): Promise<void>
     clearTimeout(timer);
   }
 }
-const MAX_BACKOFF_MS = 100;
 
 /**
  * Creates the gate: the policy engine a host calls from its login handlers.
