@@ -6,7 +6,7 @@ import { describeStoreContract } from './contract.js';
 import { itRacesAcrossProcesses } from './races.js';
 import { totp } from '../../src/core/totp.js';
 import { enrollAll, ENROLLED_AT, gateOn } from './gate-rig.js';
-import { startTcpProxy } from './tcp-proxy.js';
+import { proxyFor } from './tcp-proxy.js';
 
 const url = process.env['OTPGATE_PG_URL'];
 if (!url) {
@@ -195,15 +195,11 @@ describe.skipIf(!url)('postgres store', () => {
   });
 
   it('the server made unreachable mid-write: ERR_STORE, the record whole at its old or new version, then recovery', async () => {
-    const target = new URL(url!);
-    const proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+    const { proxy, url: proxied } = await proxyFor(url!, 5432);
     try {
-      const proxied = new URL(url!);
-      proxied.hostname = '127.0.0.1';
-      proxied.port = String(proxy.port);
       const name = `otpgate-cut-${run}`;
       const store = storeOn(
-        newPool({ connectionString: proxied.toString(), application_name: name, max: 2, connectionTimeoutMillis: 2_000 }),
+        newPool({ connectionString: proxied, application_name: name, max: 2, connectionTimeoutMillis: 2_000 }),
         'cut',
       );
       await store.migrate();
@@ -258,13 +254,9 @@ describe.skipIf(!url)('postgres store', () => {
   });
 
   it('the gate on an unreachable server reports ERR_STORE, loses nothing, and works once it is back', async () => {
-    const target = new URL(url!);
-    const proxy = await startTcpProxy(target.hostname, Number(target.port || 5432));
+    const { proxy, url: proxied } = await proxyFor(url!, 5432);
     try {
-      const proxied = new URL(url!);
-      proxied.hostname = '127.0.0.1';
-      proxied.port = String(proxy.port);
-      const store = storeOn(newPool({ connectionString: proxied.toString(), max: 2, connectionTimeoutMillis: 2_000 }), 'gate_cut');
+      const store = storeOn(newPool({ connectionString: proxied, max: 2, connectionTimeoutMillis: 2_000 }), 'gate_cut');
       await store.migrate();
       const [secret] = await enrollAll(store, ['alice']);
       const before = await store.get('alice');

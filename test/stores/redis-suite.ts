@@ -9,7 +9,7 @@ import { itRacesAcrossProcesses } from './races.js';
 import { openRedisClient, type OpenedRedisClient } from './targets.js';
 import { totp } from '../../src/core/totp.js';
 import { enrollAll, ENROLLED_AT, gateOn } from './gate-rig.js';
-import { startTcpProxy } from './tcp-proxy.js';
+import { proxyFor } from './tcp-proxy.js';
 
 type Flavor = 'ioredis' | 'node-redis';
 
@@ -229,13 +229,9 @@ export function describeRedisStore(flavor: Flavor): void {
     });
 
     it('the server made unreachable: ERR_STORE while cut, the record whole, and it works once back', async () => {
-      const target = new URL(url);
-      const proxy = await startTcpProxy(target.hostname, Number(target.port || 6379));
+      const { proxy, url: proxied } = await proxyFor(url, 6379);
       try {
-        const proxied = new URL(url);
-        proxied.hostname = '127.0.0.1';
-        proxied.port = String(proxy.port);
-        const cutClient = await open({ url: proxied.toString(), failFast: true });
+        const cutClient = await open({ url: proxied, failFast: true });
         const store = createRedisStore({ client: cutClient.client, prefix: `${base}cut:` });
         const before = { resetRequest: null, n: 1 };
         const after = { resetRequest: { requestedAt: 2 }, n: 2 };
@@ -270,13 +266,9 @@ export function describeRedisStore(flavor: Flavor): void {
     });
 
     it('the gate on an unreachable server reports ERR_STORE, loses nothing, and works once it is back', async () => {
-      const target = new URL(url);
-      const proxy = await startTcpProxy(target.hostname, Number(target.port || 6379));
+      const { proxy, url: proxied } = await proxyFor(url, 6379);
       try {
-        const proxied = new URL(url);
-        proxied.hostname = '127.0.0.1';
-        proxied.port = String(proxy.port);
-        const cutClient = await open({ url: proxied.toString(), failFast: true });
+        const cutClient = await open({ url: proxied, failFast: true });
         const store = createRedisStore({ client: cutClient.client, prefix: `${base}gatecut:` });
         const [secret] = await enrollAll(store, ['alice']);
         const before = await store.get('alice');
