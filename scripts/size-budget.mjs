@@ -24,7 +24,7 @@ export const BUDGETS = [
   { name: 'gate: createGate + createMemoryStore', names: ['createGate', 'createMemoryStore'], budget: 25 * 1024 },
 ];
 
-/** Bundles `export { names } from entry` and returns its minified and gzipped sizes in bytes. */
+/** Bundles `export { names } from entry` and returns its minified and gzipped sizes in bytes, and the bytes each input file adds. */
 export async function measure(entry, names) {
   const result = await build({
     stdin: { contents: `export { ${names.join(', ')} } from '${entry}';`, resolveDir: root, loader: 'js', sourcefile: 'entry.js' },
@@ -34,10 +34,12 @@ export async function measure(entry, names) {
     platform: 'browser',
     target: 'es2022',
     write: false,
+    metafile: true,
     logLevel: 'silent',
   });
   const code = result.outputFiles[0].contents;
-  return { min: code.length, gzip: gzipSync(code, { level: 9 }).length };
+  const inputs = Object.values(result.metafile.outputs)[0].inputs;
+  return { min: code.length, gzip: gzipSync(code, { level: 9 }).length, inputs };
 }
 
 /** Measures every budget entry from `entry` (dist/index.js or src/index.ts). */
