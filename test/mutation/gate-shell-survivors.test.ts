@@ -365,16 +365,18 @@ describe('an event delivered meanwhile by another server', () => {
     const s = countingStore();
     const h = harness({ store: s.store });
     const notify = h.notifier.notify.bind(h.notifier);
-    let inside = false;
+    // An assertion inside notify would be swallowed as a notifier failure: keep the result for later.
+    let flushed: unknown = 'not called';
     h.notifier.notify = async (event: GateEvent) => {
       await notify(event);
-      if (inside) return;
-      inside = true;
+      if (flushed !== 'not called') return;
+      flushed = 'running';
       // This sender stalls past its 60 s claim; another server takes the event over.
       h.advance(61_000);
-      expect(await h.server().flushNotifications('alice')).toEqual({ delivered: 1, remaining: 0 });
+      flushed = await h.server().flushNotifications('alice');
     };
     await h.gate.postpone('alice');
+    expect(flushed).toEqual({ delivered: 1, remaining: 0 });
     expect(h.events.map((e) => e.type)).toEqual(['postponed', 'postponed']);
     // The postpone, the other server's claim and its removal; nothing more.
     expect(s.counts.cas).toBe(3);
