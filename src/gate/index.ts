@@ -10,7 +10,7 @@ export {
   type ResolvedPolicy,
   type ThrottlePolicy,
 } from './policy.js';
-export type { MfaRecord, Resolution } from './record.js';
+export type { Resolution } from './record.js';
 export type {
   AdminActionResult,
   ConfirmResult,

@@ -3,30 +3,6 @@ import { OtpError } from '../errors.js';
 import type { GateEvent } from './events.js';
 
 /**
- * A user's record as an {@link MfaStore} sees it: a plain JSON value
- * (objects, arrays, strings, numbers, booleans, `null`) that the store saves
- * and gives back unchanged. The only field a store may look at is
- * `resetRequest`: `null`, or an object while the user has a reset request
- * open (SQL and Redis stores index on it for `listOpenResets`). The gate
- * writes its own schema-versioned record; everything else about it is the gate's
- * business.
- *
- * @example
- * ```ts
- * import type { MfaRecord } from 'otpgate';
- * function hasOpenReset(record: MfaRecord): boolean { return record.resetRequest !== null; }
- * ```
- */
-export interface MfaRecord {
-  /** An open reset request, or `null`. */
-  readonly resetRequest: {
-    /** When the request was made (ms since the epoch). */
-    readonly requestedAt: number;
-  } | null;
-  readonly [field: string]: unknown;
-}
-
-/**
  * Where a user stands with 2-step verification:
  * `none` (not enrolled, maybe postponing), `enrolling` (set-up was begun: a
  * pending secret waits for its first code, or has expired waiting) or

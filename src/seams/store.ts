@@ -1,4 +1,26 @@
-import type { MfaRecord } from '../gate/record.js';
+/**
+ * A user's record as an {@link MfaStore} sees it: a plain JSON value
+ * (objects, arrays, strings, numbers, booleans, `null`) that the store saves
+ * and gives back unchanged. The only field a store may look at is
+ * `resetRequest`: `null`, or an object while the user has a reset request
+ * open (SQL and Redis stores index on it for `listOpenResets`). The gate
+ * writes its own schema-versioned record; everything else about it is the gate's
+ * business.
+ *
+ * @example
+ * ```ts
+ * import type { MfaRecord } from 'otpgate';
+ * function hasOpenReset(record: MfaRecord): boolean { return record.resetRequest !== null; }
+ * ```
+ */
+export interface MfaRecord {
+  /** An open reset request, or `null`. */
+  readonly resetRequest: {
+    /** When the request was made (ms since the epoch). */
+    readonly requestedAt: number;
+  } | null;
+  readonly [field: string]: unknown;
+}
 
 /**
  * A user's record as stored, with the version that guards its next write.

@@ -1,7 +1,7 @@
 // Helpers shared by the database stores. Not exported from any entry point:
 // each store entry bundles its own copy, so keep this stateless.
 import { OtpError } from '../errors.js';
-import type { MfaRecord } from '../gate/record.js';
+import type { MfaRecord } from '../seams/store.js';
 
 // Letters, digits and underscores, not starting with a digit, short enough
 // for the derived index name to stay within PostgreSQL's 63-byte limit. The

@@ -1,5 +1,5 @@
 import { OtpError } from '../errors.js';
-import type { MfaRecord } from '../gate/record.js';
+import type { MfaRecord } from '../seams/store.js';
 import type { MfaStore, StoredRecord } from '../seams/store.js';
 
 interface Slot {

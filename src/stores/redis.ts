@@ -13,7 +13,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { OtpError } from '../errors.js';
-import type { MfaRecord } from '../gate/record.js';
+import type { MfaRecord } from '../seams/store.js';
 import type { MfaStore, StoredRecord } from '../seams/store.js';
 import { guarded, isImpossibleVersion, parseRecord, parseVersion, serialise } from './_shared.js';
 

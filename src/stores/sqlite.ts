@@ -14,7 +14,7 @@
  *
  * @module otpgate/stores/sqlite
  */
-import type { MfaRecord } from '../gate/record.js';
+import type { MfaRecord } from '../seams/store.js';
 import type { MfaStore, StoredRecord } from '../seams/store.js';
 import {
   DEFAULT_TABLE,

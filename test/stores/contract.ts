@@ -2,7 +2,7 @@
 // and a host can run it on its own store. It checks the contract written in
 // src/seams/store.ts, above all that compareAndSet is atomic under bursts.
 import { describe, expect, it } from 'vitest';
-import type { MfaRecord } from '../../src/gate/record.js';
+import type { MfaRecord } from '../../src/seams/store.js';
 import type { MfaStore } from '../../src/seams/store.js';
 
 /** Tuning for slow backends; the defaults are what every shipped store passes. */

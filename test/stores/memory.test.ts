@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isOtpError } from '../../src/errors.js';
-import type { MfaRecord } from '../../src/gate/record.js';
+import type { MfaRecord } from '../../src/seams/store.js';
 import { createMemoryStore } from '../../src/stores/memory.js';
 import { describeStoreContract } from './contract.js';
 

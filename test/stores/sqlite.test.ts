@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isOtpError } from '../../src/errors.js';
-import type { MfaRecord } from '../../src/gate/record.js';
+import type { MfaRecord } from '../../src/seams/store.js';
 import { createSqliteStore, schemaSql, type SqliteDatabaseLike } from '../../src/stores/sqlite.js';
 import { describeStoreContract } from './contract.js';
 import { itRacesAcrossProcesses } from './races.js';
