@@ -7,6 +7,7 @@ import { qrSvg, type QrSvgOptions } from '../enrollment/qr.js';
 import { buildUri } from '../enrollment/uri.js';
 import { isOtpError, OtpError, type OtpErrorCode } from '../errors.js';
 import { redactError } from '../internal/redact.js';
+import { isWellFormed } from '../internal/text.js';
 import type { SecretCipher } from '../seams/cipher.js';
 import { systemClock, type Clock } from '../seams/clock.js';
 import type { Administrator, Directory } from '../seams/directory.js';
@@ -974,15 +975,11 @@ function checkKeys(options: unknown, known: readonly string[], where: string): v
   }
 }
 
-// Lone surrogates are mapped to U+FFFD by the PostgreSQL and Redis drivers:
-// two such ids would share one record.
-const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
-
 function checkId(value: unknown, name: string): asserts value is string {
   if (typeof value !== 'string' || value.length === 0 || value.length > 256) {
     throw new OtpError('ERR_OPTIONS', `${name} must be a string of 1 to 256 characters`);
   }
-  if (LONE_SURROGATE.test(value)) throw new OtpError('ERR_OPTIONS', `${name} must be well-formed Unicode (it has a lone surrogate)`);
+  if (!isWellFormed(value)) throw new OtpError('ERR_OPTIONS', `${name} must be well-formed Unicode (it has a lone surrogate)`);
 }
 
 function checkCode(code: unknown): asserts code is string {
