@@ -908,11 +908,11 @@ export function createGate(config: GateConfig): Gate {
           throw new OtpError('ERR_CONFLICT', 'flushNotifications kept losing the race for this user\'s record; try again');
         });
         if (claimed.length === 0) return { delivered: 0, remaining: queued };
-        const { failures } = await deliver(userId, call.token, claimed);
+        const { failures, untried } = await deliver(userId, call.token, claimed);
         await settle(userId);
         if (failures.size > 0) throw failures.values().next().value!;
         const { record } = await load(call, userId);
-        return { delivered: claimed.length, remaining: record.outbox.length };
+        return { delivered: claimed.length - untried.size, remaining: record.outbox.length };
       } finally {
         call.deadline.clear();
       }
