@@ -196,9 +196,12 @@ export interface Enrollment {
  * duplicate. The caller learns of the failure this way: `requestReset` and
  * `flushNotifications` reject with `ERR_NOTIFY` (after the change was
  * stored); `reset` and `decline` resolve with `notified: false`; every other
- * method resolves normally and reports to `config.onNotifyError`. A user's
- * record keeps at most 500 undelivered events; past that, the oldest are
- * dropped, so a notifier that is down for good cannot grow records forever.
+ * method resolves normally and reports to `config.onNotifyError`. A call
+ * waits at most `notifyTimeoutMs` for notifications, and failed events wait
+ * out a back-off before their next try. A user's record keeps at most 500
+ * undelivered events; past that, the oldest are dropped and counted in one
+ * `events-dropped` event, so a notifier that is down for good cannot grow
+ * records forever.
  *
  * **Trust.** `beginEnrollment` (for an enrolled user), `confirmEnrollment`
  * of a re-enrollment, `enable` and `disable` change how the account is
