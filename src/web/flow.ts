@@ -45,7 +45,7 @@ export interface FlowOptions {
   /** A fixed language; without it each request's `Accept-Language` chooses. */
   readonly locale?: Locale | undefined;
   /** Texts that replace the shipped ones, per language (any key of {@link Messages}). */
-  readonly messages?: { readonly [L in Locale]?: Partial<Messages> } | undefined;
+  readonly messages?: MessageOverrides | undefined;
   /** The flow cookie. */
   readonly cookie?: CookieOptions | undefined;
   /** Page renderers that replace the default ones: view model in, HTML document out. */
@@ -57,9 +57,34 @@ export interface FlowOptions {
   /** The time zone of times shown on the pages (an IANA name). @defaultValue `'UTC'` */
   readonly timeZone?: string | undefined;
   /** Where the time comes from (tests pass the gate's clock). @defaultValue `Date.now` */
-  readonly clock?: { now(): number } | undefined;
+  readonly clock?:
+    | {
+        /** Milliseconds since the epoch. */
+        now(): number;
+      }
+    | undefined;
   /** Hears of unexpected errors (a failed store, a bug); the user gets a plain 500 or 503 page. @defaultValue none */
   readonly onError?: ((error: unknown, request: Request) => void) | undefined;
+}
+
+/**
+ * Texts that replace the shipped ones, per language: any keys of {@link Messages}.
+ *
+ * @example
+ * ```ts
+ * import type { MessageOverrides } from 'otpgate/web';
+ * const messages: MessageOverrides = { en: { setUpNow: 'Protect my account' }, de: { setUpNow: 'Konto schützen' } };
+ * ```
+ */
+export interface MessageOverrides {
+  /** English. */
+  readonly en?: Partial<Messages> | undefined;
+  /** German. */
+  readonly de?: Partial<Messages> | undefined;
+  /** French. */
+  readonly fr?: Partial<Messages> | undefined;
+  /** Spanish. */
+  readonly es?: Partial<Messages> | undefined;
 }
 
 /**
@@ -226,7 +251,7 @@ function wantsJson(request: Request): boolean {
  * workers), with the framework adapters `otpgate/web/express`,
  * `otpgate/web/fastify` and `otpgate/web/next` on top.
  *
- * @throws {@link OtpError} `ERR_OPTIONS` for a missing gate or onComplete, a short key, or a bad basePath
+ * @throws `OtpError` `ERR_OPTIONS` for a missing gate or onComplete, a short key, or a bad basePath
  * @example
  * ```ts
  * import { createGate, createMemoryStore } from 'otpgate';

@@ -6,7 +6,7 @@
  *
  * @module
  */
-export { createFlow, safeReturnPath, type CompleteInfo, type CookieOptions, type Flow, type FlowOptions, type StartOptions } from './flow.js';
+export { createFlow, safeReturnPath, type CompleteInfo, type CookieOptions, type Flow, type FlowOptions, type MessageOverrides, type StartOptions } from './flow.js';
 export { escapeHtml, html, raw, type Html, type HtmlValue } from './html.js';
 export { CATALOGUES, LOCALES, negotiateLocale, type Locale } from './locale.js';
 export { de } from './messages/de.js';

@@ -388,4 +388,10 @@ export type PageName =
  * type Setup = ViewOf<'setup'>;
  * ```
  */
-export type ViewOf<P extends PageName> = Extract<ViewModel, { readonly page: P }>;
+export type ViewOf<P extends PageName> = Extract<
+  ViewModel,
+  {
+    /** The page. */
+    readonly page: P;
+  }
+>;

@@ -2,16 +2,8 @@
 // keys (the type checks it, and test/web/messages.test.ts too). `{name}`
 // placeholders are filled in by the views.
 
-/**
- * The English texts of every page.
- *
- * @example
- * ```ts
- * import { en } from 'otpgate/web';
- * console.log(en.setUpNow); // 'Set up now'
- * ```
- */
-export const en = {
+/** The reference texts; `MessageKey` is derived from its keys. @internal */
+export const EN = {
   title: '2-Step Verification',
   choiceHeading: 'Set up 2-Step Verification',
   choiceRequired: 'Your organisation requires 2-Step Verification for your account.',
@@ -138,7 +130,7 @@ export const en = {
  * const key: MessageKey = 'setUpNow';
  * ```
  */
-export type MessageKey = keyof typeof en;
+export type MessageKey = keyof typeof EN;
 
 /**
  * A complete message catalogue: one text per key.
@@ -150,3 +142,14 @@ export type MessageKey = keyof typeof en;
  * ```
  */
 export type Messages = { readonly [K in MessageKey]: string };
+
+/**
+ * The English texts of every page.
+ *
+ * @example
+ * ```ts
+ * import { en } from 'otpgate/web';
+ * console.log(en.setUpNow); // 'Set up now'
+ * ```
+ */
+export const en: Messages = EN;
