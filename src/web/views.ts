@@ -78,6 +78,7 @@ export function layout(title: string, body: HtmlValue, context: RenderContext, v
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
 <title>${title} · ${context.t.title}</title>
 <link rel="stylesheet" href="${context.basePath}/flow.css">
 ${context.stylesheets.map((href) => html`<link rel="stylesheet" href="${href}">\n`)}<script src="${context.basePath}/flow.js" defer></script>
