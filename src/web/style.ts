@@ -55,9 +55,11 @@ a:focus-visible, button:focus-visible, input:focus-visible, summary:focus-visibl
 details { margin: .5rem 0 1rem; }
 summary { color: var(--otpgate-accent); cursor: pointer; }
 .key { font: 1.2rem var(--otpgate-mono); background: var(--otpgate-page); padding: .3rem .6rem; border-radius: 4px; word-break: break-all; }
-ol.codes { columns: 2; column-gap: 1.5rem; font: .9rem/1.8 var(--otpgate-mono); padding: .5rem 1rem .5rem 2.5rem; background: var(--otpgate-page); border-radius: 4px; }
+ol.codes { columns: 2 17rem; column-gap: 2rem; font: .9rem/1.8 var(--otpgate-mono); white-space: nowrap; padding: .6rem 1rem .6rem 2.8rem; background: var(--otpgate-page); border-radius: 4px; }
 table { border-collapse: collapse; width: 100%; margin: .5rem 0; font-size: .95rem; }
 th, td { text-align: left; padding: .35rem .5rem; border-bottom: 1px solid var(--otpgate-line); vertical-align: top; }
+td .actions { margin-top: 0; gap: .5rem; flex-wrap: nowrap; }
+td button { padding: .3rem .8rem; }
 fieldset { border: 1px solid var(--otpgate-line); border-radius: 4px; padding: .5rem 1rem; }
 fieldset label { font-weight: normal; margin: .3rem 0; }
 .steps { padding-left: 1.2rem; }
