@@ -494,6 +494,8 @@ export function createFlow(options: FlowOptions): Flow {
         if (cookie === null || cookie.stage !== 'login') {
           // No flow at all on a page: back to the host's login; a refused cookie or form: 403.
           if (raw === undefined && route.method === 'GET' && !json) return redirect(loginUrl, false);
+          // A logged-in user's own cookie on a login page: nothing to log in, their settings instead.
+          if (cookie?.stage === 'member' && route.method === 'GET') return redirect(`${basePath}/settings`, json);
           return fail(raw === undefined ? (route.method === 'POST' ? 'csrf' : 'session') : 'session', context, json, (h) => clearFlowCookie(h, url));
         }
         flowCookie = cookie;

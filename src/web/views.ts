@@ -165,7 +165,9 @@ ${codeField('code', t.setupStepCode, true)}
     const file = `data:text/plain;charset=utf-8,${encodeURIComponent(`${t.recoveryCodesHeading}\n\n${view.codes.join('\n')}\n`)}`;
     return layout(
       t.recoveryHeading,
-      html`<h2>${t.recoveryCodesHeading}</h2>
+      view.codes.length === 0
+        ? html`<div class="actions"><a class="button" href="${view.continueUrl}">${t.continue}</a></div>`
+        : html`<h2>${t.recoveryCodesHeading}</h2>
 <p>${t.recoveryIntro}</p>
 <ol class="codes">${view.codes.map((code) => html`<li>${code}</li>`)}</ol>
 <div class="actions"><a class="button secondary" href="${file}" download="recovery-codes.txt">${t.download}</a><button type="button" class="secondary" data-print hidden>${t.print}</button><a class="button" href="${view.continueUrl}">${t.continue}</a></div>`,
