@@ -312,6 +312,8 @@ export interface SettingsView extends PageBase {
   readonly canDisable: boolean;
   /** "Set up now" / "Finish set-up". */
   readonly canSetUp: boolean;
+  /** "New recovery codes" (with a current code), where the gate offers `regenerateRecoveryCodes`. */
+  readonly canRenewRecoveryCodes: boolean;
 }
 
 /**

@@ -67,6 +67,7 @@ export const ROUTES: readonly Route[] = [
   { path: '/settings', method: 'GET', audience: 'member', handle: settingsPage },
   { path: '/settings/enable', method: 'POST', audience: 'member', handle: enable },
   { path: '/settings/disable', method: 'POST', audience: 'member', handle: disable },
+  { path: '/settings/recovery-codes', method: 'POST', audience: 'member', handle: renewRecoveryCodes },
   { path: '/inbox', method: 'GET', audience: 'member', handle: inboxPage },
   { path: '/inbox/reset', method: 'POST', audience: 'member', handle: (x, deps) => adminAction('reset', x, deps) },
   { path: '/inbox/decline', method: 'POST', audience: 'member', handle: (x, deps) => adminAction('decline', x, deps) },
@@ -232,19 +233,61 @@ async function requestReset(x: Exchange, deps: RouteDeps): Promise<Outcome> {
   }
 }
 
+/**
+ * `regenerateRecoveryCodes(userId, { code })`, where the gate has it (the
+ * second edition of the gate adds it): the settings offer "New recovery
+ * codes" only then. Its answer is read defensively: a list of codes, or
+ * `{ ok, recoveryCodes }` / `{ ok: false, reason, retryAt? }`.
+ */
+type Renewal = (userId: string, options: { readonly code: string }) => Promise<unknown>;
+
+function renewalOf(gate: Gate): Renewal | null {
+  const method = (gate as Gate & { regenerateRecoveryCodes?: unknown }).regenerateRecoveryCodes;
+  return typeof method === 'function' ? (method.bind(gate) as Renewal) : null;
+}
+
 async function settingsView(x: Exchange, deps: RouteDeps): Promise<SettingsView> {
   const next = await deps.gate.nextStep(x.user);
+  const renew = renewalOf(deps.gate) !== null;
   switch (next.step) {
     case 'code':
     case 'locked':
-      return { page: 'settings', status: 'on', canEnable: false, canDisable: true, canSetUp: false };
+      return { page: 'settings', status: 'on', canEnable: false, canDisable: true, canSetUp: false, canRenewRecoveryCodes: renew && next.step === 'code' };
     case 'setup':
       return next.required
-        ? { page: 'settings', status: 'required', canEnable: false, canDisable: false, canSetUp: true }
-        : { page: 'settings', status: 'pending', canEnable: false, canDisable: true, canSetUp: true };
+        ? { page: 'settings', status: 'required', canEnable: false, canDisable: false, canSetUp: true, canRenewRecoveryCodes: false }
+        : { page: 'settings', status: 'pending', canEnable: false, canDisable: true, canSetUp: true, canRenewRecoveryCodes: false };
     case 'allow':
-      return { page: 'settings', status: 'off', canEnable: true, canDisable: false, canSetUp: false };
+      return { page: 'settings', status: 'off', canEnable: true, canDisable: false, canSetUp: false, canRenewRecoveryCodes: false };
   }
+}
+
+async function renewRecoveryCodes(x: Exchange, deps: RouteDeps): Promise<Outcome> {
+  const renewal = renewalOf(deps.gate);
+  if (renewal === null) return errorPage(x, deps, 404, 'not-found', 'errNotFound');
+  const refuse = async (status: number, code: FlowErrorCode, key: MessageKey): Promise<Outcome> => ({
+    view: { ...(await settingsView(x, deps)), error: failure(x, code, key) },
+    status,
+  });
+  const code = readCode(x, false);
+  if (typeof code !== 'string') return refuse(400, code.code, code.key);
+  let result: unknown;
+  try {
+    result = await renewal(x.user, { code });
+  } catch (error) {
+    const known = isOtpError(error) ? SETTINGS_ERRORS[error.code] : undefined;
+    if (known === undefined) throw error;
+    return refuse(known[0], known[1], known[2]);
+  }
+  const answer = (typeof result === 'object' && result !== null ? result : {}) as { ok?: unknown; recoveryCodes?: unknown; reason?: unknown; retryAt?: unknown };
+  const codes = Array.isArray(result) ? result : answer.ok !== false && Array.isArray(answer.recoveryCodes) ? answer.recoveryCodes : null;
+  if (codes !== null && codes.every((c) => typeof c === 'string')) {
+    return { view: { page: 'recovery-codes', codes: codes as string[], continueUrl: `${deps.basePath}/settings` } };
+  }
+  if (answer.reason === 'locked' || typeof answer.retryAt === 'number') {
+    return { view: { page: 'locked', retryAt: typeof answer.retryAt === 'number' ? answer.retryAt : null, error: failure(x, 'locked', 'errLocked') }, status: 429 };
+  }
+  return answer.reason === 'replayed' ? refuse(401, 'replayed-code', 'errReplayedCode') : refuse(401, 'invalid-code', 'errInvalidCode');
 }
 
 async function settingsPage(x: Exchange, deps: RouteDeps): Promise<Outcome> {

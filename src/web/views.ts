@@ -286,7 +286,16 @@ ${view.requests.length === 0
     return layout(
       t.settingsHeading,
       html`<p>${status}</p>
-<div class="actions">${view.canSetUp ? html`<a class="button" href="${c.basePath}/setup">${view.status === 'pending' ? t.finishSetup : t.setUpNow}</a>` : ''}${view.canEnable ? postButton(c, view, '/settings/enable', t.turnOn) : ''}${view.canDisable ? postButton(c, view, '/settings/disable', t.turnOff, 'danger') : ''}</div>`,
+<div class="actions">${view.canSetUp ? html`<a class="button" href="${c.basePath}/setup">${view.status === 'pending' ? t.finishSetup : t.setUpNow}</a>` : ''}${view.canEnable ? postButton(c, view, '/settings/enable', t.turnOn) : ''}${view.canDisable ? postButton(c, view, '/settings/disable', t.turnOff, 'danger') : ''}</div>
+${view.canRenewRecoveryCodes
+  ? html`<h2>${t.newRecoveryCodes}</h2>
+<p>${t.newRecoveryCodesIntro}</p>
+<form method="post" action="${c.basePath}/settings/recovery-codes">
+${csrfField(view.csrf)}
+${codeField('renew-code', t.newRecoveryCodesLabel, false)}
+<div class="actions"><button type="submit" class="secondary">${t.newRecoveryCodes}</button></div>
+</form>`
+  : ''}`,
       c,
       view,
     );

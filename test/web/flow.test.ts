@@ -297,3 +297,45 @@ describe('JSON', () => {
     expect(s.completed).toEqual(['alice']);
   });
 });
+
+describe('new recovery codes in the settings', () => {
+  it('are offered only where the gate has regenerateRecoveryCodes, need a current code, and are shown once', async () => {
+    const plain = setup();
+    const before = await enrolled(plain, 'alice');
+    before.cookies.set('session', 'alice');
+    const page = await before.get('/2fa/settings');
+    expect(page.body).not.toContain('New recovery codes');
+    expect((await before.post('/2fa/settings/recovery-codes', { code: '123456' })).response.status).toBe(404);
+
+    // A gate of the second edition: the renewal checks the code (here through verify) and draws new codes.
+    const s = setup();
+    const calls: Array<[string, string]> = [];
+    const gate = {
+      ...s.gate,
+      async regenerateRecoveryCodes(userId: string, options: { code: string }) {
+        calls.push([userId, options.code]);
+        const checked = await s.gate.verify(userId, options.code);
+        return checked.ok ? { ok: true, recoveryCodes: ['NEWC-ODE1-AAAA-BBBB-CCCC-DDDD', 'NEWC-ODE2-AAAA-BBBB-CCCC-DDDD'] } : { ok: false, reason: checked.reason };
+      },
+    };
+    const withRenewal = setup({ gate });
+    const browser = new Client(withRenewal.flow);
+    await browser.start('alice');
+    const secret = keyOf((await browser.get('/2fa/setup')).body);
+    await browser.post('/2fa/setup', { code: codeAt(secret, withRenewal.clock.t) });
+    browser.cookies.clear();
+    browser.cookies.set('session', 'alice');
+    // withRenewal's flow runs on s.gate's store through the wrapper; its clock is s's.
+    s.clock.t = withRenewal.clock.t + 30_000;
+    const settings = await browser.get('/2fa/settings');
+    expect(settings.body).toContain('New recovery codes');
+    const wrong = await browser.post('/2fa/settings/recovery-codes', { code: codeAt(secret, s.clock.t - 3_600_000) });
+    expect(wrong.response.status).toBe(401);
+    expect(wrong.body).toContain('That code is not right');
+    const renewed = await browser.post('/2fa/settings/recovery-codes', { code: codeAt(secret, s.clock.t) });
+    expect(renewed.response.status).toBe(200);
+    expect(renewed.body).toContain('NEWC-ODE1-AAAA-BBBB-CCCC-DDDD');
+    expect(renewed.body).toContain('href="/2fa/settings"');
+    expect(calls.map(([user]) => user)).toEqual(['alice', 'alice']);
+  });
+});
