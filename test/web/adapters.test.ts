@@ -95,6 +95,38 @@ describe('otpgate/web/express', () => {
   });
 });
 
+describe('otpgate/web/express behind body parsers', () => {
+  it('reads forms and JSON that express.urlencoded() and express.json() parsed already', async () => {
+    const { gate } = setup();
+    const twofa = createExpressFlow({ gate, key: KEY, onComplete: () => '/home' });
+    const app = express();
+    app.use(express.urlencoded({ extended: false }), express.json());
+    app.use(twofa.router);
+    app.post('/login', async (req, res) => twofa.start(req, res, String(req.body.username)));
+    const server: Server = await new Promise((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    closers.push(() => new Promise((resolve) => server.close(resolve)));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const login = await fetch(`${base}/login`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/json', accept: 'application/json' }, body: '{"username":"alice"}' });
+    expect(await login.json()).toEqual({ redirect: '/2fa' });
+    const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
+    const choice = await (await fetch(`${base}/2fa`, { headers: { cookie, accept: 'application/json' } })).json();
+    expect(choice).toMatchObject({ page: 'choice', postponesLeft: 2 });
+    const wrong = await fetch(`${base}/2fa/postpone`, { method: 'POST', redirect: 'manual', headers: { cookie, accept: 'application/json', 'content-type': 'application/json' }, body: '{"csrf":"nope"}' });
+    expect(wrong.status).toBe(403);
+    const done = await fetch(`${base}/2fa/postpone`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: `csrf=${encodeURIComponent(choice.csrf)}`,
+    });
+    expect(done.status).toBe(303);
+    expect(done.headers.get('location')).toBe('/home');
+    expect(await gate.nextStep('alice')).toMatchObject({ postponesLeft: 1 });
+  });
+});
+
 describe('otpgate/web/fastify', () => {
   it('serves the flow as a plugin, with start(request, reply, userId) in the login route', async () => {
     const { gate } = setup();
