@@ -52,6 +52,8 @@ export interface FlowOptions {
   readonly render?: Partial<Renderers> | undefined;
   /** The host's login page, where a refused cookie sends the user back. @defaultValue `'/'` */
   readonly loginUrl?: string | undefined;
+  /** The host's page that "Back" on the settings and the inbox leads to. @defaultValue `'/'` */
+  readonly homeUrl?: string | undefined;
   /** Same-origin stylesheets linked after the flow's own (set the `--otpgate-…` custom properties there). @defaultValue none */
   readonly stylesheets?: readonly string[] | undefined;
   /** The time zone of times shown on the pages (an IANA name). @defaultValue `'UTC'` */
@@ -280,6 +282,8 @@ export function createFlow(options: FlowOptions): Flow {
   if (!/^[A-Za-z0-9_-]{1,64}$/.test(cookieName) && !/^__Host-[A-Za-z0-9_-]{1,56}$/.test(cookieName)) throw new OtpError('ERR_OPTIONS', 'cookie.name must be letters, digits, _ and -');
   const loginUrl = options.loginUrl ?? '/';
   if (safeReturnPath(loginUrl) === null && !/^https:\/\//.test(loginUrl)) throw new OtpError('ERR_OPTIONS', 'loginUrl must be a same-origin path or an https URL');
+  const homeUrl = options.homeUrl ?? '/';
+  if (safeReturnPath(homeUrl) === null && !/^https:\/\//.test(homeUrl)) throw new OtpError('ERR_OPTIONS', 'homeUrl must be a same-origin path or an https URL');
   const stylesheets = options.stylesheets ?? [];
   for (const href of stylesheets) if (safeReturnPath(href) === null) throw new OtpError('ERR_OPTIONS', 'stylesheets must be same-origin paths (the CSP allows only those)');
   const timeZone = options.timeZone ?? 'UTC';
@@ -318,6 +322,7 @@ export function createFlow(options: FlowOptions): Flow {
       locale,
       basePath,
       stylesheets,
+      homeUrl,
       formatTime: (ms) => format.format(new Date(ms)),
       text: (key, values) => fill(t[key], values),
     };

@@ -25,6 +25,8 @@ export interface RenderContext {
   readonly basePath: string;
   /** Extra stylesheets the host links after the flow's own. */
   readonly stylesheets: readonly string[];
+  /** The host's page that "Back" on the settings and the inbox leads to. */
+  readonly homeUrl: string;
   /** A time as the pages show it, in the page's language. */
   formatTime(ms: number): string;
   /** A text with its `{name}` placeholders filled in. */
@@ -65,6 +67,7 @@ export function fill(template: string, values: Readonly<Record<string, string | 
  * @param title - the page's title and first heading
  * @param body - the markup inside `main`, after the heading
  * @param context - the render context
+ * @param view - the page's view model, for its notice and error
  * @example
  * ```ts
  * import { html, layout } from 'otpgate/web';
@@ -258,7 +261,8 @@ ${view.administrators.map((admin, i) => html`<label><input type="radio" name="to
       html`<p class="muted">${t.inboxIntro}</p>
 ${view.requests.length === 0
   ? html`<p>${t.inboxEmpty}</p>`
-  : html`<table><thead><tr><th scope="col">${t.inboxUser}</th><th scope="col">${t.inboxAsked}</th><th scope="col">${t.inboxAskedWhom}</th><th scope="col">${t.inboxActions}</th></tr></thead><tbody>${rows}</tbody></table>`}`,
+  : html`<table><thead><tr><th scope="col">${t.inboxUser}</th><th scope="col">${t.inboxAsked}</th><th scope="col">${t.inboxAskedWhom}</th><th scope="col">${t.inboxActions}</th></tr></thead><tbody>${rows}</tbody></table>`}
+<p><a href="${c.homeUrl}">${t.back}</a></p>`,
       c,
       view,
     );
@@ -295,7 +299,8 @@ ${csrfField(view.csrf)}
 ${codeField('renew-code', t.newRecoveryCodesLabel, false)}
 <div class="actions"><button type="submit" class="secondary">${t.newRecoveryCodes}</button></div>
 </form>`
-  : ''}`,
+  : ''}
+<p><a href="${c.homeUrl}">${t.back}</a></p>`,
       c,
       view,
     );

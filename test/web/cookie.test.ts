@@ -48,6 +48,7 @@ describe('createFlow options', () => {
       { cookie: { name: 'a;b' } },
       { loginUrl: '//evil.example' },
       { loginUrl: 'http://example.com/login' },
+      { homeUrl: 'javascript:alert(1)' },
       { stylesheets: ['https://cdn.example/x.css'] },
       { timeZone: 'Mars/Olympus' },
       { onComplete: 'no' },

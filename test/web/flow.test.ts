@@ -215,6 +215,7 @@ describe('settings', () => {
     dave.cookies.set('session', 'dave');
     const off = await dave.get('/2fa/settings');
     expect(off.body).toContain('2-Step Verification is off');
+    expect(off.body).toContain('<a href="/">Back</a>');
     const on = await dave.post('/2fa/settings/enable');
     expect(on.response.status).toBe(303);
     expect(on.response.headers.get('location')).toBe('/2fa/setup');
