@@ -153,7 +153,7 @@ ${view.required ? html`<p>${left === undefined ? t.choiceMandatory : left === 1 
 </li>
 <li><form method="post" action="${c.basePath}/setup">
 ${csrfField(view.csrf)}
-${codeField('code', t.setupStepCode, true)}
+${codeField('code', t.setupStepCode, false)}
 <div class="actions"><button type="submit">${t.verifyAndSave}</button></div>
 </form></li>
 </ol>
