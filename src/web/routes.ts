@@ -165,13 +165,7 @@ async function confirmSetup(x: Exchange, deps: RouteDeps): Promise<Outcome> {
   });
   const code = readCode(x, false);
   if (typeof code !== 'string') return again(400, code.code, code.key);
-  let result;
-  try {
-    result = await deps.gate.confirmEnrollment(x.user, code);
-  } catch (error) {
-    if (isOtpError(error) && error.code === 'ERR_STATE') return again(400, 'setup-expired', 'errSetupExpired', undefined, true);
-    throw error;
-  }
+  const result = await deps.gate.confirmEnrollment(x.user, code);
   if (result.ok) {
     if (x.stage === 'login') return { complete: true, recoveryCodes: result.recoveryCodes };
     return { view: { page: 'recovery-codes', codes: result.recoveryCodes, continueUrl: `${deps.basePath}/settings` } };
@@ -184,7 +178,11 @@ async function confirmSetup(x: Exchange, deps: RouteDeps): Promise<Outcome> {
         ? again(401, 'invalid-code', 'errSetupInvalidOne')
         : again(401, 'invalid-code', 'errSetupInvalidOther', { count: result.attemptsLeft });
     case 'expired':
+    case 'no-setup':
       return again(400, 'setup-expired', 'errSetupExpired', undefined, true);
+    case 'already-enrolled':
+      // A double-clicked "Verify and Save": the first one showed the recovery codes.
+      return x.stage === 'member' ? notSettingUp(x, deps) : errorPage(x, deps, 409, 'state', 'errDone');
     case 'locked':
       return { view: { page: 'locked', retryAt: result.retryAt, error: failure(x, 'locked', 'errLocked') }, status: 429 };
   }
