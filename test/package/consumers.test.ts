@@ -7,7 +7,7 @@
 // consumer projects, one pinned to the OLDEST and one to the NEWEST published version of
 // every driver the range accepts, and runs a whole gate flow on each store with that driver:
 // migrate, enroll, confirm, verify, a replay refused.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -117,7 +117,7 @@ const services: Record<Driver, string | undefined> = {
 const work = enabled ? mkdtempSync(join(tmpdir(), 'otpgate-consumers-')) : '';
 const pins: Record<'oldest' | 'newest', Partial<Record<Driver, string>>> = { oldest: {}, newest: {} };
 
-beforeAll(() => {
+beforeAll(async () => {
   if (!enabled) return;
   const stage = join(work, 'stage');
   mkdirSync(stage, { recursive: true });
@@ -130,15 +130,27 @@ beforeAll(() => {
     pins.oldest[name] = oldest;
     pins.newest[name] = newest;
   }
-  for (const which of ['oldest', 'newest'] as const) {
-    const dir = join(work, which);
-    mkdirSync(dir);
-    const dependencies = { otpgate: `file:${tarball}`, ...pins[which] };
-    writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `consumer-${which}`, private: true, type: 'module', dependencies }));
-    writeFileSync(join(dir, 'flow.mjs'), FLOW);
-    // Plain install: a peer range that refuses the pinned driver fails here with ERESOLVE.
-    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], dir);
-  }
+  // Both at once: most of the time goes into compiling better-sqlite3, one core each.
+  await Promise.all(
+    (['oldest', 'newest'] as const).map((which) => {
+      const dir = join(work, which);
+      mkdirSync(dir);
+      const dependencies = { otpgate: `file:${tarball}`, ...pins[which] };
+      writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `consumer-${which}`, private: true, type: 'module', dependencies }));
+      writeFileSync(join(dir, 'flow.mjs'), FLOW);
+      // Plain install: a peer range that refuses the pinned driver fails here with ERESOLVE.
+      // No prebuilt better-sqlite3 can be downloaded here (only the npm registry is
+      // reachable), so it is compiled without trying first.
+      return new Promise<void>((done, fail) => {
+        execFile(
+          'npm',
+          ['install', '--no-audit', '--no-fund', '--prefer-offline'],
+          { cwd: dir, timeout: 900_000, env: { ...process.env, npm_config_build_from_source: 'true' } },
+          (error, stdout, stderr) => (error ? fail(new Error(`npm install (${which}) failed:\n${stdout}\n${stderr}`.slice(-4000), { cause: error })) : done()),
+        );
+      });
+    }),
+  );
 }, 1_200_000);
 
 afterAll(() => {
