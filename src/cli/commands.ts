@@ -62,7 +62,8 @@ const TIME_OPTIONS: Options = {
 
 const SECRET_HELP = `SECRET is the key in base32 (spaces, hyphens, lower case and padding are fine),
 or in hex with --hex. Give - to read it from standard input, which keeps it out
-of your shell history and the process list.`;
+of your shell history and the process list; on a terminal it is asked for, and
+not shown as you type.`;
 
 const CODE_OPTIONS_HELP = `  --algorithm NAME  SHA1, SHA256 or SHA512 (default SHA1)
   --digits N        code length, 6 to 10 (default 6)
