@@ -1,5 +1,5 @@
-// SLOW (a few minutes; better-sqlite3 compiles from source where no prebuilt binary can be
-// downloaded), so it runs only when OTPGATE_CONSUMER_TESTS=1, which .ci/run sets.
+// SLOW (a few minutes: npm installs, and better-sqlite3 compiles from source where no prebuilt
+// binary can be downloaded), so it runs only when OTPGATE_CONSUMER_TESTS=1, which .ci/run sets.
 //
 // Issue 16 item 1: the peer ranges in package.json must accept every major version of each
 // driver the stores work with. For each range, this installs the packed tarball with plain
@@ -8,7 +8,7 @@
 // every driver the range accepts, and runs a whole gate flow on each store with that driver:
 // migrate, enroll, confirm, verify, a replay refused.
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +31,14 @@ function run(command: string, args: string[], cwd: string, env: NodeJS.ProcessEn
     const { stdout, stderr } = error as { stdout?: string; stderr?: string };
     throw new Error(`${command} ${args.join(' ')} failed:\n${stdout ?? ''}\n${stderr ?? ''}`.slice(-4000), { cause: error });
   }
+}
+
+function runAsync(command: string, args: string[], cwd: string): Promise<void> {
+  return new Promise((done, fail) => {
+    execFile(command, args, { cwd, timeout: 900_000 }, (error, stdout, stderr) =>
+      error ? fail(new Error(`${command} ${args.join(' ')} (in ${cwd}) failed:\n${stdout}\n${stderr}`.slice(-4000), { cause: error })) : done(),
+    );
+  });
 }
 
 /** Compares release versions (x.y.z) numerically; pre-releases are not in a plain range anyway. */
@@ -130,25 +138,29 @@ beforeAll(async () => {
     pins.oldest[name] = oldest;
     pins.newest[name] = newest;
   }
-  // Both at once: most of the time goes into compiling better-sqlite3, one core each.
+  // Both at once. Most of the time goes into better-sqlite3's native module: where no
+  // prebuilt binary can be downloaded (here only the npm registry is reachable) it compiles
+  // from source, a minute or more per version. So the install runs without scripts, and the
+  // module is then either copied from this repository's own node_modules, when that is the
+  // very version pinned (built by `npm ci` from the same registry tarball), or built in the
+  // consumer with `npm rebuild`. No other dependency of these projects has install scripts.
+  const ours = (JSON.parse(readFileSync(join(root, 'node_modules', 'better-sqlite3', 'package.json'), 'utf8')) as { version: string }).version;
+  const binary = join('node_modules', 'better-sqlite3', 'build', 'Release', 'better_sqlite3.node');
   await Promise.all(
-    (['oldest', 'newest'] as const).map((which) => {
+    (['oldest', 'newest'] as const).map(async (which) => {
       const dir = join(work, which);
       mkdirSync(dir);
       const dependencies = { otpgate: `file:${tarball}`, ...pins[which] };
       writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `consumer-${which}`, private: true, type: 'module', dependencies }));
       writeFileSync(join(dir, 'flow.mjs'), FLOW);
       // Plain install: a peer range that refuses the pinned driver fails here with ERESOLVE.
-      // No prebuilt better-sqlite3 can be downloaded here (only the npm registry is
-      // reachable), so it is compiled without trying first.
-      return new Promise<void>((done, fail) => {
-        execFile(
-          'npm',
-          ['install', '--no-audit', '--no-fund', '--prefer-offline'],
-          { cwd: dir, timeout: 900_000, env: { ...process.env, npm_config_build_from_source: 'true' } },
-          (error, stdout, stderr) => (error ? fail(new Error(`npm install (${which}) failed:\n${stdout}\n${stderr}`.slice(-4000), { cause: error })) : done()),
-        );
-      });
+      await runAsync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts'], dir);
+      if (pins[which]['better-sqlite3'] === ours) {
+        mkdirSync(dirname(join(dir, binary)), { recursive: true });
+        copyFileSync(join(root, binary), join(dir, binary));
+      } else {
+        await runAsync('npm', ['rebuild', 'better-sqlite3'], dir);
+      }
     }),
   );
 }, 1_200_000);
