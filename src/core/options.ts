@@ -190,7 +190,8 @@ export const OPTIONS = {
  */
 export function checkOptions(options: unknown, allowed: number, fn: string): void {
   if (options === undefined) return;
-  if (typeof options !== 'object' || options === null) fail(`${fn}: options must be an object`);
+  // A Date here was meant as `now`, and has no option names to refuse.
+  if (typeof options !== 'object' || options === null || options instanceof Date) fail(`${fn}: options must be an object`);
   // `for…in` sees what `options.name` reads: own and inherited enumerable names.
   for (const name in options) {
     const i = NAMES.indexOf(name);

@@ -136,6 +136,7 @@ describe('options: an object, with names the function reads', () => {
     ['totp, options a string', () => totp(SECRET, 'SHA1' as never), /^totp: options must be an object$/],
     ['verifyTotp, options a number', () => verifyTotp(SECRET, CODE, 1 as never), /^verifyTotp: options must be an object$/],
     ['hotp, options null', () => hotp(SECRET, 0, null as never), /^hotp: options must be an object$/],
+    ['totp, a Date for options (meant as now; was the code of the current time)', () => totp(SECRET, new Date(59_000) as never), /^totp: options must be an object$/],
     ['generateSecret, options a string', () => generateSecret('abc' as never), /^generateSecret: options must be an object$/],
     ['prepareKey, options a string', () => prepareKey(SECRET, 'SHA256' as never), /^prepareKey: options must be an object$/],
   ];
