@@ -170,6 +170,12 @@ function fail(message: string): never {
 /** Every option name of the core; an option's bit is `1 << its index`. */
 const NAMES = ['algorithm', 'digits', 'period', 'epoch', 'now', 'window', 'afterStep', 'bytes'];
 
+/**
+ * The fields of a parsed `otpauth://` URI besides the code options: tolerated
+ * (and not read), so `totp(parsed.secret, parsed)` works.
+ */
+const URI_FIELDS = ['type', 'secret', 'issuer', 'account', 'counter', 'image', 'warnings'];
+
 /** @internal The options of each public function, as sums of the bits of their names. */
 export const OPTIONS = {
   prepareKey: 1,
@@ -195,7 +201,7 @@ export function checkOptions(options: unknown, allowed: number, fn: string): voi
   // `for…in` sees what `options.name` reads: own and inherited enumerable names.
   for (const name in options) {
     const i = NAMES.indexOf(name);
-    if (i < 0 || ((allowed >> i) & 1) === 0) {
+    if (i < 0 ? !URI_FIELDS.includes(name) : ((allowed >> i) & 1) === 0) {
       // The name is the caller's text: a short prefix, never a whole value pasted as a key.
       const known = NAMES.filter((_, j) => (allowed >> j) & 1).join(', ');
       fail(`${fn}: unknown option '${name.length > 32 ? `${name.slice(0, 32)}…` : name}' (it takes ${known})`);
