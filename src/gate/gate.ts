@@ -35,6 +35,7 @@ import type {
   RemoveResult,
   ResetRequestResult,
   Status,
+  TrustedDeviceInfo,
   VerifyResult,
 } from './results.js';
 
@@ -245,8 +246,13 @@ export interface Enrollment {
  * ```
  */
 export interface Gate {
-  /** What to ask of the user after the password: see {@link NextStep}. */
-  nextStep(userId: string, options?: CallOptions): Promise<NextStep>;
+  /**
+   * What to ask of the user after the password: see {@link NextStep}. With
+   * the `deviceToken` of a remembered device (and `policy.trustedDevices`
+   * enabled) an enrolled user who is not locked is let through:
+   * `{ step: 'allow', remembered: true }`.
+   */
+  nextStep(userId: string, options?: CallOptions & { readonly deviceToken?: string | undefined }): Promise<NextStep>;
   /**
    * "Postpone setup": uses one postpone. Pass the login attempt's id so a
    * double click or a second tab of the same login uses only one: for ten
@@ -274,8 +280,20 @@ export interface Gate {
    * success) or `no-setup` (begin again), never an error.
    */
   confirmEnrollment(userId: string, code: string, options?: CallOptions): Promise<ConfirmResult>;
-  /** Checks a one-time code or a recovery code at login: see {@link VerifyResult}. */
-  verify(userId: string, code: string, options?: CallOptions): Promise<VerifyResult>;
+  /**
+   * Checks a one-time code or a recovery code at login: see {@link VerifyResult}.
+   * With `rememberDevice` (where `policy.trustedDevices` is enabled) an
+   * accepted code also returns a `deviceToken` for this browser; only its
+   * hash is stored.
+   * @throws {@link OtpError} `ERR_OPTIONS` for `rememberDevice` where the policy does not enable remembered devices
+   */
+  verify(userId: string, code: string, options?: CallOptions & { readonly rememberDevice?: { readonly label?: string | undefined } | undefined }): Promise<VerifyResult>;
+  /** The user's remembered devices that have not expired (never their tokens). */
+  trustedDevices(userId: string): Promise<readonly TrustedDeviceInfo[]>;
+  /** Forgets one remembered device; resolves whether there was one with that id. */
+  forgetDevice(userId: string, id: string, options?: CallOptions): Promise<boolean>;
+  /** Forgets every remembered device of the user ("log out everywhere"); resolves how many were live. */
+  forgetAllDevices(userId: string, options?: CallOptions): Promise<number>;
   /** The administrators the user may ask for a reset ("Lost 2-Step Verification code?"), never the user. */
   administrators(userId: string): Promise<readonly Administrator[]>;
   /**
@@ -595,6 +613,7 @@ export function createGate(config: GateConfig): Gate {
     let required: boolean | undefined;
     let freshSecret: DecideContext['freshSecret'];
     let recoveryCodes: DecideContext['recoveryCodes'];
+    let deviceToken: string | undefined;
     const keys = new Map<string, string>();
     const key = async (stored: StoredSecret | null): Promise<string | undefined> => {
       if (stored === null) return undefined;
@@ -617,6 +636,7 @@ export function createGate(config: GateConfig): Gate {
       if (needs.has('required') && required === undefined) required = await isRequired(call, userId);
       if (needs.has('freshSecret') && freshSecret === undefined) freshSecret = await wrap(call, generateSecret(), userId);
       if (needs.has('recoveryCodes') && recoveryCodes === undefined) recoveryCodes = issueRecoveryCodes(policy.recovery.count);
+      if (command.type === 'verify' && command.rememberDevice !== undefined) deviceToken ??= randomId() + randomId();
       const at = now();
       const { record, used } = fold(userId, loaded);
       // An expired pending secret is never used, so it is never decrypted either.
@@ -631,6 +651,7 @@ export function createGate(config: GateConfig): Gate {
         required,
         freshSecret,
         recoveryCodes,
+        deviceToken,
         ...(needs.has('activeKey') ? await keysFor(record) : {}),
         pendingKey: needs.has('pendingKey') ? await key(livePending) : undefined,
       };
@@ -821,8 +842,10 @@ export function createGate(config: GateConfig): Gate {
 
   return {
     async nextStep(userId, options) {
-      checkKeys(options, ['context'], 'nextStep');
-      return (await run(userId, { type: 'inspect' }, options)).result;
+      checkKeys(options, ['deviceToken', 'context'], 'nextStep');
+      const deviceToken = options?.deviceToken;
+      if (deviceToken !== undefined && (typeof deviceToken !== 'string' || deviceToken.length > 256)) throw new OtpError('ERR_OPTIONS', 'deviceToken must be a string');
+      return (await run(userId, { type: 'inspect', deviceToken }, options)).result;
     },
 
     async postpone(userId, options) {
@@ -868,9 +891,29 @@ export function createGate(config: GateConfig): Gate {
     },
 
     async verify(userId, code, options) {
-      checkKeys(options, ['context'], 'verify');
+      checkKeys(options, ['rememberDevice', 'context'], 'verify');
       checkCode(code);
-      return quietly(userId, { type: 'verify', code }, options);
+      const remember = options?.rememberDevice;
+      if (remember === undefined) return quietly(userId, { type: 'verify', code }, options);
+      if (!policy.trustedDevices.enabled) throw new OtpError('ERR_OPTIONS', 'rememberDevice needs policy.trustedDevices.enabled');
+      checkKeys(remember, ['label'], 'rememberDevice');
+      if (remember.label !== undefined) checkLabel(remember.label);
+      return quietly(userId, { type: 'verify', code, rememberDevice: { label: remember.label ?? 'This device' } }, options);
+    },
+
+    async trustedDevices(userId) {
+      return (await run(userId, { type: 'status' }, undefined)).result.trustedDevices;
+    },
+
+    async forgetDevice(userId, id, options) {
+      checkKeys(options, ['context'], 'forgetDevice');
+      checkId(id, 'id');
+      return (await quietly(userId, { type: 'forget-device', id }, options)).forgotten;
+    },
+
+    async forgetAllDevices(userId, options) {
+      checkKeys(options, ['context'], 'forgetAllDevices');
+      return (await quietly(userId, { type: 'forget-all-devices' }, options)).forgotten;
     },
 
     administrators: (userId) => administrators(userId),
