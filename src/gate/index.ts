@@ -38,4 +38,5 @@ export {
   type Enrollment,
   type Gate,
   type GateConfig,
+  type ImportOptions,
 } from './gate.js';
