@@ -23,6 +23,7 @@ import { createKeyedQueue } from './queue.js';
 import { resolvePolicy, type Policy, type ResolvedPolicy } from './policy.js';
 import { initialRecord, parseGateRecord, type GateRecord, type StoredSecret } from './record.js';
 import { issueRecoveryCodes } from './recovery.js';
+import { upgradeSecrets } from './rewrap.js';
 import { authenticatorsOf } from './authenticators.js';
 import type {
   AdminActionResult,
@@ -303,7 +304,14 @@ export interface Gate {
    * unless `add` asks to import one more authenticator.
    * @throws {@link OtpError} `ERR_BASE32` / `ERR_OPTIONS` for a bad secret or options; `ERR_STATE` where enrolled without `add`; `ERR_LIMIT` past `policy.authenticators.max`
    */
-  importEnrollment(userId: string, options: ImportOptions): Promise<{ readonly authenticatorId: string }>;
+  importEnrollment(userId: string, options: ImportOptions): Promise<ImportResult>;
+  /**
+   * Deletes everything otpgate keeps about the user (account deletion,
+   * GDPR): authenticators, recovery codes, devices, requests and events not
+   * delivered yet. Resolves whether there was a record.
+   * @throws {@link OtpError} `ERR_OPTIONS` when the store has no `delete`
+   */
+  deleteUser(userId: string): Promise<boolean>;
   /** The administrators the user may ask for a reset ("Lost 2-Step Verification code?"), never the user. */
   administrators(userId: string): Promise<readonly Administrator[]>;
   /**
@@ -406,6 +414,20 @@ export interface ImportOptions extends CallOptions {
   readonly label?: string | undefined;
   /** Import one more authenticator for a user who is enrolled already. @defaultValue `false` */
   readonly add?: boolean | undefined;
+}
+
+/**
+ * What `gate.importEnrollment` answers.
+ *
+ * @example
+ * ```ts
+ * import type { ImportResult } from 'otpgate';
+ * const log = (r: ImportResult) => console.log('imported as', r.authenticatorId);
+ * ```
+ */
+export interface ImportResult {
+  /** The imported authenticator, as `authenticators` lists it. */
+  readonly authenticatorId: string;
 }
 
 /**
@@ -665,6 +687,16 @@ export function createGate(config: GateConfig): Gate {
       return plain;
     };
 
+    // Every write stores each secret wrapped under the cipher's current key:
+    // a plain one once a cipher is set, one under a rotated-out key again.
+    const upgrade = async (record: GateRecord): Promise<GateRecord> => {
+      if (cipher === undefined) return record;
+      return upgradeSecrets(record, cipher, {
+        plain: async (stored) => (await key(stored))!,
+        wrap: async (plain) => (await wrap(call, plain, userId)).stored,
+      });
+    };
+
     const keysFor = async (record: GateRecord): Promise<{ activeKey?: string; activeKeys: string[] }> => {
       const activeKeys: string[] = [];
       for (const authenticator of authenticatorsOf(record)) activeKeys.push((await key(authenticator))!);
@@ -699,7 +731,7 @@ export function createGate(config: GateConfig): Gate {
       const decision = decide(record, command, ctx);
       // Nothing changed but what deliveries learned: that waits for a later write.
       if (decision.next === record) return { result: decision.result, events: [], claimed: [] };
-      let next: GateRecord = { ...decision.next, lastWrite: id };
+      let next: GateRecord = await upgrade({ ...decision.next, lastWrite: id });
       let claimed: GateEvent[] = [];
       if (notifier === undefined) {
         next = { ...next, outbox: [] };
@@ -968,6 +1000,21 @@ export function createGate(config: GateConfig): Gate {
       if (options.add !== undefined && typeof options.add !== 'boolean') throw new OtpError('ERR_OPTIONS', 'importEnrollment: add must be a boolean');
       const command = { type: 'import', algorithm, digits, period, lastStep, label: options.label, add: options.add === true } as const;
       return quietly(userId, command, options, base32Encode(bytes));
+    },
+
+    async deleteUser(userId) {
+      checkId(userId, 'userId');
+      if (typeof store.delete !== 'function') throw new OtpError('ERR_OPTIONS', 'deleteUser needs a store with delete()');
+      const remove = store.delete.bind(store);
+      const call = begin(undefined);
+      try {
+        return await exclusive(userId, async () => {
+          owed.delete(userId);
+          return (await storeCall(call, 'store.delete', () => remove(userId))) === true;
+        });
+      } finally {
+        call.deadline.clear();
+      }
     },
 
     async forgetAllDevices(userId, options) {
