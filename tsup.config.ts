@@ -4,6 +4,8 @@ export default defineConfig([
   {
     entry: {
       index: 'src/index.ts',
+      // The conformance suite for hosts' own stores: runtime-neutral too.
+      'testing/index': 'src/testing/index.ts',
     },
     format: ['cjs'],
     dts: true,
@@ -27,6 +29,7 @@ export default defineConfig([
         'stores/sqlite': 'src/stores/sqlite.ts',
         'stores/postgres': 'src/stores/postgres.ts',
         'stores/redis': 'src/stores/redis.ts',
+        'testing/index': 'src/testing/index.ts',
       },
     },
     sourcemap: true,
