@@ -83,6 +83,7 @@ describe('the packed tarball', () => {
     expect(Object.keys(report.analysis.entrypoints).sort()).toEqual([
       '.',
       './package.json',
+      './stores/durable-object',
       './stores/postgres',
       './stores/redis',
       './stores/sqlite',
@@ -175,6 +176,8 @@ import { createSqliteStore, type SqliteDatabaseLike } from 'otpgate/stores/sqlit
 import { createPostgresStore } from 'otpgate/stores/postgres';
 import { createRedisStore } from 'otpgate/stores/redis';
 import { storeConformanceChecks, type StoreCheck } from 'otpgate/testing';
+import { createDurableObjectStore, OtpgateDurableObject } from 'otpgate/stores/durable-object';
+export const edge = [createDurableObjectStore, OtpgateDurableObject];
 export const checks: StoreCheck[] = storeConformanceChecks({ name: 'memory', create: () => createMemoryStore() });
 export const match: { delta: number; step: number } | null = verifyTotp('GEZDGNBVGY3TQOJQ', '123456');
 export const gate: Gate = createGate({
