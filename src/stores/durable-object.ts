@@ -169,7 +169,8 @@ async function call(stub: DurableObjectStubLike, path: string, body: unknown): P
  * export { OtpgateDurableObject };
  * export default {
  *   async fetch(request: Request, env: { OTPGATE: DurableObjectNamespace }) {
- *     const gate = createGate({ store: createDurableObjectStore({ namespace: env.OTPGATE }), issuer: 'Example' });
+ *     const store = createDurableObjectStore({ namespace: env.OTPGATE });
+ *     const gate = createGate({ store, issuer: 'Example', directory, notifier }); // directory, notifier: yours
  *     return Response.json(await gate.nextStep('alice'));
  *   },
  * };
