@@ -1,4 +1,4 @@
-export type { GateEvent, GateEventBase, GateEventType } from './events.js';
+export type { GateEvent, GateEventBase, GateEventType, JsonValue } from './events.js';
 export {
   DEFAULT_POLICY,
   resolvePolicy,

@@ -25,8 +25,19 @@
 // Runs in workerd: web APIs only, no `node:` imports (tsconfig.core.json
 // type-checks this file without Node's types).
 import { OtpError } from '../errors.js';
+import { redactError } from '../internal/redact.js';
 import type { MfaRecord, MfaStore, StoredRecord, UserRecord } from '../seams/store.js';
-import { guarded, isImpossibleVersion, parseRecord, parseVersion, serialise } from './_shared.js';
+import {
+  checkUserId,
+  guarded,
+  isImpossibleVersion,
+  parseRecord,
+  parseVersion,
+  readOpenRows,
+  serialise,
+  warn,
+  type StoreErrorHook,
+} from './_shared.js';
 
 const NAME = 'durable-object store';
 // The objects are only ever reached through a stub; the host part is never resolved.
@@ -85,6 +96,13 @@ export interface DurableObjectStoreOptions {
    * @default 'otpgate:'
    */
   readonly prefix?: string | undefined;
+  /**
+   * Told about a user `listOpenResets` skipped because that user's object
+   * could not be read (the message names the user, never the record), so
+   * one failing object never hides every other user's reset request.
+   * @defaultValue `console.warn` of the message
+   */
+  readonly onError?: ((error: OtpError) => void) | undefined;
 }
 
 /**
@@ -109,14 +127,10 @@ export interface DurableObjectStore extends MfaStore {
 }
 
 const PREFIX = /^[A-Za-z0-9_.:-]{0,100}$/;
-// A lone surrogate would reach idFromName as U+FFFD, so two such ids would
-// share an object; they are refused instead.
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-function checkUserId(userId: string): void {
-  if (typeof userId !== 'string' || LONE_SURROGATE.test(userId)) {
-    throw new OtpError('ERR_OPTIONS', `${NAME}: a user id must be a well-formed string`);
-  }
+function isOpen(stored: StoredRecord | null): boolean {
+  const request = (stored?.record as { resetRequest?: unknown } | undefined)?.resetRequest;
+  return stored !== null && request !== null && request !== undefined;
 }
 
 /** What the objects answer: `{ value }`, or a status of 500 with `{ error }` naming the step. */
@@ -131,7 +145,7 @@ async function call(stub: DurableObjectStubLike, path: string, body: unknown): P
   try {
     reply = JSON.parse(text) as typeof reply;
   } catch (cause) {
-    throw new OtpError('ERR_STORE', `${NAME}: the object answered ${path} with status ${response.status} and no JSON (is the namespace bound to OtpgateDurableObject?)`, { cause });
+    throw new OtpError('ERR_STORE', `${NAME}: the object answered ${path} with status ${response.status} and no JSON (is the namespace bound to OtpgateDurableObject?)`, { cause: redactError(cause) });
   }
   if (!response.ok || reply === null || typeof reply !== 'object' || !('value' in reply)) {
     throw new OtpError('ERR_STORE', `${NAME}: the object failed ${path}: ${String(reply?.error ?? response.status)}`);
@@ -188,6 +202,7 @@ export function createDurableObjectStore(options: DurableObjectStoreOptions): Du
   if (typeof prefix !== 'string' || !PREFIX.test(prefix)) {
     throw new OtpError('ERR_OPTIONS', `${NAME}: prefix must be at most 100 letters, digits or _ - . :`);
   }
+  const onError: StoreErrorHook = options.onError ?? warn;
   const ns = namespace as DurableObjectNamespaceLike;
   const stubOf = (name: string) => ns.get(ns.idFromName(name) as never);
   const userName = (userId: string) => `${prefix}user:${userId}`;
@@ -206,13 +221,14 @@ export function createDurableObjectStore(options: DurableObjectStoreOptions): Du
 
     get: (userId) =>
       guarded(NAME, 'get', () => {
-        checkUserId(userId);
+        // A lone surrogate would reach idFromName as U+FFFD: two such ids would share an object.
+        checkUserId(userId, NAME);
         return read(userId);
       }),
 
     compareAndSet: (userId: string, expected: number | null, next: MfaRecord) =>
       guarded(NAME, 'compareAndSet', async () => {
-        checkUserId(userId);
+        checkUserId(userId, NAME);
         const { json, resetOpen } = serialise(next, NAME);
         if (isImpossibleVersion(expected)) return false;
         const name = userName(userId);
@@ -235,14 +251,23 @@ export function createDurableObjectStore(options: DurableObjectStoreOptions): Du
           throw new OtpError('ERR_STORE', `${NAME}: unexpected reply to the index list`);
         }
         const sorted = [...(ids as string[])].sort();
-        const found = await Promise.all(sorted.map((userId) => read(userId)));
+        const rows = await Promise.all(
+          sorted.map(async (userId) => {
+            try {
+              return { userId, stored: await read(userId) };
+            } catch (error) {
+              return { userId, error };
+            }
+          }),
+        );
         // The index may name a user whose request just closed: each user's
-        // own object has the last word.
-        return sorted.flatMap((userId, index): UserRecord[] => {
-          const stored = found[index];
-          const request = (stored?.record as { resetRequest?: unknown } | undefined)?.resetRequest;
-          return stored && request !== null && request !== undefined ? [{ userId, ...stored }] : [];
-        });
+        // own object has the last word. One object that cannot be read is
+        // skipped and reported, not a failure of the whole list.
+        const live = rows.filter((row) => !('stored' in row) || isOpen(row.stored));
+        return readOpenRows(live, NAME, onError, (row): UserRecord => {
+          if (!('stored' in row)) throw row.error;
+          return { userId: row.userId, ...row.stored! };
+        }, (row) => row.userId);
       }),
   };
 }

@@ -17,7 +17,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { OtpError } from '../errors.js';
 import type { MfaRecord } from '../seams/store.js';
 import type { MfaStore, StoredRecord } from '../seams/store.js';
-import { guarded, isImpossibleVersion, parseRecord, parseVersion, serialise } from './_shared.js';
+import { checkUserId, guarded, isImpossibleVersion, parseRecord, parseVersion, readOpenRows, serialise, warn } from './_shared.js';
 
 const NAME = 'redis store';
 
@@ -125,6 +125,13 @@ export interface RedisStoreOptions {
    * @default 16
    */
   readonly slotGroups?: number | undefined;
+  /**
+   * Told about a row `listOpenResets` skipped because it cannot be read (the
+   * message names the user, never the row), so one corrupted record never
+   * hides every other user's reset request.
+   * @defaultValue `console.warn` of the message
+   */
+  readonly onError?: ((error: OtpError) => void) | undefined;
 }
 
 /**
@@ -258,6 +265,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
         ? (args, key) => (client as unknown as NodeRedisClusterLike).sendCommand(key, false, args)
         : (args) => (client as NodeRedisLike).sendCommand(args);
 
+  const onError = options.onError ?? warn;
   // One server: the layout every release so far has written. Cluster: a hash
   // tag per group, so that a user's hash and that group's index share a slot.
   const groupOf = (userId: string) =>
@@ -302,10 +310,15 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
 
     migrate: async () => {},
 
-    get: (userId) => guarded(NAME, 'get', () => read(userId)),
+    get: (userId) =>
+      guarded(NAME, 'get', () => {
+        checkUserId(userId, NAME);
+        return read(userId);
+      }),
 
     compareAndSet: (userId: string, expected: number | null, next: MfaRecord) =>
       guarded(NAME, 'compareAndSet', async () => {
+        checkUserId(userId, NAME);
         const { json, resetOpen } = serialise(next, NAME);
         if (isImpossibleVersion(expected)) return false;
         const reply = await compareAndSetScript(
@@ -321,14 +334,28 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
         const sets = await Promise.all(openKeys.map((key) => send(['SMEMBERS', key], key)));
         if (!sets.every(Array.isArray)) throw new OtpError('ERR_STORE', `${NAME}: unexpected reply to SMEMBERS`);
         const ids = (sets as unknown[][]).flat().map(String).sort();
-        const found = await Promise.all(ids.map((userId) => read(userId)));
+        const rows = await Promise.all(
+          ids.map(async (userId) => {
+            try {
+              return { userId, stored: await read(userId) };
+            } catch (error) {
+              return { userId, error };
+            }
+          }),
+        );
         // A request closed between the two reads is left out: the list is a
         // snapshot per user, not across users (see MfaStore.listOpenResets).
-        return ids.flatMap((userId, index) => {
-          const stored = found[index];
-          const request = (stored?.record as { resetRequest?: unknown } | undefined)?.resetRequest;
-          return stored && request !== null && request !== undefined ? [{ userId, ...stored }] : [];
-        });
+        // One unreadable hash is skipped and reported, not a failure of the whole list.
+        const live = rows.filter((row) => row.stored === undefined || isOpen(row.stored));
+        return readOpenRows(live, NAME, onError, (row) => {
+          if (row.stored === undefined) throw row.error;
+          return { userId: row.userId, ...row.stored! };
+        }, (row) => row.userId);
       }),
   };
+}
+
+function isOpen(stored: StoredRecord | null): boolean {
+  const request = (stored?.record as { resetRequest?: unknown } | undefined)?.resetRequest;
+  return request !== null && request !== undefined;
 }
