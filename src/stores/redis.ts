@@ -228,6 +228,12 @@ const CAS_SHA = createHash('sha1').update(CAS_SCRIPT).digest('hex');
  */
 export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const client = options?.client as Partial<IoRedisLike & NodeRedisLike> | undefined;
+  if (typeof client === 'string') {
+    throw new OtpError(
+      'ERR_OPTIONS',
+      `${NAME}: client must be a connected client object (new Redis(url), createClient({ url }), a Cluster or createCluster()), not a URL`,
+    );
+  }
   if (client === null || (typeof client !== 'object' && typeof client !== 'function')) {
     throw new OtpError('ERR_OPTIONS', `${NAME}: client is required`);
   }

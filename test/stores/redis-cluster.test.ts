@@ -82,6 +82,10 @@ describe.skipIf(!urls)('redis store on Redis Cluster', () => {
       expect(() => createRedisStore({ client, slotGroups })).toThrow(expect.objectContaining({ code: 'ERR_OPTIONS' }));
     }
     expect(() => createRedisStore({ client, cluster: 'yes' as never })).toThrow(expect.objectContaining({ code: 'ERR_OPTIONS' }));
+    // A URL where the client belongs names the fix.
+    expect(() => createRedisStore({ client: urls![0] as never })).toThrow(
+      expect.objectContaining({ code: 'ERR_OPTIONS', message: expect.stringContaining('createCluster()), not a URL') }),
+    );
   });
 
   it('keeps a user\'s hash and its group\'s index in one slot, and lists open resets from indexes on every master', async () => {

@@ -115,6 +115,9 @@ export function describeRedisStore(flavor: Flavor): void {
       );
       expect(() => createRedisStore({ client: both, flavor: 'jedis' as never })).toThrow(expect.objectContaining({ code: 'ERR_OPTIONS' }));
       expect(() => createRedisStore(undefined as never)).toThrow(expect.objectContaining({ code: 'ERR_OPTIONS' }));
+      expect(() => createRedisStore({ client: url as never })).toThrow(
+        expect.objectContaining({ code: 'ERR_OPTIONS', message: expect.stringContaining('not a URL') }),
+      );
       for (const prefix of ['with space', 'star*', 'q?', 'new\nline', 'x'.repeat(101)]) {
         expect(() => createRedisStore({ client: clients[0]!, prefix })).toThrow(expect.objectContaining({ code: 'ERR_OPTIONS' }));
       }
