@@ -332,7 +332,7 @@ export class OtpgateDurableObject {
    * @param request - a request from {@link createDurableObjectStore}
    * @returns the reply, `{ value }` as JSON
    */
-  async fetch(request: Request): Promise<Response> {
+  async fetch(request: { readonly url: string; json(): Promise<unknown> }): Promise<{ readonly ok: boolean; readonly status: number; text(): Promise<string> }> {
     const path = new URL(request.url).pathname;
     let body: Record<string, unknown>;
     try {
