@@ -44,6 +44,40 @@ const NAME = 'durable-object store';
 const ORIGIN = 'https://otpgate.invalid';
 
 /**
+ * What the store reads of a reply from an object (a `Response` has it all).
+ *
+ * @example
+ * ```ts
+ * import type { DurableObjectResponseLike } from 'otpgate/stores/durable-object';
+ * const reply: DurableObjectResponseLike = new Response('{"value":null}');
+ * ```
+ */
+export interface DurableObjectResponseLike {
+  /** Whether the status is 2xx. */
+  readonly ok: boolean;
+  /** The HTTP status. */
+  readonly status: number;
+  /** The body as text. */
+  text(): Promise<string>;
+}
+
+/**
+ * What {@link OtpgateDurableObject} reads of a request (a `Request` has it all).
+ *
+ * @example
+ * ```ts
+ * import type { DurableObjectRequestLike } from 'otpgate/stores/durable-object';
+ * const request: DurableObjectRequestLike = new Request('https://otpgate.invalid/get', { method: 'POST', body: '{}' });
+ * ```
+ */
+export interface DurableObjectRequestLike {
+  /** The URL; its path names the operation. */
+  readonly url: string;
+  /** The body, parsed as JSON. */
+  json(): Promise<unknown>;
+}
+
+/**
  * The part of a Durable Object stub the store uses: `fetch`.
  *
  * @example
@@ -57,7 +91,7 @@ export interface DurableObjectStubLike {
   fetch(
     input: string,
     init: { readonly method: string; readonly headers: Record<string, string>; readonly body: string },
-  ): Promise<{ readonly ok: boolean; readonly status: number; text(): Promise<string> }>;
+  ): Promise<DurableObjectResponseLike>;
 }
 
 /**
@@ -332,7 +366,7 @@ export class OtpgateDurableObject {
    * @param request - a request from {@link createDurableObjectStore}
    * @returns the reply, `{ value }` as JSON
    */
-  async fetch(request: { readonly url: string; json(): Promise<unknown> }): Promise<{ readonly ok: boolean; readonly status: number; text(): Promise<string> }> {
+  async fetch(request: DurableObjectRequestLike): Promise<DurableObjectResponseLike> {
     const path = new URL(request.url).pathname;
     let body: Record<string, unknown>;
     try {
