@@ -196,9 +196,12 @@ export interface Enrollment {
  * duplicate. The caller learns of the failure this way: `requestReset` and
  * `flushNotifications` reject with `ERR_NOTIFY` (after the change was
  * stored); `reset` and `decline` resolve with `notified: false`; every other
- * method resolves normally and reports to `config.onNotifyError`. A user's
- * record keeps at most 500 undelivered events; past that, the oldest are
- * dropped, so a notifier that is down for good cannot grow records forever.
+ * method resolves normally and reports to `config.onNotifyError`. A call
+ * waits at most `notifyTimeoutMs` for notifications, and failed events wait
+ * out a back-off before their next try. A user's record keeps at most 500
+ * undelivered events; past that, the oldest are dropped and counted in one
+ * `events-dropped` event, so a notifier that is down for good cannot grow
+ * records forever.
  *
  * **Trust.** `beginEnrollment` (for an enrolled user), `confirmEnrollment`
  * of a re-enrollment, `enable` and `disable` change how the account is
@@ -251,8 +254,9 @@ export interface Gate {
   beginEnrollment(userId: string, options?: BeginEnrollmentOptions): Promise<Enrollment>;
   /**
    * "Verify and Save": activates the pending secret when `code` is right and
-   * returns the recovery codes, once. The code's step is consumed.
-   * @throws {@link OtpError} `ERR_STATE` when no set-up is in progress
+   * returns the recovery codes, once. The code's step is consumed. With no
+   * set-up pending it answers `already-enrolled` (a double click after a
+   * success) or `no-setup` (begin again), never an error.
    */
   confirmEnrollment(userId: string, code: string, options?: CallOptions): Promise<ConfirmResult>;
   /** Checks a one-time code or a recovery code at login: see {@link VerifyResult}. */
@@ -908,11 +912,11 @@ export function createGate(config: GateConfig): Gate {
           throw new OtpError('ERR_CONFLICT', 'flushNotifications kept losing the race for this user\'s record; try again');
         });
         if (claimed.length === 0) return { delivered: 0, remaining: queued };
-        const { failures } = await deliver(userId, call.token, claimed);
+        const { failures, untried } = await deliver(userId, call.token, claimed);
         await settle(userId);
         if (failures.size > 0) throw failures.values().next().value!;
         const { record } = await load(call, userId);
-        return { delivered: claimed.length, remaining: record.outbox.length };
+        return { delivered: claimed.length - untried.size, remaining: record.outbox.length };
       } finally {
         call.deadline.clear();
       }

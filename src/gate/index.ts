@@ -22,4 +22,12 @@ export type {
   VerifyResult,
 } from './results.js';
 export { createAesGcmCipher, type AesGcmCipherOptions } from './aes-gcm.js';
-export { createGate, type AdminActionOptions, type Enrollment, type Gate, type GateConfig } from './gate.js';
+export {
+  createGate,
+  type AdminActionOptions,
+  type BeginEnrollmentOptions,
+  type CallOptions,
+  type Enrollment,
+  type Gate,
+  type GateConfig,
+} from './gate.js';

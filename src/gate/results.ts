@@ -101,6 +101,18 @@ export type ConfirmResult =
       readonly reason: 'expired';
     }
   | {
+      /** Nothing was confirmed now. */
+      readonly ok: false;
+      /** No set-up is pending and the user is enrolled: a second "Verify and Save" after a success (the first one showed the recovery codes). */
+      readonly reason: 'already-enrolled';
+    }
+  | {
+      /** Not enrolled. */
+      readonly ok: false;
+      /** No set-up is pending (never begun, or discarded after too many wrong codes): begin again. */
+      readonly reason: 'no-setup';
+    }
+  | {
       /** Not enrolled. */
       readonly ok: false;
       /** Throttled; the code was not checked. */
@@ -242,6 +254,6 @@ export interface PendingReset {
 export interface FlushResult {
   /** Events the notifier took in this call. */
   readonly delivered: number;
-  /** Events still queued (failed now, or being sent by another call). */
+  /** Events still queued (failed now, left for a later call when the notify budget ran out, or being sent by another call). */
   readonly remaining: number;
 }
