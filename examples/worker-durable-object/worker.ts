@@ -1,8 +1,9 @@
 // A Cloudflare Worker with otpgate on Durable Objects: the support article's
 // whole flow (postpone set-up, enroll, log in with a code, lose the phone,
-// ask an administrator, who resets) as a small JSON API. Every gate call
-// runs in the Worker; every user's record lives in that user's Durable
-// Object, so any number of Worker instances worldwide share one truth.
+// ask an administrator, who resets) as a small JSON API, and the same flow
+// as otpgate's own pages (otpgate/web) under /2fa. Every gate call runs in
+// the Worker; every user's record lives in that user's Durable Object, so
+// any number of Worker instances worldwide share one truth.
 //
 // Deploy with wrangler.toml (next to this file): it binds OTPGATE to the
 // OtpgateDurableObject class exported below. test/examples/worker-durable-object.test.ts
@@ -13,6 +14,7 @@
 // production. (In your application, import from 'otpgate' and
 // 'otpgate/stores/durable-object' instead of the sources.)
 import { createGate, isOtpError, type Gate, type GateEvent } from '../../src/index.js';
+import { createFlow } from '../../src/web/index.js';
 import {
   createDurableObjectStore,
   OtpgateDurableObject,
@@ -24,6 +26,8 @@ export { OtpgateDurableObject };
 export interface Env {
   /** The Durable Object namespace bound to OtpgateDurableObject. */
   readonly OTPGATE: DurableObjectNamespaceLike;
+  /** At least 32 random bytes as base64url (`wrangler secret put FLOW_KEY`): signs the pages' flow cookie. */
+  readonly FLOW_KEY: string;
 }
 
 // Your directory: who administers whom. Here one administrator for everyone.
@@ -70,8 +74,27 @@ const routes: Record<string, Route> = {
   'POST /admin/reset': (gate, adminId, body) => gate.reset(adminId, String(body['user'])),
 };
 
+/** The pages: your login form posts to /web/login after checking the password; /2fa/* is otpgate's. */
+async function pages(request: Request, env: Env): Promise<Response | null> {
+  const flow = createFlow({
+    gate: gateFor(env, []),
+    key: env.FLOW_KEY,
+    // Your session cookie, set once the second step is done (or postponed).
+    onComplete: (userId) =>
+      new Response(null, { status: 303, headers: { location: '/home', 'set-cookie': `session=${encodeURIComponent(userId)}; Path=/; HttpOnly; Secure; SameSite=Lax` } }),
+  });
+  const { pathname } = new URL(request.url);
+  if (request.method === 'POST' && pathname === '/web/login') {
+    const userId = request.headers.get('x-user'); // stands for the password check
+    return userId ? flow.start(userId, request) : json({ error: 'log in with your password first' }, 401);
+  }
+  return flow.handle(request);
+}
+
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
+    const page = await pages(request, env);
+    if (page !== null) return page;
     const route = routes[`${request.method} ${new URL(request.url).pathname}`];
     if (route === undefined) return json({ error: 'not found' }, 404);
     const userId = request.headers.get('x-user');

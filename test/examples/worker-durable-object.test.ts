@@ -2,7 +2,7 @@
 // Miniflare, with its Durable Objects, and carries the support article's
 // whole flow: postpone, set up, verify and save, log in with a code, a
 // replay refused, "Lost 2-Step Verification code?", the administrator's
-// list and reset, and set-up again.
+// list and reset, and set-up again; and otpgate/web's pages serve there too.
 import type { Miniflare } from 'miniflare';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totp } from '../../src/core/totp.js';
@@ -12,7 +12,9 @@ import { bundleWorker, startWorker } from '../stores/workerd.js';
 let mf: Miniflare;
 
 beforeAll(async () => {
-  mf = await startWorker(await bundleWorker('examples/worker-durable-object/worker.ts'));
+  mf = await startWorker(await bundleWorker('examples/worker-durable-object/worker.ts'), {
+    FLOW_KEY: 'dGVzdC1vbmx5LWtleS1mb3ItdGhlLXdvcmtlcmQtdGVzdHMtMzJi',
+  });
 }, 120_000);
 
 afterAll(async () => {
@@ -86,5 +88,36 @@ describe('examples/worker-durable-object in workerd', () => {
     const postpones = await Promise.all(Array.from({ length: 12 }, (_, i) => post('dave', '/postpone', { attempt: `a${i}` })));
     expect(postpones.filter((reply) => reply.status === 200)).toHaveLength(2);
     expect(postpones.filter((reply) => reply.error === 'ERR_POSTPONE_LIMIT')).toHaveLength(10);
+  }, 90_000);
+
+  it('serves otpgate/web\'s pages in workerd: the choice page, a postpone by form, the host\'s session', async () => {
+    const login = await mf.dispatchFetch('http://worker/web/login', { method: 'POST', redirect: 'manual', headers: { 'x-user': 'erin' } });
+    expect(login.status).toBe(303);
+    expect(login.headers.get('location')).toBe('/2fa');
+    const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
+    const page = await mf.dispatchFetch('http://worker/2fa', { headers: { cookie } });
+    const html = await page.text();
+    expect(page.status).toBe(200);
+    expect(html).toContain('Postpone setup');
+    const csrf = /name="csrf" value="([^"]*)"/.exec(html)?.[1];
+    expect(csrf).toBeDefined();
+    const forged = await mf.dispatchFetch('http://worker/2fa/postpone', {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'csrf=forged',
+    });
+    expect(forged.status).toBe(403);
+    const done = await mf.dispatchFetch('http://worker/2fa/postpone', {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: `csrf=${encodeURIComponent(csrf!)}`,
+    });
+    expect(done.status).toBe(303);
+    expect(done.headers.get('location')).toBe('/home');
+    expect(done.headers.getSetCookie().some((line) => line.startsWith('session=erin;'))).toBe(true);
+    // The pages and the JSON API share one store: the postpone was counted in erin's object.
+    expect(await post('erin', '/login')).toMatchObject({ result: { step: 'setup', postponesLeft: 1 } });
   }, 90_000);
 });

@@ -21,10 +21,11 @@ export async function bundleWorker(entry: string): Promise<string> {
 }
 
 /** Starts the Worker with its OTPGATE namespace bound to OtpgateDurableObject (SQLite-backed, in memory). */
-export async function startWorker(script: string): Promise<Miniflare> {
+export async function startWorker(script: string, bindings: Record<string, string> = {}): Promise<Miniflare> {
   const mf = new Miniflare({
     modules: true,
     script,
+    bindings,
     compatibilityDate: '2025-01-01',
     durableObjects: { OTPGATE: { className: 'OtpgateDurableObject', useSQLite: true } },
   });
