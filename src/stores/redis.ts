@@ -263,7 +263,8 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   }
 
   // `key` is the command's first key: a node-redis cluster routes by it
-  // (ioredis finds the keys of a command itself).
+  // (ioredis finds the keys of a command itself). Reads too go to the
+  // master (isReadonly false): a replica may not have the last write yet.
   const send: (args: string[], key: string) => Promise<unknown> =
     flavor === 'ioredis'
       ? (args) => (client as IoRedisLike).call(args[0]!, ...args.slice(1))
