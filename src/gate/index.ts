@@ -2,6 +2,7 @@ export type { GateEvent, GateEventBase, GateEventType, JsonValue } from './event
 export {
   DEFAULT_POLICY,
   resolvePolicy,
+  type AuthenticatorPolicy,
   type CodePolicy,
   type EnrollmentPolicy,
   type Policy,

@@ -38,6 +38,22 @@ export interface Policy {
   readonly recovery?: RecoveryPolicy | undefined;
   /** Requests to administrators after a lost phone. */
   readonly reset?: ResetPolicy | undefined;
+  /** How many authenticators one user may have. */
+  readonly authenticators?: AuthenticatorPolicy | undefined;
+}
+
+/**
+ * How many authenticators (phones, spare devices) one user may enroll.
+ *
+ * @example
+ * ```ts
+ * import type { AuthenticatorPolicy } from 'otpgate';
+ * const authenticators: AuthenticatorPolicy = { max: 2 }; // a phone and a spare
+ * ```
+ */
+export interface AuthenticatorPolicy {
+  /** 1 to 20. @defaultValue `5` */
+  readonly max?: number | undefined;
 }
 
 /**
@@ -135,6 +151,8 @@ export interface EnrollmentPolicy {
 export interface RecoveryPolicy {
   /** How many, 0 to 100; `0` turns them off. @defaultValue `10` */
   readonly count?: number | undefined;
+  /** A `recovery-codes-low` event goes out when a used code leaves this many or fewer (NIST SP 800-63B rev 4). @defaultValue `3` */
+  readonly warnBelow?: number | undefined;
 }
 
 /**
@@ -212,6 +230,13 @@ export interface ResolvedPolicy {
   readonly recovery: {
     /** Codes issued per enrollment; 0: none. */
     readonly count: number;
+    /** Codes left at which `recovery-codes-low` goes out. */
+    readonly warnBelow: number;
+  };
+  /** See {@link AuthenticatorPolicy}. */
+  readonly authenticators: {
+    /** Authenticators per user at most. */
+    readonly max: number;
   };
   /** See {@link ResetPolicy}. */
   readonly reset: {
@@ -238,8 +263,9 @@ export const DEFAULT_POLICY: ResolvedPolicy = deepFreeze({
   code: { algorithm: 'SHA1', digits: 6, period: 30, window: { past: 1, future: 1 }, maxDrift: 4 },
   throttle: { lockAfter: 5, lockMs: 30_000, lockGrowth: 2, maxLockMs: 900_000, hardStopAfter: 100 },
   enrollment: { ttlMs: 600_000, maxFailures: 5 },
-  recovery: { count: 10 },
+  recovery: { count: 10, warnBelow: 3 },
   reset: { ttlMs: 72 * 3_600_000, cooldownMs: 900_000 },
+  authenticators: { max: 5 },
 });
 
 /**
@@ -259,7 +285,7 @@ export const DEFAULT_POLICY: ResolvedPolicy = deepFreeze({
 export function resolvePolicy(policy?: Policy): ResolvedPolicy {
   if (policy === undefined) return DEFAULT_POLICY;
   if (typeof policy !== 'object' || policy === null) fail('policy must be an object');
-  known(policy, 'policy', ['required', 'maxPostpones', 'postponeDeadline', 'code', 'throttle', 'enrollment', 'recovery', 'reset']);
+  known(policy, 'policy', ['required', 'maxPostpones', 'postponeDeadline', 'code', 'throttle', 'enrollment', 'recovery', 'reset', 'authenticators']);
   const d = DEFAULT_POLICY;
   const required = policy.required ?? d.required;
   if (typeof required !== 'boolean' && typeof required !== 'function') fail('policy.required must be a boolean or a function');
@@ -281,7 +307,8 @@ export function resolvePolicy(policy?: Policy): ResolvedPolicy {
   }
 
   const enrollment = section(policy.enrollment, 'policy.enrollment', ['ttlMs', 'maxFailures']);
-  const recovery = section(policy.recovery, 'policy.recovery', ['count']);
+  const recovery = section(policy.recovery, 'policy.recovery', ['count', 'warnBelow']);
+  const authenticators = section(policy.authenticators, 'policy.authenticators', ['max']);
   const reset = section(policy.reset, 'policy.reset', ['ttlMs', 'cooldownMs']);
   return deepFreeze({
     required,
@@ -299,7 +326,11 @@ export function resolvePolicy(policy?: Policy): ResolvedPolicy {
       ttlMs: int(enrollment.ttlMs, d.enrollment.ttlMs, 'policy.enrollment.ttlMs', 1000, DAY),
       maxFailures: int(enrollment.maxFailures, d.enrollment.maxFailures, 'policy.enrollment.maxFailures', 1, 100),
     },
-    recovery: { count: int(recovery.count, d.recovery.count, 'policy.recovery.count', 0, 100) },
+    recovery: {
+      count: int(recovery.count, d.recovery.count, 'policy.recovery.count', 0, 100),
+      warnBelow: int(recovery.warnBelow, d.recovery.warnBelow, 'policy.recovery.warnBelow', 0, 100),
+    },
+    authenticators: { max: int(authenticators.max, d.authenticators.max, 'policy.authenticators.max', 1, 20) },
     reset: {
       ttlMs: int(reset.ttlMs, d.reset.ttlMs, 'policy.reset.ttlMs', 60_000, DAY * 365),
       cooldownMs: int(reset.cooldownMs, d.reset.cooldownMs, 'policy.reset.cooldownMs', 0, DAY * 365),

@@ -40,6 +40,8 @@ export type PendingSecret = StoredSecret & {
   readonly expiresAt: number;
   /** Wrong confirmations so far. */
   readonly failures: number;
+  /** The label the new authenticator will get. */
+  readonly label?: string | undefined;
 };
 
 /**
@@ -53,6 +55,12 @@ export type ActiveSecret = StoredSecret & {
   readonly lastStep: number;
   /** Steps between the server's clock and the phone's on the last accepted code (RFC 6238 §6). */
   readonly drift: number;
+  /** Absent on authenticators enrolled before they had ids: `'primary'`. */
+  readonly id?: string | undefined;
+  /** The name the user gave it ("Work phone"); absent: "Authenticator app". */
+  readonly label?: string | undefined;
+  /** When it last produced an accepted code. */
+  readonly lastUsedAt?: number | null | undefined;
 };
 
 /**
@@ -158,7 +166,10 @@ export type GateRecord = {
   /** An administrator reset the user: set-up is mandatory, with no postpones. */
   readonly mustEnroll: boolean;
   readonly pending: PendingSecret | null;
+  /** The first authenticator (see authenticators.ts). */
   readonly active: ActiveSecret | null;
+  /** Authenticators after the first; absent in records written before there could be several. */
+  readonly additional?: readonly ActiveSecret[] | undefined;
   readonly throttle: Throttle;
   readonly recoveryCodes: readonly RecoveryHash[];
   readonly resetRequest: ResetRequestRecord | null;
@@ -235,6 +246,9 @@ export function parseGateRecord(value: unknown): GateRecord {
   if (!count(t.failures) || !count(t.locks) || !isTimeOrNull(t.lockedUntil) || typeof t.hardStop !== 'boolean') return corrupt('throttle is malformed');
   if (hasPending && !isPending(r.pending)) return corrupt('pending is malformed');
   if (hasActive && !isActive(r.active)) return corrupt('active is malformed');
+  if (r.additional !== undefined && !(Array.isArray(r.additional) && r.additional.every((a) => isObject(a) && isActive(a)) && (hasActive || r.additional.length === 0))) {
+    return corrupt('additional is malformed');
+  }
   if (!r.recoveryCodes.every(isRecoveryHash)) return corrupt('recoveryCodes is malformed');
   if (r.resetRequest !== null && !isRequest(r.resetRequest)) return corrupt('resetRequest is malformed');
   if (r.lastResolution !== null && !isResolution(r.lastResolution)) return corrupt('lastResolution is malformed');
@@ -284,7 +298,15 @@ function isPending(v: unknown): boolean {
 
 function isActive(v: unknown): boolean {
   const a = v as Loose;
-  return isStoredSecret(a) && isTime(a.enrolledAt) && isInt(a.lastStep) && isInt(a.drift);
+  return (
+    isStoredSecret(a) &&
+    isTime(a.enrolledAt) &&
+    isInt(a.lastStep) &&
+    isInt(a.drift) &&
+    (a.id === undefined || typeof a.id === 'string') &&
+    (a.label === undefined || typeof a.label === 'string') &&
+    (a.lastUsedAt === undefined || isTimeOrNull(a.lastUsedAt))
+  );
 }
 
 function isRecoveryHash(v: unknown): boolean {

@@ -173,6 +173,94 @@ export type VerifyResult =
     };
 
 /**
+ * Why a sensitive action's fresh code was refused (the failure was counted
+ * like a wrong login code): the {@link VerifyResult} refusals.
+ *
+ * @example
+ * ```ts
+ * import type { ReauthRefusal } from 'otpgate';
+ * const say = (r: ReauthRefusal) => (r.reason === 'locked' ? 'Too many wrong codes' : 'That code is not right');
+ * ```
+ */
+export type ReauthRefusal = Extract<VerifyResult, { readonly ok: false }>;
+
+/**
+ * The result of `gate.disable` and `gate.removeAuthenticator`: done, or the
+ * fresh code was refused.
+ *
+ * @example
+ * ```ts
+ * import type { RemoveResult } from 'otpgate';
+ * const done = (r: RemoveResult) => r.ok;
+ * ```
+ */
+export type RemoveResult = { readonly ok: true } | ReauthRefusal;
+
+/**
+ * The result of `gate.regenerateRecoveryCodes`: the new codes, shown this
+ * once (the old ones no longer work), or the fresh code was refused.
+ *
+ * @example
+ * ```ts
+ * import type { RecoveryCodesResult } from 'otpgate';
+ * const show = (r: RecoveryCodesResult) => (r.ok ? r.recoveryCodes.join('\n') : r.reason);
+ * ```
+ */
+export type RecoveryCodesResult = { readonly ok: true; readonly recoveryCodes: readonly string[] } | ReauthRefusal;
+
+/**
+ * One authenticator as a settings page lists it (never its secret).
+ *
+ * @example
+ * ```ts
+ * import type { AuthenticatorInfo } from 'otpgate';
+ * const line = (a: AuthenticatorInfo) => `${a.label}, last used ${a.lastUsedAt === null ? 'never' : new Date(a.lastUsedAt).toISOString()}`;
+ * ```
+ */
+export interface AuthenticatorInfo {
+  /** Pass it to `removeAuthenticator` and `renameAuthenticator`. */
+  readonly id: string;
+  /** An authenticator app (TOTP). */
+  readonly type: 'totp';
+  /** The name the user gave it. */
+  readonly label: string;
+  /** When it was enrolled (ms since the epoch). */
+  readonly createdAt: number;
+  /** When it last produced an accepted code, or `null`. */
+  readonly lastUsedAt: number | null;
+}
+
+/**
+ * Where a user stands, for a settings page (`gate.status(userId)`).
+ *
+ * @example
+ * ```ts
+ * import type { Status } from 'otpgate';
+ * const offerTurnOff = (s: Status) => s.state === 'enrolled' && !s.required;
+ * ```
+ */
+export interface Status {
+  /** `none`, `enrolling` (a set-up is pending) or `enrolled`. */
+  readonly state: 'none' | 'enrolling' | 'enrolled';
+  /** The company requires 2-step verification for this user (or an administrator's reset does): it cannot be turned off. */
+  readonly required: boolean;
+  /** 2-step verification applies at login: enrolled, required or opted in. */
+  readonly enabled: boolean;
+  /** When the first authenticator still enrolled was set up, or `null`. */
+  readonly enrolledAt: number | null;
+  /** The user's authenticators. */
+  readonly authenticators: readonly AuthenticatorInfo[];
+  /** Unused recovery codes. */
+  readonly recoveryCodesLeft: number;
+  /** The lock in force: `retryAt` `null` for a hard stop; `null` when not locked. */
+  readonly locked: { readonly retryAt: number | null } | null;
+  /** The open "Lost 2-Step Verification code?" request, or `null`. */
+  readonly resetRequest: { readonly requestId: string; readonly to: readonly string[]; readonly requestedAt: number; readonly expiresAt: number } | null;
+  /** "Postpone setup" clicks left (0 once enrolled). */
+  readonly postponesLeft: number;
+}
+
+/**
  * The result of `gate.requestReset`: the request and exactly the
  * administrators notified this time.
  *
