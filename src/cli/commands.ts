@@ -169,7 +169,7 @@ function timeOptions(values: Values, context: CliContext) {
     digits: integer(values, 'digits'),
     period: integer(values, 'period'),
     epoch: integer(values, 'epoch', true),
-    now: nowMs(values, context),
+    now: new Date(nowMs(values, context)),
   };
 }
 

@@ -3,6 +3,7 @@
 // the shell (gate.ts) passes the time, the decrypted keys and any fresh secret,
 // ids or recovery codes in `ctx`, then stores `next` by compare-and-set and
 // delivers the events from the record's outbox.
+import { prepareKey } from '../core/secret.js';
 import { verifyTotp } from '../core/totp.js';
 import { OtpError, type OtpErrorCode } from '../errors.js';
 import type { GateEvent, JsonValue } from './events.js';
@@ -369,7 +370,7 @@ function confirmEnrollment(record: GateRecord, command: { readonly code: string 
   if (lock !== null) return { next: record, result: { ok: false, reason: 'locked', retryAt: lock.retryAt } };
 
   const match = verifyTotp(need(ctx.pendingKey, 'pendingKey'), command.code, {
-    now: ctx.now,
+    now: new Date(ctx.now),
     algorithm: pending.algorithm,
     digits: pending.digits,
     period: pending.period,
@@ -470,13 +471,14 @@ function checkCode(record: GateRecord, typed: string, ctx: DecideContext, emit: 
       };
     }
   } else {
-    const keys = keysOf(ctx, authenticators.length);
+    // One HMAC key state per authenticator per call, shared by the check and the replay pass.
+    const keys = keysOf(ctx, authenticators.length).map((key, i) => prepareKey(key, { algorithm: authenticators[i]!.algorithm }));
     const windows = authenticators.map((active) => {
       const { past, future } = ctx.policy.code.window;
       // RFC 6238 §6: reach towards the drift seen last time, without giving up
       // the normal window, so only users whose phones drift get a wider one.
       const window = { past: Math.max(past, past - active.drift), future: Math.max(future, future + active.drift) };
-      return { now: ctx.now, algorithm: active.algorithm, digits: active.digits, period: active.period, window };
+      return { now: new Date(ctx.now), algorithm: active.algorithm, digits: active.digits, period: active.period, window };
     });
     for (const [i, active] of authenticators.entries()) {
       const match = verifyTotp(keys[i]!, typed, { ...windows[i]!, afterStep: active.lastStep });

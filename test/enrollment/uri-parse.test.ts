@@ -205,7 +205,7 @@ describe('cross-check with the otpauth package (hectorm/otpauth)', () => {
         expect(rest).toEqual(withoutImage);
         expect(warnings).toEqual([]);
         if (parsed.type === 'totp') {
-          expect(totp(parsed.secret, { ...parsed, now: nowSeconds * 1000 })).toBe((otp as OTPAuth.TOTP).generate({ timestamp: nowSeconds * 1000 }));
+          expect(totp(parsed.secret, { ...parsed, now: new Date(nowSeconds * 1000) })).toBe((otp as OTPAuth.TOTP).generate({ timestamp: nowSeconds * 1000 }));
         } else {
           expect(hotp(parsed.secret, parsed.counter, parsed)).toBe((otp as OTPAuth.HOTP).generate());
         }
