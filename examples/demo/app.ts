@@ -628,6 +628,8 @@ function describe(event: GateEvent, data: DemoDb): Array<{ recipient: string; te
       return [{ recipient: event.userId, text: 'You made new recovery codes; the old ones no longer work.' }];
     case 'authenticator-removed':
     case 'authenticator-renamed':
+    case 'device-remembered':
+    case 'devices-forgotten':
       return [];
     case 'events-dropped':
       return [{ recipient: 'ops', text: `${event.dropped} undelivered 2-Step Verification events of ${event.userId} were dropped.` }];

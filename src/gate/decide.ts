@@ -10,7 +10,8 @@ import type { GateEvent, JsonValue } from './events.js';
 import { enqueue } from './outbox.js';
 import type { ResolvedPolicy } from './policy.js';
 import { authenticatorsOf, idOf, labelOf, withAuthenticators } from './authenticators.js';
-import type { ActiveSecret, GateRecord, MfaState, PendingSecret, ResetRequestRecord, Throttle } from './record.js';
+import { findDevice, hashDeviceToken, liveDevices } from './devices.js';
+import type { ActiveSecret, GateRecord, MfaState, PendingSecret, ResetRequestRecord, Throttle, TrustedDevice } from './record.js';
 import { findRecoveryCode, normalizeRecoveryCode, type IssuedRecoveryCodes } from './recovery.js';
 import type {
   AdminActionResult,
@@ -27,11 +28,11 @@ import type {
 
 /** @internal Everything a user or an administrator can ask of the gate. */
 export type Command =
-  | { readonly type: 'inspect' }
+  | { readonly type: 'inspect'; readonly deviceToken?: string | undefined }
   | { readonly type: 'postpone'; readonly attempt?: string | undefined }
   | { readonly type: 'begin-enrollment'; readonly renew: boolean; readonly label?: string | undefined; readonly code?: string | undefined }
   | { readonly type: 'confirm-enrollment'; readonly code: string }
-  | { readonly type: 'verify'; readonly code: string }
+  | { readonly type: 'verify'; readonly code: string; readonly rememberDevice?: { readonly label: string } | undefined }
   | { readonly type: 'request-reset'; readonly to: readonly string[] }
   | { readonly type: 'reset'; readonly adminId: string; readonly requestId?: string | undefined }
   | { readonly type: 'decline'; readonly adminId: string; readonly requestId?: string | undefined }
@@ -40,7 +41,18 @@ export type Command =
   | { readonly type: 'remove-authenticator'; readonly id: string; readonly code?: string | undefined }
   | { readonly type: 'rename-authenticator'; readonly id: string; readonly label: string }
   | { readonly type: 'regenerate-recovery-codes'; readonly code?: string | undefined }
-  | { readonly type: 'status' };
+  | { readonly type: 'status' }
+  | { readonly type: 'forget-device'; readonly id: string }
+  | { readonly type: 'forget-all-devices' }
+  | {
+      readonly type: 'import';
+      readonly algorithm: ActiveSecret['algorithm'];
+      readonly digits: number;
+      readonly period: number;
+      readonly lastStep: number;
+      readonly label: string | undefined;
+      readonly add: boolean;
+    };
 
 /** @internal What `begin-enrollment` decided: the secret to show, new or the pending one again, or why the re-authentication failed. */
 export type BeginResult =
@@ -71,10 +83,13 @@ export interface Results {
   readonly 'rename-authenticator': { readonly renamed: true };
   readonly 'regenerate-recovery-codes': RecoveryCodesResult;
   readonly status: Status;
+  readonly 'forget-device': { readonly forgotten: boolean };
+  readonly 'forget-all-devices': { readonly forgotten: number };
+  readonly import: { readonly authenticatorId: string };
 }
 
 /** @internal What the shell must put in `ctx` for a command (see {@link TRANSITIONS}). */
-export type Need = 'required' | 'pendingKey' | 'activeKey' | 'freshSecret' | 'recoveryCodes';
+export type Need = 'required' | 'pendingKey' | 'activeKey' | 'freshSecret' | 'recoveryCodes' | 'deviceToken';
 
 /** @internal The inputs of one decision, gathered by the shell. */
 export interface DecideContext {
@@ -98,6 +113,8 @@ export interface DecideContext {
   readonly freshSecret?: { readonly plain: string; readonly stored: string; readonly wrapped: boolean } | undefined;
   /** Recovery codes drawn for a confirmation (need `recoveryCodes`). */
   readonly recoveryCodes?: IssuedRecoveryCodes | undefined;
+  /** A fresh device token (256 random bits, hex), drawn when a verify asks to remember the device. */
+  readonly deviceToken?: string | undefined;
 }
 
 /** @internal A decision: the record to store (the same object when nothing changes), its events, the caller's result. */
@@ -164,6 +181,9 @@ export const TRANSITIONS: { readonly [T in Command['type']]: Rule<Extract<Comman
   'rename-authenticator': { from: ['enrolled'], otherwise: 'ERR_NOT_ENROLLED', needs: [], apply: renameAuthenticator },
   'regenerate-recovery-codes': { from: ['enrolled'], otherwise: 'ERR_NOT_ENROLLED', needs: ['activeKey', 'recoveryCodes'], apply: regenerateRecoveryCodes },
   status: { from: ANY, otherwise: 'ERR_STATE', needs: ['required'], apply: status },
+  'forget-device': { from: ANY, otherwise: 'ERR_STATE', needs: [], apply: forgetDevice },
+  'forget-all-devices': { from: ANY, otherwise: 'ERR_STATE', needs: [], apply: forgetAllDevices },
+  import: { from: ANY, otherwise: 'ERR_STATE', needs: ['freshSecret'], apply: importEnrollment },
 };
 
 /** How long after a postpone the same login-attempt id counts as that postpone again (a double click, a second tab). */
@@ -286,10 +306,13 @@ function clampDrift(delta: number, policy: ResolvedPolicy): number {
   return Math.max(-bound, Math.min(bound, delta));
 }
 
-function inspect(record: GateRecord, _: unknown, ctx: DecideContext): Outcome<NextStep> {
+function inspect(record: GateRecord, command: { readonly deviceToken?: string | undefined }, ctx: DecideContext): Outcome<NextStep> {
   const lock = lockOf(record.throttle, ctx.now);
   if (lock !== null) return { next: record, result: { step: 'locked', retryAt: lock.retryAt } };
-  if (record.state === 'enrolled') return { next: record, result: { step: 'code' } };
+  if (record.state === 'enrolled') {
+    const remembered = ctx.policy.trustedDevices.enabled && command.deviceToken !== undefined && findDevice(record, command.deviceToken, ctx.now) !== undefined;
+    return { next: record, result: remembered ? { step: 'allow', remembered: true } : { step: 'code' } };
+  }
   if (record.mustEnroll) return { next: record, result: { step: 'setup', required: true, postponesLeft: 0 } };
   if (need(ctx.required, 'required')) {
     return { next: record, result: { step: 'setup', required: true, postponesLeft: postponesLeft(record, ctx) } };
@@ -428,8 +451,21 @@ function confirmEnrollment(record: GateRecord, command: { readonly code: string 
   };
 }
 
-function verify(record: GateRecord, command: { readonly code: string }, ctx: DecideContext, emit: Emit): Outcome<VerifyResult> {
-  return checkCode(record, command.code, ctx, emit, 'login');
+function verify(
+  record: GateRecord,
+  command: { readonly code: string; readonly rememberDevice?: { readonly label: string } | undefined },
+  ctx: DecideContext,
+  emit: Emit,
+): Outcome<VerifyResult> {
+  const checked = checkCode(record, command.code, ctx, emit, 'login');
+  if (!checked.result.ok || command.rememberDevice === undefined || !ctx.policy.trustedDevices.enabled) return checked;
+  const token = need(ctx.deviceToken, 'deviceToken');
+  const { ttlMs, max } = ctx.policy.trustedDevices;
+  const device: TrustedDevice = { id: `d${ctx.id}`, hash: hashDeviceToken(token), label: command.rememberDevice.label, createdAt: ctx.now, expiresAt: ctx.now + ttlMs };
+  // Past the maximum the oldest is forgotten; expired ones go first.
+  const devices = [...liveDevices(checked.next, ctx.now), device].slice(-max);
+  emit({ type: 'device-remembered', deviceId: device.id, expiresAt: device.expiresAt });
+  return { next: { ...checked.next, devices }, result: { ...checked.result, deviceToken: token } };
 }
 
 /** The decrypted keys of every authenticator, in the record's order. */
@@ -578,6 +614,7 @@ function reset(record: GateRecord, command: { readonly adminId: string; readonly
   return {
     next: {
       ...withAuthenticators(record, []),
+      devices: [],
       pending: null,
       recoveryCodes: [],
       throttle: CLEAR,
@@ -625,7 +662,7 @@ function disable(record: GateRecord, command: { readonly code?: string | undefin
   }
   emit({ type: 'disabled' });
   return {
-    next: { ...withAuthenticators(record, []), voluntary: false, pending: null, recoveryCodes: [], throttle: CLEAR },
+    next: { ...withAuthenticators(record, []), voluntary: false, pending: null, recoveryCodes: [], throttle: CLEAR, devices: [] },
     result: { ok: true },
   };
 }
@@ -643,7 +680,7 @@ function removeAuthenticator(record: GateRecord, command: { readonly id: string;
   // Read again: the check moved the replay floor of the authenticator that answered.
   const kept = authenticatorsOf(check.record).filter((a) => idOf(a) !== command.id);
   emit({ type: 'authenticator-removed', authenticatorId: command.id, remaining: kept.length });
-  const next = withAuthenticators(check.record, kept);
+  const next: GateRecord = { ...withAuthenticators(check.record, kept), devices: [] };
   // Without any authenticator nothing is enrolled: the recovery codes go too, as when turning off.
   return { next: last ? { ...next, recoveryCodes: [], voluntary: false } : next, result: { ok: true } };
 }
@@ -660,7 +697,7 @@ function regenerateRecoveryCodes(record: GateRecord, command: { readonly code?: 
   if (!check.ok) return check.outcome;
   const issued = need(ctx.recoveryCodes, 'recoveryCodes');
   emit({ type: 'recovery-codes-regenerated', count: issued.hashes.length });
-  return { next: { ...check.record, recoveryCodes: issued.hashes }, result: { ok: true, recoveryCodes: issued.codes } };
+  return { next: { ...check.record, recoveryCodes: issued.hashes, devices: [] }, result: { ok: true, recoveryCodes: issued.codes } };
 }
 
 function status(record: GateRecord, _: unknown, ctx: DecideContext): Outcome<Status> {
@@ -679,6 +716,56 @@ function status(record: GateRecord, _: unknown, ctx: DecideContext): Outcome<Sta
       locked: lock,
       resetRequest: request === null ? null : { requestId: request.id, to: request.to, requestedAt: request.requestedAt, expiresAt: request.expiresAt },
       postponesLeft: record.state === 'enrolled' ? 0 : postponesLeft(record, ctx),
+      trustedDevices: liveDevices(record, ctx.now).map(({ id, label, createdAt, expiresAt }) => ({ id, label, createdAt, expiresAt })),
     },
+  };
+}
+
+function forgetDevice(record: GateRecord, command: { readonly id: string }, ctx: DecideContext, emit: Emit): Outcome<{ readonly forgotten: boolean }> {
+  const devices = record.devices ?? [];
+  if (!devices.some((device) => device.id === command.id)) return { next: record, result: { forgotten: false } };
+  emit({ type: 'devices-forgotten', deviceIds: [command.id] });
+  return { next: { ...record, devices: liveDevices(record, ctx.now).filter((device) => device.id !== command.id) }, result: { forgotten: true } };
+}
+
+function forgetAllDevices(record: GateRecord, _: unknown, ctx: DecideContext, emit: Emit): Outcome<{ readonly forgotten: number }> {
+  const live = liveDevices(record, ctx.now);
+  if ((record.devices ?? []).length === 0) return { next: record, result: { forgotten: 0 } };
+  if (live.length > 0) emit({ type: 'devices-forgotten', deviceIds: live.map((device) => device.id) });
+  return { next: { ...record, devices: [] }, result: { forgotten: live.length } };
+}
+
+/**
+ * An existing TOTP user brought in as enrolled, keeping their phone: the
+ * secret comes from the host's old table (in `freshSecret`, wrapped by the
+ * shell like a drawn one), not from a QR code.
+ */
+function importEnrollment(
+  record: GateRecord,
+  command: Extract<Command, { readonly type: 'import' }>,
+  ctx: DecideContext,
+  emit: Emit,
+): Outcome<{ readonly authenticatorId: string }> {
+  const existing = authenticatorsOf(record);
+  if (existing.length > 0 && !command.add) refuse('ERR_STATE', 'the user is enrolled already: pass add: true to import one more authenticator');
+  if (existing.length >= ctx.policy.authenticators.max) refuse('ERR_LIMIT', `at most ${ctx.policy.authenticators.max} authenticators per user`);
+  const fresh = need(ctx.freshSecret, 'freshSecret');
+  const imported: ActiveSecret = {
+    secret: fresh.stored,
+    wrapped: fresh.wrapped,
+    algorithm: command.algorithm,
+    digits: command.digits,
+    period: command.period,
+    enrolledAt: ctx.now,
+    lastStep: command.lastStep,
+    drift: 0,
+    id: `a${ctx.id}`,
+    label: command.label ?? (existing.length === 0 ? 'Authenticator app' : `Authenticator app ${existing.length + 1}`),
+    lastUsedAt: null,
+  };
+  emit({ type: 'enrolled', renewed: existing.length > 0, recoveryCodes: 0, authenticatorId: imported.id! });
+  return {
+    next: { ...withAuthenticators(record, [...existing, imported]), mustEnroll: false },
+    result: { authenticatorId: imported.id! },
   };
 }

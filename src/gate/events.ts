@@ -56,6 +56,8 @@ export type JsonValue = null | boolean | number | string | readonly JsonValue[] 
  * | `recovery-code-used` | a recovery code was consumed (the login succeeded) | `remaining` |
  * | `recovery-codes-low` | a used recovery code left `policy.recovery.warnBelow` or fewer | `remaining` |
  * | `recovery-codes-regenerated` | new recovery codes replaced the old ones | `count` |
+ * | `device-remembered` | a login asked to remember its device | `deviceId`, `expiresAt` |
+ * | `devices-forgotten` | the user forgot remembered devices | `deviceIds` |
  * | `authenticator-removed` / `authenticator-renamed` | the user removed or renamed an authenticator | `authenticatorId` (and `remaining` for a removal) |
  * | `enabled` / `disabled` | the user opted in or out where 2-step is not required | — |
  * | `events-dropped` | more than 500 events waited for a notifier that kept failing; the oldest were dropped | `dropped` (how many), `types` (how many of each type) |
@@ -180,6 +182,20 @@ export type GateEvent =
       readonly authenticatorId: string;
       /** Authenticators left. */
       readonly remaining: number;
+    })
+  | (GateEventBase & {
+      /** A login asked to remember its device: later logins from it skip the code until it expires. */
+      readonly type: 'device-remembered';
+      /** The device, as `trustedDevices` lists it. */
+      readonly deviceId: string;
+      /** When it stops being remembered. */
+      readonly expiresAt: number;
+    })
+  | (GateEventBase & {
+      /** The user forgot remembered devices. */
+      readonly type: 'devices-forgotten';
+      /** Which. */
+      readonly deviceIds: readonly string[];
     })
   | (GateEventBase & {
       /** The user renamed an authenticator. */

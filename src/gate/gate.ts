@@ -1,6 +1,7 @@
 // The shell around decide(): load, decide, compare-and-set (again on a
 // conflict), then deliver the outbox. The only async orchestration of the
 // gate and its only contact with the seams.
+import { base32Decode, base32Encode } from '../core/base32.js';
 import { generateSecret } from '../core/secret.js';
 import { formatManualKey } from '../enrollment/manual-key.js';
 import { qrSvg, type QrSvgOptions } from '../enrollment/qr.js';
@@ -35,6 +36,7 @@ import type {
   RemoveResult,
   ResetRequestResult,
   Status,
+  TrustedDeviceInfo,
   VerifyResult,
 } from './results.js';
 
@@ -245,8 +247,13 @@ export interface Enrollment {
  * ```
  */
 export interface Gate {
-  /** What to ask of the user after the password: see {@link NextStep}. */
-  nextStep(userId: string, options?: CallOptions): Promise<NextStep>;
+  /**
+   * What to ask of the user after the password: see {@link NextStep}. With
+   * the `deviceToken` of a remembered device (and `policy.trustedDevices`
+   * enabled) an enrolled user who is not locked is let through:
+   * `{ step: 'allow', remembered: true }`.
+   */
+  nextStep(userId: string, options?: CallOptions & { readonly deviceToken?: string | undefined }): Promise<NextStep>;
   /**
    * "Postpone setup": uses one postpone. Pass the login attempt's id so a
    * double click or a second tab of the same login uses only one: for ten
@@ -274,8 +281,29 @@ export interface Gate {
    * success) or `no-setup` (begin again), never an error.
    */
   confirmEnrollment(userId: string, code: string, options?: CallOptions): Promise<ConfirmResult>;
-  /** Checks a one-time code or a recovery code at login: see {@link VerifyResult}. */
-  verify(userId: string, code: string, options?: CallOptions): Promise<VerifyResult>;
+  /**
+   * Checks a one-time code or a recovery code at login: see {@link VerifyResult}.
+   * With `rememberDevice` (where `policy.trustedDevices` is enabled) an
+   * accepted code also returns a `deviceToken` for this browser; only its
+   * hash is stored.
+   * @throws {@link OtpError} `ERR_OPTIONS` for `rememberDevice` where the policy does not enable remembered devices
+   */
+  verify(userId: string, code: string, options?: CallOptions & { readonly rememberDevice?: { readonly label?: string | undefined } | undefined }): Promise<VerifyResult>;
+  /** The user's remembered devices that have not expired (never their tokens). */
+  trustedDevices(userId: string): Promise<readonly TrustedDeviceInfo[]>;
+  /** Forgets one remembered device; resolves whether there was one with that id. */
+  forgetDevice(userId: string, id: string, options?: CallOptions): Promise<boolean>;
+  /** Forgets every remembered device of the user ("log out everywhere"); resolves how many were live. */
+  forgetAllDevices(userId: string, options?: CallOptions): Promise<number>;
+  /**
+   * Brings a user of an existing TOTP setup in as enrolled, with no QR code:
+   * their phone keeps working. For bulk imports from another application's
+   * table (see docs/migrating.md); no recovery codes are issued (the user
+   * makes them in the settings). Refused where the user is enrolled already,
+   * unless `add` asks to import one more authenticator.
+   * @throws {@link OtpError} `ERR_BASE32` / `ERR_OPTIONS` for a bad secret or options; `ERR_STATE` where enrolled without `add`; `ERR_LIMIT` past `policy.authenticators.max`
+   */
+  importEnrollment(userId: string, options: ImportOptions): Promise<{ readonly authenticatorId: string }>;
   /** The administrators the user may ask for a reset ("Lost 2-Step Verification code?"), never the user. */
   administrators(userId: string): Promise<readonly Administrator[]>;
   /**
@@ -347,6 +375,37 @@ export interface Gate {
    * @throws {@link OtpError} `ERR_NOTIFY` when the notifier failed again (the events stay queued)
    */
   flushNotifications(userId: string): Promise<FlushResult>;
+}
+
+/**
+ * What `gate.importEnrollment` brings in.
+ *
+ * @example
+ * ```ts
+ * import type { ImportOptions } from 'otpgate';
+ * const row = { totp_secret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP', last_counter: 59_000_000 };
+ * const options: ImportOptions = { secret: row.totp_secret, lastStep: row.last_counter, label: 'Phone (imported)' };
+ * ```
+ */
+export interface ImportOptions extends CallOptions {
+  /** The user's existing TOTP secret: base32 (any case, spaces, padding) of at least 80 bits. */
+  readonly secret: string;
+  /** @defaultValue `'SHA1'` */
+  readonly algorithm?: 'SHA1' | 'SHA256' | 'SHA512' | undefined;
+  /** 6 to 10. @defaultValue `6` */
+  readonly digits?: number | undefined;
+  /** Seconds per code, 1 to 3600. @defaultValue `30` */
+  readonly period?: number | undefined;
+  /**
+   * The last time step the old application accepted (its replay floor):
+   * only later steps log in.
+   * @defaultValue the current step, so a code used at the old application a moment ago cannot be used again here
+   */
+  readonly lastStep?: number | undefined;
+  /** The authenticator's name on the settings page. @defaultValue "Authenticator app" */
+  readonly label?: string | undefined;
+  /** Import one more authenticator for a user who is enrolled already. @defaultValue `false` */
+  readonly add?: boolean | undefined;
 }
 
 /**
@@ -590,11 +649,12 @@ export function createGate(config: GateConfig): Gate {
    * transition table and reused across rounds. The write also carries what
    * earlier deliveries learned and claims the events this call will send.
    */
-  async function transact<C extends Command>(call: Call, userId: string, command: C): Promise<Transacted<Results[C['type']]>> {
+  async function transact<C extends Command>(call: Call, userId: string, command: C, provided?: string): Promise<Transacted<Results[C['type']]>> {
     const needs = new Set(TRANSITIONS[command.type].needs);
     let required: boolean | undefined;
     let freshSecret: DecideContext['freshSecret'];
     let recoveryCodes: DecideContext['recoveryCodes'];
+    let deviceToken: string | undefined;
     const keys = new Map<string, string>();
     const key = async (stored: StoredSecret | null): Promise<string | undefined> => {
       if (stored === null) return undefined;
@@ -615,8 +675,9 @@ export function createGate(config: GateConfig): Gate {
       if (attempt > 0) await backoff(attempt);
       const { found, record: loaded } = await load(call, userId);
       if (needs.has('required') && required === undefined) required = await isRequired(call, userId);
-      if (needs.has('freshSecret') && freshSecret === undefined) freshSecret = await wrap(call, generateSecret(), userId);
+      if (needs.has('freshSecret') && freshSecret === undefined) freshSecret = await wrap(call, provided ?? generateSecret(), userId);
       if (needs.has('recoveryCodes') && recoveryCodes === undefined) recoveryCodes = issueRecoveryCodes(policy.recovery.count);
+      if (command.type === 'verify' && command.rememberDevice !== undefined) deviceToken ??= randomId() + randomId();
       const at = now();
       const { record, used } = fold(userId, loaded);
       // An expired pending secret is never used, so it is never decrypted either.
@@ -631,6 +692,7 @@ export function createGate(config: GateConfig): Gate {
         required,
         freshSecret,
         recoveryCodes,
+        deviceToken,
         ...(needs.has('activeKey') ? await keysFor(record) : {}),
         pendingKey: needs.has('pendingKey') ? await key(livePending) : undefined,
       };
@@ -758,11 +820,12 @@ export function createGate(config: GateConfig): Gate {
     userId: string,
     command: C,
     options: CallOptions | undefined,
+    provided?: string,
   ): Promise<Transacted<Results[C['type']]> & Delivery> {
     checkId(userId, 'userId');
     const call = begin(options);
     try {
-      const done = await exclusive(userId, () => transact(call, userId, command));
+      const done = await exclusive(userId, () => transact(call, userId, command, provided));
       return { ...done, ...(await deliver(userId, call.token, done.claimed)) };
     } finally {
       call.deadline.clear();
@@ -770,8 +833,8 @@ export function createGate(config: GateConfig): Gate {
   }
 
   /** Methods whose caller does not learn of a notifier failure report it to onNotifyError. */
-  async function quietly<C extends Command>(userId: string, command: C, options: CallOptions | undefined): Promise<Results[C['type']]> {
-    const { result, claimed, failures } = await run(userId, command, options);
+  async function quietly<C extends Command>(userId: string, command: C, options: CallOptions | undefined, provided?: string): Promise<Results[C['type']]> {
+    const { result, claimed, failures } = await run(userId, command, options, provided);
     report(failures, claimed);
     return result;
   }
@@ -821,8 +884,10 @@ export function createGate(config: GateConfig): Gate {
 
   return {
     async nextStep(userId, options) {
-      checkKeys(options, ['context'], 'nextStep');
-      return (await run(userId, { type: 'inspect' }, options)).result;
+      checkKeys(options, ['deviceToken', 'context'], 'nextStep');
+      const deviceToken = options?.deviceToken;
+      if (deviceToken !== undefined && (typeof deviceToken !== 'string' || deviceToken.length > 256)) throw new OtpError('ERR_OPTIONS', 'deviceToken must be a string');
+      return (await run(userId, { type: 'inspect', deviceToken }, options)).result;
     },
 
     async postpone(userId, options) {
@@ -868,9 +933,46 @@ export function createGate(config: GateConfig): Gate {
     },
 
     async verify(userId, code, options) {
-      checkKeys(options, ['context'], 'verify');
+      checkKeys(options, ['rememberDevice', 'context'], 'verify');
       checkCode(code);
-      return quietly(userId, { type: 'verify', code }, options);
+      const remember = options?.rememberDevice;
+      if (remember === undefined) return quietly(userId, { type: 'verify', code }, options);
+      if (!policy.trustedDevices.enabled) throw new OtpError('ERR_OPTIONS', 'rememberDevice needs policy.trustedDevices.enabled');
+      checkKeys(remember, ['label'], 'rememberDevice');
+      if (remember.label !== undefined) checkLabel(remember.label);
+      return quietly(userId, { type: 'verify', code, rememberDevice: { label: remember.label ?? 'This device' } }, options);
+    },
+
+    async trustedDevices(userId) {
+      return (await run(userId, { type: 'status' }, undefined)).result.trustedDevices;
+    },
+
+    async forgetDevice(userId, id, options) {
+      checkKeys(options, ['context'], 'forgetDevice');
+      checkId(id, 'id');
+      return (await quietly(userId, { type: 'forget-device', id }, options)).forgotten;
+    },
+
+    async importEnrollment(userId, options) {
+      checkKeys(options, ['secret', 'algorithm', 'digits', 'period', 'lastStep', 'label', 'add', 'context'], 'importEnrollment');
+      if (typeof options !== 'object' || options === null) throw new OtpError('ERR_OPTIONS', 'importEnrollment: options with a secret are required');
+      if (typeof options.secret !== 'string') throw new OtpError('ERR_OPTIONS', 'importEnrollment: secret must be a base32 string');
+      const bytes = base32Decode(options.secret);
+      if (bytes.length < 10) throw new OtpError('ERR_OPTIONS', 'importEnrollment: the secret must have at least 80 bits');
+      const algorithm = options.algorithm ?? 'SHA1';
+      if (algorithm !== 'SHA1' && algorithm !== 'SHA256' && algorithm !== 'SHA512') throw new OtpError('ERR_OPTIONS', "importEnrollment: algorithm must be 'SHA1', 'SHA256' or 'SHA512'");
+      const digits = checkInt(options.digits, 6, 6, 10, 'digits');
+      const period = checkInt(options.period, 30, 1, 3600, 'period');
+      const lastStep = checkInt(options.lastStep, Math.floor(now() / 1000 / period), 0, Number.MAX_SAFE_INTEGER, 'lastStep');
+      if (options.label !== undefined) checkLabel(options.label);
+      if (options.add !== undefined && typeof options.add !== 'boolean') throw new OtpError('ERR_OPTIONS', 'importEnrollment: add must be a boolean');
+      const command = { type: 'import', algorithm, digits, period, lastStep, label: options.label, add: options.add === true } as const;
+      return quietly(userId, command, options, base32Encode(bytes));
+    },
+
+    async forgetAllDevices(userId, options) {
+      checkKeys(options, ['context'], 'forgetAllDevices');
+      return (await quietly(userId, { type: 'forget-all-devices' }, options)).forgotten;
     },
 
     administrators: (userId) => administrators(userId),
@@ -1071,6 +1173,14 @@ function checkId(value: unknown, name: string): asserts value is string {
 function checkCode(code: unknown): asserts code is string {
   // Longer than any code or recovery code: refused before it reaches a hash.
   if (typeof code !== 'string' || code.length > 64) throw new OtpError('ERR_OPTIONS', 'code must be a string of at most 64 characters');
+}
+
+function checkInt(value: unknown, fallback: number, min: number, max: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new OtpError('ERR_OPTIONS', `importEnrollment: ${name} must be an integer from ${min} to ${max}`);
+  }
+  return value;
 }
 
 /** An authenticator's name: shown on pages, so short and without control characters. */

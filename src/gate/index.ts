@@ -4,6 +4,7 @@ export {
   resolvePolicy,
   type AuthenticatorPolicy,
   type CodePolicy,
+  type TrustedDevicePolicy,
   type EnrollmentPolicy,
   type Policy,
   type RecoveryPolicy,
@@ -14,12 +15,18 @@ export {
 export type { Resolution } from './record.js';
 export type {
   AdminActionResult,
+  AuthenticatorInfo,
   ConfirmResult,
   FlushResult,
   NextStep,
   PendingReset,
   PostponeResult,
+  ReauthRefusal,
+  RecoveryCodesResult,
+  RemoveResult,
   ResetRequestResult,
+  Status,
+  TrustedDeviceInfo,
   VerifyResult,
 } from './results.js';
 export { createAesGcmCipher, type AesGcmCipherOptions } from './aes-gcm.js';
@@ -31,4 +38,5 @@ export {
   type Enrollment,
   type Gate,
   type GateConfig,
+  type ImportOptions,
 } from './gate.js';

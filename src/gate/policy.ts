@@ -40,6 +40,30 @@ export interface Policy {
   readonly reset?: ResetPolicy | undefined;
   /** How many authenticators one user may have. */
   readonly authenticators?: AuthenticatorPolicy | undefined;
+  /** "Remember this device": logins from a remembered browser skip the code for a while. */
+  readonly trustedDevices?: TrustedDevicePolicy | undefined;
+}
+
+/**
+ * "Remember this device" (better-auth `trustDevice`, ASP.NET `rememberClient`).
+ * Off unless enabled: a remembered browser logs in with the password alone
+ * until the device expires or is forgotten, so a stolen session store or
+ * laptop is worth more. Resets, turning 2-step off, removing an
+ * authenticator and new recovery codes forget every device.
+ *
+ * @example
+ * ```ts
+ * import type { TrustedDevicePolicy } from 'otpgate';
+ * const trustedDevices: TrustedDevicePolicy = { enabled: true, ttlMs: 14 * 86_400_000, max: 5 };
+ * ```
+ */
+export interface TrustedDevicePolicy {
+  /** @defaultValue `false` */
+  readonly enabled?: boolean | undefined;
+  /** How long a device stays remembered, 1 minute to 400 days. @defaultValue `2_592_000_000` (30 days) */
+  readonly ttlMs?: number | undefined;
+  /** Devices per user; past it the oldest is forgotten. 1 to 100. @defaultValue `10` */
+  readonly max?: number | undefined;
 }
 
 /**
@@ -238,6 +262,15 @@ export interface ResolvedPolicy {
     /** Authenticators per user at most. */
     readonly max: number;
   };
+  /** See {@link TrustedDevicePolicy}. */
+  readonly trustedDevices: {
+    /** Whether devices may be remembered. */
+    readonly enabled: boolean;
+    /** Life of a remembered device in ms. */
+    readonly ttlMs: number;
+    /** Devices per user at most. */
+    readonly max: number;
+  };
   /** See {@link ResetPolicy}. */
   readonly reset: {
     /** Life of a request in ms. */
@@ -266,6 +299,7 @@ export const DEFAULT_POLICY: ResolvedPolicy = deepFreeze({
   recovery: { count: 10, warnBelow: 3 },
   reset: { ttlMs: 72 * 3_600_000, cooldownMs: 900_000 },
   authenticators: { max: 5 },
+  trustedDevices: { enabled: false, ttlMs: 30 * 86_400_000, max: 10 },
 });
 
 /**
@@ -285,7 +319,7 @@ export const DEFAULT_POLICY: ResolvedPolicy = deepFreeze({
 export function resolvePolicy(policy?: Policy): ResolvedPolicy {
   if (policy === undefined) return DEFAULT_POLICY;
   if (typeof policy !== 'object' || policy === null) fail('policy must be an object');
-  known(policy, 'policy', ['required', 'maxPostpones', 'postponeDeadline', 'code', 'throttle', 'enrollment', 'recovery', 'reset', 'authenticators']);
+  known(policy, 'policy', ['required', 'maxPostpones', 'postponeDeadline', 'code', 'throttle', 'enrollment', 'recovery', 'reset', 'authenticators', 'trustedDevices']);
   const d = DEFAULT_POLICY;
   const required = policy.required ?? d.required;
   if (typeof required !== 'boolean' && typeof required !== 'function') fail('policy.required must be a boolean or a function');
@@ -309,6 +343,9 @@ export function resolvePolicy(policy?: Policy): ResolvedPolicy {
   const enrollment = section(policy.enrollment, 'policy.enrollment', ['ttlMs', 'maxFailures']);
   const recovery = section(policy.recovery, 'policy.recovery', ['count', 'warnBelow']);
   const authenticators = section(policy.authenticators, 'policy.authenticators', ['max']);
+  const trustedDevices = section(policy.trustedDevices, 'policy.trustedDevices', ['enabled', 'ttlMs', 'max']);
+  const devicesEnabled = trustedDevices.enabled ?? d.trustedDevices.enabled;
+  if (typeof devicesEnabled !== 'boolean') fail('policy.trustedDevices.enabled must be a boolean');
   const reset = section(policy.reset, 'policy.reset', ['ttlMs', 'cooldownMs']);
   return deepFreeze({
     required,
@@ -331,6 +368,11 @@ export function resolvePolicy(policy?: Policy): ResolvedPolicy {
       warnBelow: int(recovery.warnBelow, d.recovery.warnBelow, 'policy.recovery.warnBelow', 0, 100),
     },
     authenticators: { max: int(authenticators.max, d.authenticators.max, 'policy.authenticators.max', 1, 20) },
+    trustedDevices: {
+      enabled: devicesEnabled,
+      ttlMs: int(trustedDevices.ttlMs, d.trustedDevices.ttlMs, 'policy.trustedDevices.ttlMs', 60_000, DAY * 400),
+      max: int(trustedDevices.max, d.trustedDevices.max, 'policy.trustedDevices.max', 1, 100),
+    },
     reset: {
       ttlMs: int(reset.ttlMs, d.reset.ttlMs, 'policy.reset.ttlMs', 60_000, DAY * 365),
       cooldownMs: int(reset.cooldownMs, d.reset.cooldownMs, 'policy.reset.cooldownMs', 0, DAY * 365),

@@ -88,6 +88,21 @@ export type Throttle = {
 export type RecoveryHash = { readonly salt: string; readonly hash: string };
 
 /**
+ * A device the user chose to remember at a login: only the hash of its
+ * token is stored.
+ *
+ * @internal
+ */
+export type TrustedDevice = {
+  readonly id: string;
+  /** Hex SHA-256 of the token the browser holds. */
+  readonly hash: string;
+  readonly label: string;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+};
+
+/**
  * An open "Lost 2-Step Verification code?" request.
  *
  * @internal
@@ -184,6 +199,8 @@ export type GateRecord = {
   readonly cooldowns?: { readonly [adminId: string]: number } | undefined;
   /** The id of the write that stored this version: after a store error the gate reads it back to learn whether its write happened. */
   readonly lastWrite?: string | undefined;
+  /** Remembered devices; absent in records written before they existed. */
+  readonly devices?: readonly TrustedDevice[] | undefined;
 };
 
 /**
@@ -255,6 +272,7 @@ export function parseGateRecord(value: unknown): GateRecord {
   if (!r.outbox.every(isOutboxEntry)) return corrupt('outbox is malformed');
   if (r.cooldowns !== undefined && !isTimes(r.cooldowns)) return corrupt('cooldowns is malformed');
   if (r.lastWrite !== undefined && typeof r.lastWrite !== 'string') return corrupt('lastWrite is malformed');
+  if (r.devices !== undefined && !(Array.isArray(r.devices) && r.devices.every(isDevice))) return corrupt('devices is malformed');
   return value as GateRecord;
 }
 
@@ -324,6 +342,11 @@ function isRequest(v: unknown): boolean {
     isTimeOrNull(q.lastNotifiedAt) &&
     isTimes(q.notifiedAt)
   );
+}
+
+function isDevice(v: unknown): boolean {
+  const d = v as Loose;
+  return isObject(d) && typeof d.id === 'string' && typeof d.hash === 'string' && /^[0-9a-f]{64}$/.test(d.hash) && typeof d.label === 'string' && isTime(d.createdAt) && isTime(d.expiresAt);
 }
 
 function isTimes(v: unknown): boolean {

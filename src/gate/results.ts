@@ -26,8 +26,10 @@ import type { Resolution } from './record.js';
  */
 export type NextStep =
   | {
-      /** Log the user in: 2-step verification does not apply. */
+      /** Log the user in: 2-step verification does not apply, or this device is remembered. */
       readonly step: 'allow';
+      /** Present when a remembered device's token let the user through (`nextStep(userId, { deviceToken })`). */
+      readonly remembered?: true;
     }
   | {
       /** Show 2-step set-up. */
@@ -140,14 +142,18 @@ export type VerifyResult =
       readonly ok: true;
       /** A one-time code. */
       readonly method: 'totp';
+      /** With `rememberDevice`: the token to keep in the browser (a long-lived, HttpOnly cookie) and pass to `nextStep`. Shown once. */
+      readonly deviceToken?: string;
     }
   | {
       /** Accepted. */
       readonly ok: true;
       /** A recovery code, now used up. */
       readonly method: 'recovery';
-      /** Unused recovery codes left: suggest re-enrolling when few are. */
+      /** Unused recovery codes left: suggest new ones when few are. */
       readonly recoveryCodesLeft: number;
+      /** With `rememberDevice`: the token to keep in the browser. */
+      readonly deviceToken?: string;
     }
   | {
       /** Refused. */
@@ -182,7 +188,29 @@ export type VerifyResult =
  * const say = (r: ReauthRefusal) => (r.reason === 'locked' ? 'Too many wrong codes' : 'That code is not right');
  * ```
  */
-export type ReauthRefusal = Extract<VerifyResult, { readonly ok: false }>;
+export type ReauthRefusal =
+  | {
+      /** Refused. */
+      readonly ok: false;
+      /** Wrong, or already used. */
+      readonly reason: 'invalid' | 'replayed';
+      /** Present when this failure locked the user: until when (`null`: hard stop). */
+      readonly retryAt?: number | null;
+    }
+  | {
+      /** Refused. */
+      readonly ok: false;
+      /** Throttled; the code was not checked. */
+      readonly reason: 'locked';
+      /** When to try again; `null` until a recovery code or an administrator's reset. */
+      readonly retryAt: number | null;
+    }
+  | {
+      /** Refused. */
+      readonly ok: false;
+      /** Nothing is enrolled to check the code against. */
+      readonly reason: 'not-enrolled';
+    };
 
 /**
  * The result of `gate.disable` and `gate.removeAuthenticator`: done, or the
@@ -194,7 +222,12 @@ export type ReauthRefusal = Extract<VerifyResult, { readonly ok: false }>;
  * const done = (r: RemoveResult) => r.ok;
  * ```
  */
-export type RemoveResult = { readonly ok: true } | ReauthRefusal;
+export type RemoveResult =
+  | {
+      /** Done. */
+      readonly ok: true;
+    }
+  | ReauthRefusal;
 
 /**
  * The result of `gate.regenerateRecoveryCodes`: the new codes, shown this
@@ -206,7 +239,14 @@ export type RemoveResult = { readonly ok: true } | ReauthRefusal;
  * const show = (r: RecoveryCodesResult) => (r.ok ? r.recoveryCodes.join('\n') : r.reason);
  * ```
  */
-export type RecoveryCodesResult = { readonly ok: true; readonly recoveryCodes: readonly string[] } | ReauthRefusal;
+export type RecoveryCodesResult =
+  | {
+      /** Done: the old codes no longer work. */
+      readonly ok: true;
+      /** The new codes, shown this once. */
+      readonly recoveryCodes: readonly string[];
+    }
+  | ReauthRefusal;
 
 /**
  * One authenticator as a settings page lists it (never its secret).
@@ -252,12 +292,46 @@ export interface Status {
   readonly authenticators: readonly AuthenticatorInfo[];
   /** Unused recovery codes. */
   readonly recoveryCodesLeft: number;
-  /** The lock in force: `retryAt` `null` for a hard stop; `null` when not locked. */
-  readonly locked: { readonly retryAt: number | null } | null;
+  /** The lock in force, or `null` when not locked. */
+  readonly locked: {
+    /** When it ends; `null` for a hard stop (until a recovery code or an administrator's reset). */
+    readonly retryAt: number | null;
+  } | null;
   /** The open "Lost 2-Step Verification code?" request, or `null`. */
-  readonly resetRequest: { readonly requestId: string; readonly to: readonly string[]; readonly requestedAt: number; readonly expiresAt: number } | null;
+  readonly resetRequest: {
+    /** As `pendingResets` lists it. */
+    readonly requestId: string;
+    /** The administrators asked. */
+    readonly to: readonly string[];
+    /** When it was made. */
+    readonly requestedAt: number;
+    /** When it expires. */
+    readonly expiresAt: number;
+  } | null;
   /** "Postpone setup" clicks left (0 once enrolled). */
   readonly postponesLeft: number;
+  /** Remembered devices that have not expired. */
+  readonly trustedDevices: readonly TrustedDeviceInfo[];
+}
+
+/**
+ * A remembered device as a settings page lists it (never its token).
+ *
+ * @example
+ * ```ts
+ * import type { TrustedDeviceInfo } from 'otpgate';
+ * const line = (d: TrustedDeviceInfo) => `${d.label} until ${new Date(d.expiresAt).toDateString()}`;
+ * ```
+ */
+export interface TrustedDeviceInfo {
+  /** Pass it to `forgetDevice`. */
+  readonly id: string;
+  /** The name given when it was remembered ("Firefox on Linux"). */
+  readonly label: string;
+  /** When it was remembered. */
+  readonly createdAt: number;
+  /** When it stops being remembered. */
+  readonly expiresAt: number;
 }
 
 /**

@@ -134,6 +134,7 @@ describe('status', () => {
       locked: null,
       resetRequest: null,
       postponesLeft: 2,
+      trustedDevices: [],
     });
     expect(await h.gate.status('dave')).toMatchObject({ required: false, enabled: false });
     const { secret } = await enroll(h, 'alice');
@@ -173,5 +174,121 @@ describe('records of the first edition', () => {
     now += 30_000;
     expect(await gate.removeAuthenticator('alice', 'primary', { code: totp(begun.secret, { now }) })).toEqual({ ok: true });
     expect((await gate.authenticators('alice')).map((a) => a.id)).toEqual([record.additional![0]!.id]);
+  });
+});
+
+describe('remembered devices', () => {
+  const on = { trustedDevices: { enabled: true, ttlMs: 86_400_000, max: 2 } };
+
+  it('a remembered browser skips the code until it expires; only a hash is stored', async () => {
+    const h = harness({ policy: on });
+    const { secret } = await enroll(h, 'alice');
+    const result = await h.gate.verify('alice', h.code(secret), { rememberDevice: { label: 'Firefox' } });
+    if (!result.ok || result.deviceToken === undefined) throw new Error('no device token');
+    const token = result.deviceToken;
+    expect(token).toMatch(/^[0-9a-f]{64}$/);
+    expect(JSON.stringify(await h.store.get('alice'))).not.toContain(token);
+    expect(await h.gate.nextStep('alice', { deviceToken: token })).toEqual({ step: 'allow', remembered: true });
+    expect(await h.gate.nextStep('alice', { deviceToken: 'f'.repeat(64) })).toEqual({ step: 'code' });
+    expect(await h.gate.nextStep('alice')).toEqual({ step: 'code' });
+    // Another user's token is nothing to alice.
+    expect(await h.gate.nextStep('bob', { deviceToken: token })).toMatchObject({ step: 'setup' });
+    expect(await h.gate.trustedDevices('alice')).toEqual([{ id: expect.any(String), label: 'Firefox', createdAt: h.now, expiresAt: h.now + 86_400_000 }]);
+    h.advance(86_400_000);
+    expect(await h.gate.nextStep('alice', { deviceToken: token })).toEqual({ step: 'code' });
+    expect(await h.gate.trustedDevices('alice')).toEqual([]);
+  });
+
+  it('a lock beats a remembered device; at most max are kept, the oldest forgotten first', async () => {
+    const h = harness({ policy: on });
+    const { secret } = await enroll(h, 'alice');
+    const tokens: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const result = await h.gate.verify('alice', h.code(secret), { rememberDevice: {} });
+      tokens.push((result as { deviceToken: string }).deviceToken);
+      h.advance(30_000);
+    }
+    expect(await h.gate.nextStep('alice', { deviceToken: tokens[0]! })).toEqual({ step: 'code' });
+    expect(await h.gate.nextStep('alice', { deviceToken: tokens[2]! })).toMatchObject({ remembered: true });
+    for (let i = 0; i < 5; i++) await h.gate.verify('alice', wrong(h.code(secret)));
+    expect(await h.gate.nextStep('alice', { deviceToken: tokens[2]! })).toMatchObject({ step: 'locked' });
+  });
+
+  it('forgetting one or all, a reset, turning 2-step off, removing an authenticator and new recovery codes forget devices', async () => {
+    const h = harness({ policy: { ...on, required: false, trustedDevices: { ...on.trustedDevices, max: 10 } } });
+    const { secret } = await enroll(h, 'alice');
+    const remember = async () => {
+      const result = await h.gate.verify('alice', h.code(secret), { rememberDevice: {} });
+      h.advance(30_000);
+      return (result as { deviceToken: string }).deviceToken;
+    };
+    const a = await remember();
+    const b = await remember();
+    const [first] = await h.gate.trustedDevices('alice');
+    expect(await h.gate.forgetDevice('alice', first!.id)).toBe(true);
+    expect(await h.gate.forgetDevice('alice', first!.id)).toBe(false);
+    expect(await h.gate.nextStep('alice', { deviceToken: a })).toEqual({ step: 'code' });
+    expect(await h.gate.nextStep('alice', { deviceToken: b })).toMatchObject({ remembered: true });
+    expect(await h.gate.forgetAllDevices('alice')).toBe(1);
+    expect(await h.gate.nextStep('alice', { deviceToken: b })).toEqual({ step: 'code' });
+
+    for (const action of [
+      () => h.gate.regenerateRecoveryCodes('alice', { code: h.code(secret) }),
+      () => h.gate.reset('root', 'alice'),
+    ]) {
+      const token = await remember();
+      await action();
+      h.advance(30_000);
+      expect((await h.gate.status('alice')).trustedDevices).toEqual([]);
+      expect((await h.gate.nextStep('alice', { deviceToken: token })).step).not.toBe('allow');
+    }
+  });
+
+  it('rememberDevice where the policy does not enable it is ERR_OPTIONS', async () => {
+    const h = harness();
+    const { secret } = await enroll(h, 'alice');
+    expect(await codeOf(h.gate.verify('alice', h.code(secret), { rememberDevice: {} }))).toBe('ERR_OPTIONS');
+    expect(await h.gate.verify('alice', h.code(secret))).toEqual({ ok: true, method: 'totp' });
+  });
+});
+
+describe('importEnrollment', () => {
+  it('brings an existing TOTP user in as enrolled: their phone keeps working, the current step is spent', async () => {
+    const h = harness();
+    const { totp } = await import('../../src/core/totp.js');
+    const legacy = 'jbsw y3dp ehpk 3pxp'; // 80 bits, as an old app stored it
+    expect(await h.gate.importEnrollment('alice', { secret: legacy, label: 'Phone (imported)' })).toEqual({ authenticatorId: expect.any(String) });
+    expect(await h.gate.nextStep('alice')).toEqual({ step: 'code' });
+    // The step of the import is the replay floor: a code just used at the old app does not work twice.
+    expect(await h.gate.verify('alice', totp('JBSWY3DPEHPK3PXP', { now: new Date(h.now) }))).toEqual({ ok: false, reason: 'replayed' });
+    h.advance(30_000);
+    expect(await h.gate.verify('alice', totp('JBSWY3DPEHPK3PXP', { now: new Date(h.now) }))).toEqual({ ok: true, method: 'totp' });
+    expect(await h.gate.status('alice')).toMatchObject({ recoveryCodesLeft: 0, authenticators: [{ label: 'Phone (imported)' }] });
+    expect(h.events.filter((e) => e.type === 'enrolled')).toMatchObject([{ recoveryCodes: 0 }]);
+  });
+
+  it('keeps the code options and the old replay floor, refuses an enrolled user unless add, and bad input', async () => {
+    const h = harness();
+    const { totp } = await import('../../src/core/totp.js');
+    const secret = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
+    const step = Math.floor(h.now / 60_000);
+    await h.gate.importEnrollment('bob', { secret, algorithm: 'SHA256', digits: 8, period: 60, lastStep: step - 1 });
+    expect(await h.gate.verify('bob', totp(secret, { algorithm: 'SHA256', digits: 8, period: 60, now: new Date(h.now) }))).toEqual({ ok: true, method: 'totp' });
+    expect(await codeOf(h.gate.importEnrollment('bob', { secret }))).toBe('ERR_STATE');
+    await h.gate.importEnrollment('bob', { secret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP', add: true });
+    expect(await h.gate.authenticators('bob')).toHaveLength(2);
+    for (const bad of [{ secret: 'not base32!' }, { secret: 'AAAAAAAA' }, { secret, digits: 5 }, { secret, period: 0 }, { secret, algorithm: 'MD5' }, { secret, colour: 'red' }]) {
+      expect(['ERR_BASE32', 'ERR_OPTIONS']).toContain(await codeOf(h.gate.importEnrollment('carol', bad as never)));
+    }
+    expect(await h.store.get('carol')).toBeNull();
+  });
+
+  it('wraps the imported secret with the cipher', async () => {
+    const { createAesGcmCipher } = await import('../../src/gate/aes-gcm.js');
+    const h = harness({ cipher: createAesGcmCipher({ key: new Uint8Array(32).fill(7) }) });
+    await h.gate.importEnrollment('alice', { secret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP' });
+    const record = await h.record('alice');
+    expect(record.active).toMatchObject({ wrapped: true });
+    expect(JSON.stringify(record)).not.toContain('JBSWY3DPEHPK3PXP');
   });
 });

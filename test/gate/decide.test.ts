@@ -64,6 +64,8 @@ describe('the transition table', () => {
     { type: 'rename-authenticator', id: 'primary', label: 'Phone' },
     { type: 'regenerate-recovery-codes', code: '000000' },
     { type: 'status' },
+    { type: 'forget-device', id: 'd1' },
+    { type: 'forget-all-devices' },
   ];
   it('names every command', () => {
     expect(Object.keys(TRANSITIONS).sort()).toEqual(commands.map((c) => c.type).sort());
