@@ -120,7 +120,9 @@ export interface MfaStore {
    * User ids that have a record, a page at a time (`rewrapSecrets`, reports,
    * maintenance): pass the returned `cursor` back for the next page; `null`
    * means done. The order is the store's own; every user present for the
-   * whole walk is listed once. Optional.
+   * whole walk is listed at least once (Redis's SCAN may list one twice;
+   * SQL stores list each once). Optional: the Redis store offers it on one
+   * server, not on a cluster.
    */
   listUsers?(options?: ListUsersOptions): Promise<UserPage>;
 }

@@ -16,8 +16,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { OtpError } from '../errors.js';
 import type { MfaRecord } from '../seams/store.js';
-import type { MfaStore, StoredRecord } from '../seams/store.js';
-import { checkUserId, guarded, isImpossibleVersion, parseRecord, parseVersion, readOpenRows, serialise, warn } from './_shared.js';
+import type { ListUsersOptions, MfaStore, StoredRecord } from '../seams/store.js';
+import { checkUserId, guarded, isImpossibleVersion, pageLimit, parseRecord, parseVersion, readOpenRows, serialise, warn } from './_shared.js';
 
 const NAME = 'redis store';
 
@@ -192,6 +192,13 @@ return 1
 `;
 const CAS_SHA = createHash('sha1').update(CAS_SCRIPT).digest('hex');
 
+/** KEYS[1] the user's hash, KEYS[2] its open-resets set; ARGV[1] the user id. 1 when there was a record. */
+const DELETE_SCRIPT = `
+local existed = redis.call('DEL', KEYS[1])
+redis.call('SREM', KEYS[2], ARGV[1])
+return existed
+`;
+
 /**
  * Creates an {@link MfaStore} on the host's Redis client. Does no I/O.
  *
@@ -335,6 +342,34 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
         if (reply !== 1 && reply !== 0) throw new OtpError('ERR_STORE', `${NAME}: unexpected reply to the script`);
         return reply === 1;
       }),
+
+    // The hash and its open-resets entry, in one script on the user's slot.
+    delete: (userId) =>
+      guarded(NAME, 'delete', async () => {
+        checkUserId(userId, NAME);
+        const keys = [userKey(userId), openKeyOf(userId)];
+        const reply = await send(['EVAL', DELETE_SCRIPT, '2', ...keys, userId], keys[0]!);
+        return reply === 1;
+      }),
+
+    // SCAN walks one server; on a cluster every master would need its own
+    // cursor, so listUsers is offered on one server only for now.
+    ...(cluster
+      ? {}
+      : {
+          listUsers: (options?: ListUsersOptions) =>
+            guarded(NAME, 'listUsers', async () => {
+              const limit = pageLimit(options?.limit, NAME);
+              const start = options?.cursor ?? '0';
+              if (!/^[0-9]+$/.test(start)) throw new OtpError('ERR_OPTIONS', `${NAME}: cursor must come from listUsers`);
+              const pattern = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}user:*`;
+              const reply = await send(['SCAN', start, 'MATCH', pattern, 'COUNT', String(limit)], pattern);
+              if (!Array.isArray(reply) || reply.length !== 2 || !Array.isArray(reply[1])) throw new OtpError('ERR_STORE', `${NAME}: unexpected reply to SCAN`);
+              const next = String(reply[0]);
+              const at = `${prefix}user:`.length;
+              return { userIds: (reply[1] as unknown[]).map((key) => String(key).slice(at)), cursor: next === '0' ? null : next };
+            }),
+        }),
 
     listOpenResets: () =>
       guarded(NAME, 'listOpenResets', async () => {
