@@ -27,6 +27,24 @@ export interface CliContext {
   readonly readStdin?: ((prompt: string) => string | Promise<string>) | undefined;
   /** Writes a file, for `qr --svg FILE`. */
   readonly writeFile?: ((path: string, text: string) => void) | undefined;
+  /** The environment, for `rewrap --keys-env NAME`. */
+  readonly env?: Readonly<Record<string, string | undefined>> | undefined;
+  /** Runs a key rotation on a store (`rewrap`); `main.ts` opens the database and draws the progress line. */
+  readonly rewrap?: ((request: RewrapRequest) => Promise<{ readonly users: number; readonly rewrapped: number }>) | undefined;
+}
+
+/** What `otpgate rewrap` asks of {@link CliContext.rewrap}. */
+export interface RewrapRequest {
+  /** `sqlite:PATH`, `postgres://…` or `redis://…`. */
+  readonly target: string;
+  /** `ID:BASE64URL,…`: every key that may have wrapped a secret. */
+  readonly keys: string;
+  /** The id of the key to wrap under. */
+  readonly current: string;
+  readonly table?: string | undefined;
+  readonly prefix?: string | undefined;
+  /** Resume after this cursor. */
+  readonly cursor?: string | undefined;
 }
 
 /** The outcome of one command line: exit 0 (done, or a match), 1 (no match), 2 (bad input). */
@@ -499,6 +517,51 @@ Options:
   },
 };
 
+const rewrapCommand: Command = {
+  summary: 're-wrap every stored secret under the current key (key rotation)',
+  options: {
+    current: { type: 'string' },
+    'keys-env': { type: 'string' },
+    table: { type: 'string' },
+    prefix: { type: 'string' },
+    cursor: { type: 'string' },
+    help: HELP,
+  },
+  help: `Usage: otpgate rewrap STORE --current ID [--keys-env NAME]
+                      [--table T | --prefix P] [--cursor C]
+
+Wraps every user's TOTP secrets under the key ID, after a key rotation or
+when a cipher is first set up (plain secrets get wrapped too). Safe while
+servers serve: each record is one compare-and-set. Shows its progress on
+stderr; stop it any time and resume with --cursor.
+
+STORE is sqlite:PATH, postgres://USER@HOST/DB or redis://HOST:PORT, reached
+with the application's own driver (better-sqlite3, pg or ioredis).
+
+Options:
+  --current ID       the key to wrap under (one of the keys)
+  --keys-env NAME    environment variable holding the keys as
+                     ID:BASE64URL,ID:BASE64URL (32 bytes each;
+                     default OTPGATE_KEYS). Never pass keys as arguments.
+  --table T          the SQL table (default otpgate_mfa)
+  --prefix P         the Redis key prefix (default otpgate:)
+  --cursor C         resume after the page a stopped run reported
+  -h, --help         show this help
+`,
+  async run(values, args, context) {
+    const [target] = positionals(args, ['STORE']);
+    const current = values['current'];
+    if (typeof current !== 'string') usage('missing --current (see --help)');
+    const envName = typeof values['keys-env'] === 'string' ? values['keys-env'] : 'OTPGATE_KEYS';
+    const keys = context.env?.[envName];
+    if (keys === undefined || keys.trim() === '') usage(`the environment variable ${envName} holds no keys (see --help)`);
+    if (!context.rewrap) usage('rewrap is not available here');
+    const pick = (name: string) => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+    const done = await context.rewrap({ target: target!, keys, current, table: pick('table'), prefix: pick('prefix'), cursor: pick('cursor') });
+    return ok(`${done.users} users, ${done.rewrapped} re-wrapped under ${current}\n`);
+  },
+};
+
 const COMMANDS: Readonly<Record<string, Command>> = {
   totp: totpCommand,
   hotp: hotpCommand,
@@ -508,6 +571,7 @@ const COMMANDS: Readonly<Record<string, Command>> = {
   parse: parseCommand,
   qr: qrCommand,
   demo: demoCommand,
+  rewrap: rewrapCommand,
 };
 
 function toolHelp(): string {
