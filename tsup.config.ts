@@ -27,6 +27,8 @@ export default defineConfig([
         'stores/sqlite': 'src/stores/sqlite.ts',
         'stores/postgres': 'src/stores/postgres.ts',
         'stores/redis': 'src/stores/redis.ts',
+        'stores/kysely': 'src/stores/kysely.ts',
+        'stores/drizzle': 'src/stores/drizzle.ts',
       },
     },
     sourcemap: true,
@@ -35,11 +37,14 @@ export default defineConfig([
   },
   {
     // The database stores, CommonJS (their ESM is built above). They use the
-    // client the host passes in and import no driver.
+    // client the host passes in and import no driver; the Kysely and Drizzle
+    // stores import their query builder (a peer dependency, kept external).
     entry: {
       'stores/sqlite': 'src/stores/sqlite.ts',
       'stores/postgres': 'src/stores/postgres.ts',
       'stores/redis': 'src/stores/redis.ts',
+      'stores/kysely': 'src/stores/kysely.ts',
+      'stores/drizzle': 'src/stores/drizzle.ts',
     },
     format: ['cjs'],
     dts: true,

@@ -76,7 +76,7 @@ const NAME = 'drizzle store';
  * const dialect: DrizzleStoreDialect = 'sqlite';
  * ```
  */
-export type DrizzleStoreDialect = SqlDialect;
+export type DrizzleStoreDialect = 'postgres' | 'mysql' | 'sqlite';
 
 /**
  * A drizzle-orm database on PostgreSQL, MySQL or SQLite, or a transaction
@@ -326,10 +326,15 @@ export function otpgatePgTable<TName extends string = 'otpgate_mfa'>(name: TName
   return pgTable(
     tableName(name),
     {
+      /** `user_id`: the user the record belongs to (primary key). */
       userId: pgText('user_id').primaryKey(),
+      /** `version`: 1 with the first write, one more with each write. */
       version: pgBigint('version', { mode: 'number' }).notNull(),
+      /** `record`: the record as JSON text. */
       record: pgJson('record').$type<MfaRecord>().notNull(),
+      /** `reset_open`: whether the record has an open reset request (indexed). */
       resetOpen: pgBoolean('reset_open').notNull().default(false),
+      /** `updated_at`: when the record was last written. */
       updatedAt: pgTimestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
     },
     () => [
@@ -366,10 +371,15 @@ export function otpgateMysqlTable<TName extends string = 'otpgate_mfa'>(name: TN
   return mysqlTable(
     tableName(name),
     {
+      /** `user_id`: the user the record belongs to (primary key). */
       userId: mysqlVarbinary('user_id', { length: MYSQL_MAX_USER_ID_BYTES }).primaryKey(),
+      /** `version`: 1 with the first write, one more with each write. */
       version: mysqlBigint('version', { mode: 'number' }).notNull(),
+      /** `record`: the record as JSON text. */
       record: mysqlRecord('record').notNull(),
+      /** `reset_open`: whether the record has an open reset request (indexed). */
       resetOpen: mysqlBoolean('reset_open').notNull().default(false),
+      /** `updated_at`: when the record was last written. */
       updatedAt: mysqlDatetime('updated_at', { mode: 'date', fsp: 3 })
         .notNull()
         .default(sql`CURRENT_TIMESTAMP(3)`),
@@ -399,9 +409,13 @@ export function otpgateSqliteTable<TName extends string = 'otpgate_mfa'>(name: T
   return sqliteTable(
     tableName(name),
     {
+      /** `user_id`: the user the record belongs to (primary key). */
       userId: sqliteText('user_id').primaryKey().notNull(),
+      /** `version`: 1 with the first write, one more with each write. */
       version: sqliteInteger('version').notNull(),
+      /** `record`: the record as JSON text. */
       record: sqliteText('record').notNull(),
+      /** `reset_open`: whether the record has an open reset request (indexed). */
       resetOpen: sqliteInteger('reset_open').notNull().default(0),
     },
     () => [

@@ -34,8 +34,6 @@ import {
 
 const NAME = 'kysely store';
 
-// Any database type: the store runs only its own statements.
-type AnyKysely = Kysely<any>;
 
 /**
  * The SQL dialects the Kysely and Drizzle stores speak. MariaDB is
@@ -47,7 +45,7 @@ type AnyKysely = Kysely<any>;
  * const dialect: OtpgateSqlDialect = 'mysql';
  * ```
  */
-export type OtpgateSqlDialect = SqlDialect;
+export type OtpgateSqlDialect = 'postgres' | 'mysql' | 'sqlite';
 
 /**
  * Options of {@link createKyselyStore}.
@@ -72,7 +70,8 @@ export interface KyselyStoreOptions {
    * applied to the store's statements: they would rename the columns and
    * parse the record the store reads as text.
    */
-  readonly db: AnyKysely;
+  // Any database type: the store runs only its own statements.
+  readonly db: Kysely<any>;
   /**
    * The table, found through the connection's `search_path` (PostgreSQL) or
    * database (MySQL): 1 to 48 letters, digits or underscores, not starting
@@ -154,7 +153,7 @@ function checkDialect(dialect: unknown, store: string): SqlDialect {
 }
 
 /** The dialect a Kysely instance speaks, read from the SQL its query compiler writes. */
-function detectDialect(db: AnyKysely): SqlDialect {
+function detectDialect(db: Kysely<any>): SqlDialect {
   let probe: string;
   try {
     probe = db.selectFrom('otpgate_probe').select('c').where('c', '=', 0).compile().sql;
@@ -171,10 +170,10 @@ function detectDialect(db: AnyKysely): SqlDialect {
   );
 }
 
-function runnerOn(db: AnyKysely, dialect: SqlDialect): SqlRunner {
+function runnerOn(db: Kysely<any>, dialect: SqlDialect): SqlRunner {
   const compiled = (statement: Statement) =>
     CompiledQuery.raw(dialect === 'postgres' ? numbered(statement.text) : statement.text, [...statement.params]);
-  const runAll = async (on: AnyKysely, statements: readonly Statement[]) => {
+  const runAll = async (on: Kysely<any>, statements: readonly Statement[]) => {
     for (const statement of statements) await on.executeQuery(compiled(statement));
   };
   return {
@@ -279,7 +278,7 @@ export function otpgateMigration(options: OtpgateMigrationOptions = {}): Migrati
   const table = options.table ?? DEFAULT_TABLE;
   tableSql('postgres', table, NAME); // validates the name now, not at migration time
   if (options.dialect !== undefined) checkDialect(options.dialect, NAME);
-  const statementsFor = (db: AnyKysely) => {
+  const statementsFor = (db: Kysely<any>) => {
     requireClient(db, isKysely, NAME, 'a Kysely instance');
     const plain = db.withoutPlugins();
     const dialect = options.dialect ?? detectDialect(plain);

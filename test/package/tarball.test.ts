@@ -59,6 +59,9 @@ describe('the packed tarball', () => {
     expect(files).toContain('package/dist/index.js');
     expect(files).toContain('package/dist/index.cjs');
     expect(files).toContain('package/dist/stores/sqlite.cjs');
+    for (const store of ['kysely', 'drizzle']) {
+      for (const suffix of ['.js', '.cjs', '.d.ts', '.d.cts']) expect(files).toContain(`package/dist/stores/${store}${suffix}`);
+    }
     expect(files).toContain('package/dist/cli.js');
     expect(files).toContain('package/LICENSE');
     expect(files.filter((file) => /^package\/(src|test|examples|docs)\//.test(file))).toEqual([]);
@@ -83,6 +86,8 @@ describe('the packed tarball', () => {
     expect(Object.keys(report.analysis.entrypoints).sort()).toEqual([
       '.',
       './package.json',
+      './stores/drizzle',
+      './stores/kysely',
       './stores/postgres',
       './stores/redis',
       './stores/sqlite',
