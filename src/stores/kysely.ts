@@ -64,8 +64,8 @@ export type OtpgateSqlDialect = 'postgres' | 'mysql' | 'sqlite';
 export interface KyselyStoreOptions {
   /**
    * The host's `Kysely` instance (or a `Transaction`), on the PostgreSQL,
-   * MySQL or SQLite dialect, or a third-party dialect that compiles like one
-   * of them (Neon, PGlite, PlanetScale, D1, libSQL, ...). Its plugins
+   * MySQL or SQLite dialect, or (untested) a third-party dialect that
+   * compiles like one of them (Neon, PGlite, PlanetScale, D1, libSQL). Its plugins
    * (`CamelCasePlugin`, `ParseJSONResultsPlugin`, `withSchema`, ...) are not
    * applied to the store's statements: they would rename the columns and
    * parse the record the store reads as text.
