@@ -21,7 +21,7 @@ export const BUDGETS = [
   { name: 'core: verifyTotp', names: ['verifyTotp'], budget: 5.25 * 1024 },
   { name: 'core: totp + verifyTotp + generateSecret', names: ['totp', 'verifyTotp', 'generateSecret'], budget: 5.5 * 1024 },
   { name: 'enrollment: buildUri + parseUri + qrSvg', names: ['buildUri', 'parseUri', 'qrSvg'], budget: 11 * 1024 },
-  { name: 'gate: createGate + createMemoryStore', names: ['createGate', 'createMemoryStore'], budget: 25 * 1024 },
+  { name: 'gate: createGate + createMemoryStore', names: ['createGate', 'createMemoryStore'], budget: 28 * 1024 },
 ];
 
 /** Bundles `export { names } from entry` and returns its minified and gzipped sizes in bytes, and the bytes each input file adds. */

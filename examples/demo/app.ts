@@ -619,6 +619,8 @@ function describe(event: GateEvent, data: DemoDb): Array<{ recipient: string; te
       return [{ recipient: event.userId, text: 'You turned on 2-Step Verification.' }];
     case 'disabled':
       return [{ recipient: event.userId, text: 'You turned off 2-Step Verification.' }];
+    case 'events-dropped':
+      return [{ recipient: 'ops', text: `${event.dropped} undelivered 2-Step Verification events of ${event.userId} were dropped.` }];
     case 'enrollment-started':
     case 'enrollment-discarded':
     case 'verified':

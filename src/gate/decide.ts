@@ -5,7 +5,8 @@
 // delivers the events from the record's outbox.
 import { verifyTotp } from '../core/totp.js';
 import { OtpError, type OtpErrorCode } from '../errors.js';
-import type { GateEvent } from './events.js';
+import type { GateEvent, JsonValue } from './events.js';
+import { enqueue } from './outbox.js';
 import type { ResolvedPolicy } from './policy.js';
 import type { ActiveSecret, GateRecord, MfaState, PendingSecret, ResetRequestRecord, Throttle } from './record.js';
 import { findRecoveryCode, normalizeRecoveryCode, type IssuedRecoveryCodes } from './recovery.js';
@@ -58,8 +59,10 @@ export interface DecideContext {
   /** Milliseconds since the epoch. */
   readonly now: number;
   readonly policy: ResolvedPolicy;
-  /** A fresh random id: events are numbered under it, and a new reset request takes it. */
+  /** A fresh unique id: events are numbered under it, and a new reset request takes it. */
   readonly id: string;
+  /** The caller's `context`, carried by every event of this decision. */
+  readonly context?: JsonValue | undefined;
   /** Whether 2-step verification is required for this user (need `required`). */
   readonly required?: boolean | undefined;
   /** The pending secret in base32, decrypted (need `pendingKey`, when there is one). */
@@ -137,9 +140,6 @@ export const TRANSITIONS: { readonly [T in Command['type']]: Rule<Extract<Comman
 /** How long after a postpone the same login-attempt id counts as that postpone again (a double click, a second tab). */
 export const POSTPONE_REPEAT_MS = 600_000;
 
-/** Events kept undelivered per user at most; the oldest go first when a notifier is down for good. */
-export const OUTBOX_LIMIT = 500;
-
 /**
  * @internal
  * Decides one command on one record. Pure: the same inputs give the same
@@ -157,11 +157,13 @@ export function decide<C extends Command>(record: GateRecord, command: C, ctx: D
   let serial = 0;
   const emit: Emit = (fields) => {
     const { actor, ...rest } = fields as EventFields & { actor?: string };
-    events.push({ ...rest, id: `${ctx.id}.${serial++}`, userId: ctx.userId, actor: actor ?? ctx.userId, at: ctx.now } as GateEvent);
+    const event = { ...rest, id: `${ctx.id}.${serial++}`, userId: ctx.userId, actor: actor ?? ctx.userId, at: ctx.now };
+    events.push((ctx.context === undefined ? event : { ...event, context: ctx.context }) as GateEvent);
   };
   const { next, result } = rule.apply(record, command, ctx, emit);
   if (next === record && events.length === 0) return { next: record, events, result };
-  return { next: tidy(next, events, ctx.now), events, result };
+  const summary = () => ({ id: `${ctx.id}.${serial++}`, userId: ctx.userId, actor: ctx.userId, at: ctx.now, type: 'events-dropped' as const });
+  return { next: tidy(next, events, ctx, summary), events, result };
 }
 
 const STATE_WORDS: { readonly [S in MfaState]: string } = {
@@ -185,22 +187,18 @@ function need<T>(value: T | undefined, name: Need): T {
  * replaced, so a late "Verify and Save" is told `expired`, whatever happened
  * in between.
  */
-function tidy(record: GateRecord, events: readonly GateEvent[], now: number): GateRecord {
+function tidy(record: GateRecord, events: readonly GateEvent[], ctx: DecideContext, summary: Parameters<typeof enqueue>[2]): GateRecord {
+  const { now } = ctx;
   const pending = record.pending;
   const resetRequest = record.resetRequest !== null && now < record.resetRequest.expiresAt ? record.resetRequest : null;
   const t = record.throttle;
   const throttle = t.lockedUntil !== null && t.lockedUntil <= now ? { ...t, lockedUntil: null } : t;
   const state: MfaState = record.active !== null ? 'enrolled' : pending !== null ? 'enrolling' : 'none';
-  const queued = events.map((event) => ({ event, claim: null, attempts: 0 }));
-  const outbox = [...record.outbox, ...queued];
-  return {
-    ...record,
-    state,
-    pending,
-    resetRequest,
-    throttle,
-    outbox: outbox.length > OUTBOX_LIMIT ? outbox.slice(outbox.length - OUTBOX_LIMIT) : outbox,
-  };
+  const next: GateRecord = { ...record, state, pending, resetRequest, throttle, outbox: enqueue(record.outbox, events, summary) };
+  if (record.cooldowns === undefined) return next;
+  // A cool-down over is forgotten, so the map holds only the administrators told recently.
+  const cooldownMs = ctx.policy.reset.cooldownMs;
+  return { ...next, cooldowns: Object.fromEntries(Object.entries(record.cooldowns).filter(([, at]) => now < at + cooldownMs)) };
 }
 
 const CLEAR: Throttle = { failures: 0, locks: 0, lockedUntil: null, hardStop: false };
@@ -433,6 +431,8 @@ function requestReset(record: GateRecord, command: { readonly to: readonly strin
   const cooldownMs = ctx.policy.reset.cooldownMs;
   // Administrators told recently, or being told right now by another call, are not told again.
   const busy = new Set<string>();
+  // Kept past the request: declining it and asking again does not restart the cool-down.
+  for (const [admin, at] of Object.entries(record.cooldowns ?? {})) if (ctx.now < at + cooldownMs) busy.add(admin);
   if (open !== null) {
     for (const [admin, at] of Object.entries(open.notifiedAt)) if (ctx.now < at + cooldownMs) busy.add(admin);
     for (const entry of record.outbox) {
@@ -486,6 +486,8 @@ function reset(record: GateRecord, command: { readonly adminId: string; readonly
       recoveryCodes: [],
       throttle: CLEAR,
       resetRequest: null,
+      // The administrators did their part: a phone lost again later is a new case, not spam.
+      cooldowns: {},
       mustEnroll: true,
       lastResolution: { kind: 'reset', by: command.adminId, at: ctx.now, requestId: open?.id ?? null },
     },

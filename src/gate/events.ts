@@ -18,7 +18,24 @@ export interface GateEventBase {
   readonly actor: string;
   /** When the change was made, in milliseconds since the Unix epoch. */
   readonly at: number;
+  /**
+   * The `context` the call that caused the event was given (for example
+   * `{ ip, userAgent, requestId }`), absent when it was given none.
+   */
+  readonly context?: JsonValue | undefined;
 }
+
+/**
+ * A JSON value: what a call's `context` may hold and what every event
+ * carries of it.
+ *
+ * @example
+ * ```ts
+ * import type { JsonValue } from 'otpgate';
+ * const context: JsonValue = { ip: '203.0.113.7', userAgent: 'Firefox', requestId: 'req-42' };
+ * ```
+ */
+export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [key: string]: JsonValue };
 
 /**
  * An event the gate emits after the state change it reports was stored,
@@ -38,6 +55,9 @@ export interface GateEventBase {
  * | `code-refused` | a login or set-up code was wrong or replayed, and counted as a failure | `during` (`'login'` or `'set-up'`), `reason`, `failures` |
  * | `recovery-code-used` | a recovery code was consumed (the login succeeded) | `remaining` |
  * | `enabled` / `disabled` | the user opted in or out where 2-step is not required | — |
+ * | `events-dropped` | more than 500 events waited for a notifier that kept failing; the oldest were dropped | `dropped` (how many), `types` (how many of each type) |
+ *
+ * Every event also carries the `context` its call was given, if any.
  *
  * @example
  * ```ts
@@ -141,6 +161,14 @@ export type GateEvent =
   | (GateEventBase & {
       /** The user opted out; their enrollment was deleted. */
       readonly type: 'disabled';
+    })
+  | (GateEventBase & {
+      /** Undelivered events were dropped: the notifier kept failing and the user's queue was full. */
+      readonly type: 'events-dropped';
+      /** How many events were dropped. */
+      readonly dropped: number;
+      /** How many of each type were dropped. */
+      readonly types: { readonly [type: string]: number };
     });
 
 /**

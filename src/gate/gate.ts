@@ -3,18 +3,22 @@
 // gate and its only contact with the seams.
 import { generateSecret } from '../core/secret.js';
 import { formatManualKey } from '../enrollment/manual-key.js';
-import { qrSvg } from '../enrollment/qr.js';
+import { qrSvg, type QrSvgOptions } from '../enrollment/qr.js';
 import { buildUri } from '../enrollment/uri.js';
 import { isOtpError, OtpError, type OtpErrorCode } from '../errors.js';
-import { randomBytes } from '../internal/bytes.js';
+import { redactError } from '../internal/redact.js';
+import { isWellFormed } from '../internal/text.js';
 import type { SecretCipher } from '../seams/cipher.js';
 import { systemClock, type Clock } from '../seams/clock.js';
 import type { Administrator, Directory } from '../seams/directory.js';
 import type { Notifier } from '../seams/notifier.js';
 import type { MfaStore, StoredRecord } from '../seams/store.js';
 import { decide, TRANSITIONS, type Command, type DecideContext, type Results } from './decide.js';
-import type { GateEvent } from './events.js';
-import { claimOutbox, settleOutbox } from './outbox.js';
+import { deadline, type Deadline } from './deadline.js';
+import type { GateEvent, JsonValue } from './events.js';
+import { randomId } from './ids.js';
+import { claimOutbox, isDue, settleOutbox, type Settlement } from './outbox.js';
+import { createKeyedQueue } from './queue.js';
 import { resolvePolicy, type Policy, type ResolvedPolicy } from './policy.js';
 import { initialRecord, parseGateRecord, type GateRecord, type StoredSecret } from './record.js';
 import { issueRecoveryCodes } from './recovery.js';
@@ -51,10 +55,18 @@ import type {
 export interface GateConfig {
   /** Where each user's record lives (`createMemoryStore()`, or a database store). */
   readonly store: MfaStore;
-  /** Who administers whom, and account labels. */
-  readonly directory: Directory;
-  /** Receives every event after its change was stored. */
-  readonly notifier: Notifier;
+  /**
+   * Who administers whom, and account labels.
+   * @defaultValue none: nobody administers anybody, so "Lost 2-Step Verification code?" has no one to ask
+   * (`requestReset` refuses with `ERR_DIRECTORY`) and only recovery codes help a user who lost the phone
+   */
+  readonly directory?: Directory | undefined;
+  /**
+   * Receives every event after its change was stored.
+   * @defaultValue none: events are not kept, so nobody is mailed about reset requests and resets,
+   * and there is no audit trail (administrators still see requests in `pendingResets`)
+   */
+  readonly notifier?: Notifier | undefined;
   /** The service name shown in authenticator apps (no `:`). */
   readonly issuer: string;
   /** The rules; see {@link Policy} for the defaults. */
@@ -70,14 +82,82 @@ export interface GateConfig {
    */
   readonly onNotifyError?: ((error: OtpError, event: GateEvent) => void) | undefined;
   /**
-   * How long one `notifier.notify` call may take before the gate stops
-   * waiting, counts it as failed (`ERR_NOTIFY`, the event stays queued) and
-   * answers its caller: a mail server that hangs must not hang logins. At
-   * most 50 000, below the 60 s claim on an event being sent, so a late
-   * answer and a retry do not overlap.
+   * How long one gate call may wait for notifications in all, whatever the
+   * backlog: past it the notifier call in progress counts as failed
+   * (`ERR_NOTIFY`, the event stays queued) and the rest wait for a later
+   * call, so a mail server that hangs must not hang logins. After a hang
+   * the gate leaves the notifier alone for a while (1 s, doubling to 60 s);
+   * each failed event waits before its next try (30 s, doubling to an
+   * hour), and a call gives up on the backlog after three failures. At most 50 000, below the 60 s claim on an event being sent, so a
+   * late answer and a retry do not overlap.
    * @defaultValue `10_000`
    */
   readonly notifyTimeoutMs?: number | undefined;
+  /**
+   * How long the store, directory, cipher and `policy.required` calls of one
+   * gate call may take together before the call fails with that seam's code
+   * (`ERR_STORE`, `ERR_DIRECTORY`, `ERR_CIPHER`, `ERR_OPTIONS`). Between 1 and 60 000.
+   * @defaultValue `10_000`
+   */
+  readonly timeoutMs?: number | undefined;
+  /**
+   * What a delivery learned (sent, failed) is written with the user's next
+   * change, so a verify or a postpone costs one write; when no change comes
+   * within this many milliseconds it is written on its own. `0` writes it
+   * before the call returns (two writes per change), for runtimes that stop
+   * timers once the response is sent (serverless functions, workers).
+   * Until it is written, the events stay claimed, so no other server sends
+   * them; if it is never written (the process died), they go out again
+   * after their 60 s claim, with the same ids. Between 0 and 30 000.
+   * @defaultValue `1_000`
+   */
+  readonly settleDelayMs?: number | undefined;
+  /**
+   * Told about what the gate worked around instead of failing: a record
+   * `pendingResets` skipped because it cannot be read, an `onNotifyError`
+   * hook that threw. Messages name the user, never a secret or a code.
+   * @defaultValue `console.warn` of the message
+   */
+  readonly onError?: ((error: OtpError) => void) | undefined;
+}
+
+/**
+ * What every gate method accepts in its options.
+ *
+ * @example
+ * ```ts
+ * import type { CallOptions, Gate } from 'otpgate';
+ * async function login(gate: Gate, userId: string, code: string, ip: string) {
+ *   const options: CallOptions = { context: { ip, requestId: crypto.randomUUID() } };
+ *   return gate.verify(userId, code, options); // every event of this call carries the context
+ * }
+ * ```
+ */
+export interface CallOptions {
+  /**
+   * Any JSON value (at most 4 KiB as JSON), carried by every event this call
+   * causes, for audit trails: who asked, from where.
+   * @defaultValue none
+   */
+  readonly context?: JsonValue | undefined;
+}
+
+/**
+ * Options of `gate.beginEnrollment`.
+ *
+ * @example
+ * ```ts
+ * import type { BeginEnrollmentOptions } from 'otpgate';
+ * const options: BeginEnrollmentOptions = { account: 'alice@example.com', qr: { size: 240 } };
+ * ```
+ */
+export interface BeginEnrollmentOptions extends CallOptions {
+  /** The label in the authenticator app. @defaultValue the directory's `accountLabel`, else the user id */
+  readonly account?: string | undefined;
+  /** Draw a new secret even while the pending one is unexpired. @defaultValue `false` */
+  readonly renew?: boolean | undefined;
+  /** How `qrSvg` draws the code (size, colours, level). @defaultValue `qrSvg`'s defaults */
+  readonly qr?: QrSvgOptions | undefined;
 }
 
 /**
@@ -116,9 +196,12 @@ export interface Enrollment {
  * duplicate. The caller learns of the failure this way: `requestReset` and
  * `flushNotifications` reject with `ERR_NOTIFY` (after the change was
  * stored); `reset` and `decline` resolve with `notified: false`; every other
- * method resolves normally and reports to `config.onNotifyError`. A user's
- * record keeps at most 500 undelivered events; past that, the oldest are
- * dropped, so a notifier that is down for good cannot grow records forever.
+ * method resolves normally and reports to `config.onNotifyError`. A call
+ * waits at most `notifyTimeoutMs` for notifications, and failed events wait
+ * out a back-off before their next try. A user's record keeps at most 500
+ * undelivered events; past that, the oldest are dropped and counted in one
+ * `events-dropped` event, so a notifier that is down for good cannot grow
+ * records forever.
  *
  * **Trust.** `beginEnrollment` (for an enrolled user), `confirmEnrollment`
  * of a re-enrollment, `enable` and `disable` change how the account is
@@ -150,7 +233,7 @@ export interface Enrollment {
  */
 export interface Gate {
   /** What to ask of the user after the password: see {@link NextStep}. */
-  nextStep(userId: string): Promise<NextStep>;
+  nextStep(userId: string, options?: CallOptions): Promise<NextStep>;
   /**
    * "Postpone setup": uses one postpone. Pass the login attempt's id so a
    * double click or a second tab of the same login uses only one: for ten
@@ -159,7 +242,7 @@ export interface Gate {
    * login cannot skip set-up. Draw the id on the server, per login.
    * @throws {@link OtpError} `ERR_POSTPONE_LIMIT` when none is left; `ERR_POSTPONE_NOT_ALLOWED` where 2-step is not required or after an administrator's reset; `ERR_STATE` once enrolled
    */
-  postpone(userId: string, options?: { readonly attempt?: string | undefined }): Promise<PostponeResult>;
+  postpone(userId: string, options?: CallOptions & { readonly attempt?: string | undefined }): Promise<PostponeResult>;
   /**
    * Starts set-up (or re-enrollment): a new secret, pending until confirmed.
    * While it is unexpired the same secret comes back, so a page reload does
@@ -168,15 +251,15 @@ export interface Gate {
    * `accountLabel`, else the user id.
    * @throws {@link OtpError} `ERR_URI` for an account label an `otpauth://` URI cannot carry (empty, or with `:`), before anything is stored
    */
-  beginEnrollment(userId: string, options?: { readonly account?: string | undefined; readonly renew?: boolean | undefined }): Promise<Enrollment>;
+  beginEnrollment(userId: string, options?: BeginEnrollmentOptions): Promise<Enrollment>;
   /**
    * "Verify and Save": activates the pending secret when `code` is right and
    * returns the recovery codes, once. The code's step is consumed.
    * @throws {@link OtpError} `ERR_STATE` when no set-up is in progress
    */
-  confirmEnrollment(userId: string, code: string): Promise<ConfirmResult>;
+  confirmEnrollment(userId: string, code: string, options?: CallOptions): Promise<ConfirmResult>;
   /** Checks a one-time code or a recovery code at login: see {@link VerifyResult}. */
-  verify(userId: string, code: string): Promise<VerifyResult>;
+  verify(userId: string, code: string, options?: CallOptions): Promise<VerifyResult>;
   /** The administrators the user may ask for a reset ("Lost 2-Step Verification code?"), never the user. */
   administrators(userId: string): Promise<readonly Administrator[]>;
   /**
@@ -187,7 +270,7 @@ export interface Gate {
    * wrong set-up codes, who has nothing enrolled yet.
    * @throws {@link OtpError} `ERR_NOT_ADMIN` for an id not in the list; `ERR_NOT_ENROLLED` when not enrolled (and not stopped); `ERR_COOLDOWN` when these administrators were told recently; `ERR_NOTIFY` when the notifier failed (the request is stored; ask again to resend)
    */
-  requestReset(userId: string, options: { readonly to: string }): Promise<ResetRequestResult>;
+  requestReset(userId: string, options: CallOptions & { readonly to: string }): Promise<ResetRequestResult>;
   /** The open requests of users this administrator administers. */
   pendingResets(adminId: string): Promise<readonly PendingReset[]>;
   /**
@@ -209,12 +292,12 @@ export interface Gate {
    * Opts in where 2-step verification is not required.
    * @throws {@link OtpError} `ERR_STATE` where required, enrolled or enabled already
    */
-  enable(userId: string): Promise<void>;
+  enable(userId: string, options?: CallOptions): Promise<void>;
   /**
    * Opts out where 2-step verification is not required: the enrollment and recovery codes are deleted.
    * @throws {@link OtpError} `ERR_REQUIRED` where required; `ERR_STATE` while locked; `ERR_NOT_ENROLLED` with nothing to disable
    */
-  disable(userId: string): Promise<void>;
+  disable(userId: string, options?: CallOptions): Promise<void>;
   /**
    * Sends the user's queued events again (after a notifier failure).
    * @throws {@link OtpError} `ERR_NOTIFY` when the notifier failed again (the events stay queued)
@@ -237,7 +320,7 @@ export interface Gate {
  * }
  * ```
  */
-export interface AdminActionOptions {
+export interface AdminActionOptions extends CallOptions {
   /** The request acted on, from {@link Gate.pendingResets}: if it is no longer open, nothing changes. @defaultValue none: act whether or not a request is open */
   readonly requestId?: string | undefined;
 }
@@ -249,26 +332,45 @@ const PROBE_SECRET = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 const MAX_ATTEMPTS = 24;
 const MAX_BACKOFF_MS = 100;
 
-/** Settles like `call()`, or rejects after `ms`; the timer never outlives the call. */
-async function withTimeout(call: () => Promise<void>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  try {
-    await Promise.race([Promise.resolve().then(call), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+/** After the notifier hung, the gate leaves it alone this long, doubling with each hang in a row. */
+const NOTIFIER_PAUSE_MS = 1_000;
+const NOTIFIER_PAUSE_MAX_MS = 60_000;
+
+/** Notifier failures one call tolerates before it leaves the rest of the backlog for later. */
+const MAX_NOTIFY_FAILURES = 3;
+
+/** The largest `context` a call may carry, as JSON. */
+const MAX_CONTEXT_CHARS = 4096;
+
+const CONFIG_KEYS = ['store', 'directory', 'notifier', 'issuer', 'policy', 'cipher', 'clock', 'onNotifyError', 'notifyTimeoutMs', 'timeoutMs', 'settleDelayMs', 'onError'];
+
+/** One gate call: its id, its context and its seam deadline. */
+interface Call {
+  readonly token: string;
+  readonly context: JsonValue | undefined;
+  readonly deadline: Deadline;
+}
+
+/** What a transition stored and which events its call is to deliver. */
+interface Transacted<R> {
+  readonly result: R;
+  readonly events: readonly GateEvent[];
+  readonly claimed: readonly GateEvent[];
+}
+
+/** What a delivery did: the notifier's failures by event id, and the events it did not try. */
+interface Delivery {
+  readonly failures: Map<string, OtpError>;
+  readonly untried: ReadonlySet<string>;
 }
 
 /**
  * Creates the gate: the policy engine a host calls from its login handlers.
  * Does no I/O until a method is called.
  *
- * @param config - store, directory, notifier, issuer, and optionally policy, cipher and clock
+ * @param config - store and issuer, and optionally directory, notifier, policy, cipher, clock and hooks
  * @returns the {@link Gate}
- * @throws {@link OtpError} `ERR_OPTIONS` for a missing seam, an empty issuer or a bad policy
+ * @throws {@link OtpError} `ERR_OPTIONS` for a missing store, an empty issuer, a bad policy or an unknown option
  *
  * @example
  * ```ts
@@ -289,21 +391,42 @@ async function withTimeout(call: () => Promise<void>, ms: number): Promise<void>
  */
 export function createGate(config: GateConfig): Gate {
   if (typeof config !== 'object' || config === null) throw new OtpError('ERR_OPTIONS', 'config must be an object');
+  checkKeys(config, CONFIG_KEYS, 'config');
   const { store, directory, notifier, cipher, onNotifyError } = config;
   checkSeam(store, 'store', ['get', 'compareAndSet', 'listOpenResets']);
-  checkSeam(directory, 'directory', ['administratorsOf', 'isAdministratorOf']);
-  checkSeam(notifier, 'notifier', ['notify']);
+  if (directory !== undefined) checkSeam(directory, 'directory', ['administratorsOf', 'isAdministratorOf']);
+  if (notifier !== undefined) checkSeam(notifier, 'notifier', ['notify']);
   if (cipher !== undefined) checkSeam(cipher, 'cipher', ['encrypt', 'decrypt']);
   if (typeof config.issuer !== 'string' || config.issuer.trim() === '' || config.issuer.includes(':')) {
     throw new OtpError('ERR_OPTIONS', 'issuer must be a non-empty string without ":"');
   }
+  for (const hook of ['onNotifyError', 'onError'] as const) {
+    if (config[hook] !== undefined && typeof config[hook] !== 'function') throw new OtpError('ERR_OPTIONS', `${hook} must be a function`);
+  }
   const issuer = config.issuer;
   const clock = config.clock ?? systemClock;
+  if (typeof clock !== 'object' || clock === null || typeof clock.now !== 'function') throw new OtpError('ERR_OPTIONS', 'clock.now must be a function');
   const policy: ResolvedPolicy = resolvePolicy(config.policy);
   const notifyTimeoutMs = config.notifyTimeoutMs ?? 10_000;
   if (typeof notifyTimeoutMs !== 'number' || !Number.isInteger(notifyTimeoutMs) || notifyTimeoutMs < 1 || notifyTimeoutMs > 50_000) {
     throw new OtpError('ERR_OPTIONS', 'notifyTimeoutMs must be an integer from 1 to 50000');
   }
+  const timeoutMs = config.timeoutMs ?? 10_000;
+  if (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 60_000) {
+    throw new OtpError('ERR_OPTIONS', 'timeoutMs must be an integer from 1 to 60000');
+  }
+  const settleDelayMs = config.settleDelayMs ?? 1_000;
+  if (typeof settleDelayMs !== 'number' || !Number.isInteger(settleDelayMs) || settleDelayMs < 0 || settleDelayMs > 30_000) {
+    throw new OtpError('ERR_OPTIONS', 'settleDelayMs must be an integer from 0 to 30000');
+  }
+  const onError = config.onError ?? ((error: OtpError) => console.warn(`otpgate: ${error.message}`));
+
+  const exclusive = createKeyedQueue();
+  /** Per user, what deliveries learned that no write has stored yet. */
+  const owed = new Map<string, Settlement>();
+  const settleTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  /** The notifier failed lately: until when it is left alone, and how many failures in a row. */
+  let notifierPause = { until: 0, failures: 0 };
 
   /**
    * The time, checked: NaN compares false with everything, so a clock that
@@ -320,46 +443,111 @@ export function createGate(config: GateConfig): Gate {
     return t;
   }
 
-  async function load(userId: string): Promise<{ found: StoredRecord | null; record: GateRecord }> {
-    const found = await storeCall(() => store.get(userId));
+  function begin(options: CallOptions | undefined): Call {
+    return { token: randomId(), context: checkContext(options?.context), deadline: deadline(timeoutMs) };
+  }
+
+  /** Runs a seam call under the call's deadline; a failure that is not already an OtpError becomes one with `code`. */
+  function seam<T>(call: Call, code: OtpErrorCode, what: string, fn: () => T | Promise<T>, failed = `${what} failed`): Promise<T> {
+    return guard(code, failed, () => call.deadline.race(fn, () => new OtpError(code, `${what} did not answer within ${timeoutMs} ms`)));
+  }
+
+  /** A store call: its failures pass on a redacted copy of the driver's error, never the record it was writing. */
+  async function storeCall<T>(call: Call, what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await seam(call, 'ERR_STORE', what, fn);
+    } catch (error) {
+      if (isOtpError(error) && error.code === 'ERR_STORE' && error.cause !== undefined) {
+        throw new OtpError('ERR_STORE', error.message, { cause: redactError(error.cause) });
+      }
+      throw error;
+    }
+  }
+
+  async function load(call: Call, userId: string): Promise<{ found: StoredRecord | null; record: GateRecord }> {
+    const found = await storeCall(call, 'store.get', () => store.get(userId));
     return { found, record: found === null ? initialRecord() : parseGateRecord(found.record) };
   }
 
-  async function isRequired(userId: string): Promise<boolean> {
+  /**
+   * Compare-and-set. When the store fails, the write may still have happened
+   * (the connection died after the statement): the record is read back, and
+   * if it holds this write, the write stands and the caller gets its answer
+   * instead of an error followed by `replayed` on its retry.
+   */
+  async function write(call: Call, userId: string, expected: number | null, next: GateRecord): Promise<boolean> {
+    try {
+      return await storeCall(call, 'store.compareAndSet', () => store.compareAndSet(userId, expected, next));
+    } catch (error) {
+      if (!isOtpError(error) || error.code !== 'ERR_STORE') throw error;
+      const check: Call = { ...call, deadline: deadline(timeoutMs) };
+      try {
+        const found = await storeCall(check, 'store.get', () => store.get(userId));
+        const stored = found === null ? null : readable(found.record);
+        if (stored !== null && holdsWrite(stored, next.lastWrite!)) return true;
+      } catch {
+        // Still failing: the first error says it best.
+      } finally {
+        check.deadline.clear();
+      }
+      throw error;
+    }
+  }
+
+  async function isRequired(call: Call, userId: string): Promise<boolean> {
     const rule = policy.required;
     if (typeof rule === 'boolean') return rule;
-    const answer = await guard('ERR_OPTIONS', 'policy.required failed', () => rule(userId));
+    const answer = await seam(call, 'ERR_OPTIONS', 'policy.required', () => rule(userId));
     if (typeof answer !== 'boolean') throw new OtpError('ERR_OPTIONS', 'policy.required must return a boolean');
     return answer;
   }
 
-  async function unwrap(stored: StoredSecret, userId: string): Promise<string> {
+  async function unwrap(call: Call, stored: StoredSecret, userId: string): Promise<string> {
     if (!stored.wrapped) return stored.secret;
     if (cipher === undefined) throw new OtpError('ERR_CIPHER', 'the stored secret is encrypted but the gate has no cipher');
-    const plain = await guard('ERR_CIPHER', 'the stored secret could not be decrypted', () => cipher.decrypt(stored.secret, userId));
+    const plain = await seam(call, 'ERR_CIPHER', 'cipher.decrypt', () => cipher.decrypt(stored.secret, userId), 'the stored secret could not be decrypted');
     if (typeof plain !== 'string') throw new OtpError('ERR_CIPHER', 'the cipher must return a string');
+    if (!BASE32_SECRET.test(plain)) throw new OtpError('ERR_CIPHER', 'the cipher returned something that is not a base32 secret');
     return plain;
   }
 
-  async function wrap(plain: string, userId: string): Promise<{ plain: string; stored: string; wrapped: boolean }> {
+  async function wrap(call: Call, plain: string, userId: string): Promise<{ plain: string; stored: string; wrapped: boolean }> {
     if (cipher === undefined) return { plain, stored: plain, wrapped: false };
-    const stored = await guard('ERR_CIPHER', 'the secret could not be encrypted', () => cipher.encrypt(plain, userId));
+    const stored = await seam(call, 'ERR_CIPHER', 'cipher.encrypt', () => cipher.encrypt(plain, userId), 'the secret could not be encrypted');
     if (typeof stored !== 'string') throw new OtpError('ERR_CIPHER', 'the cipher must return a string');
     return { plain, stored, wrapped: true };
+  }
+
+  /** Writes the deliveries' results into `record`, and tells which ones it used. */
+  function fold(userId: string, record: GateRecord): { record: GateRecord; used: Settlement | null } {
+    const settlement = owed.get(userId);
+    if (settlement === undefined || settlement.size === 0) return { record, used: null };
+    const used: Settlement = new Map(settlement);
+    return { record: settleOutbox(record, used), used };
+  }
+
+  /** Forgets what a successful write stored (deliveries may have added more meanwhile). */
+  function paid(userId: string, used: Settlement | null): void {
+    if (used === null) return;
+    const settlement = owed.get(userId);
+    if (settlement === undefined) return;
+    for (const [id, entry] of used) if (settlement.get(id) === entry) settlement.delete(id);
+    if (settlement.size === 0) {
+      owed.delete(userId);
+      clearTimeout(settleTimers.get(userId));
+      settleTimers.delete(userId);
+    }
   }
 
   /**
    * One transition: load, decide, compare-and-set; on a lost race reload and
    * decide again. What the decision needs from outside (the policy's answer,
    * decrypted keys, a fresh secret, recovery codes) is gathered per the
-   * transition table and reused across rounds.
+   * transition table and reused across rounds. The write also carries what
+   * earlier deliveries learned and claims the events this call will send.
    */
-  async function transact<C extends Command>(
-    userId: string,
-    command: C,
-  ): Promise<{ result: Results[C['type']]; events: readonly GateEvent[]; claimed: readonly GateEvent[]; token: string }> {
+  async function transact<C extends Command>(call: Call, userId: string, command: C): Promise<Transacted<Results[C['type']]>> {
     const needs = new Set(TRANSITIONS[command.type].needs);
-    const token = randomId();
     let required: boolean | undefined;
     let freshSecret: DecideContext['freshSecret'];
     let recoveryCodes: DecideContext['recoveryCodes'];
@@ -368,25 +556,28 @@ export function createGate(config: GateConfig): Gate {
       if (stored === null) return undefined;
       const cached = keys.get(stored.secret);
       if (cached !== undefined) return cached;
-      const plain = await unwrap(stored, userId);
+      const plain = await unwrap(call, stored, userId);
       keys.set(stored.secret, plain);
       return plain;
     };
 
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       if (attempt > 0) await backoff(attempt);
-      const { found, record } = await load(userId);
-      if (needs.has('required') && required === undefined) required = await isRequired(userId);
-      if (needs.has('freshSecret') && freshSecret === undefined) freshSecret = await wrap(generateSecret(), userId);
+      const { found, record: loaded } = await load(call, userId);
+      if (needs.has('required') && required === undefined) required = await isRequired(call, userId);
+      if (needs.has('freshSecret') && freshSecret === undefined) freshSecret = await wrap(call, generateSecret(), userId);
       if (needs.has('recoveryCodes') && recoveryCodes === undefined) recoveryCodes = issueRecoveryCodes(policy.recovery.count);
       const at = now();
+      const { record, used } = fold(userId, loaded);
       // An expired pending secret is never used, so it is never decrypted either.
       const livePending = record.pending !== null && at < record.pending.expiresAt ? record.pending : null;
+      const id = `${call.token}.${attempt}`;
       const ctx: DecideContext = {
         userId,
         now: at,
         policy,
-        id: randomId(),
+        id,
+        context: call.context,
         required,
         freshSecret,
         recoveryCodes,
@@ -394,140 +585,245 @@ export function createGate(config: GateConfig): Gate {
         pendingKey: needs.has('pendingKey') ? await key(livePending) : undefined,
       };
       const decision = decide(record, command, ctx);
-      if (decision.next === record) return { result: decision.result, events: [], claimed: [], token };
-      // New events, and any an earlier call failed to send, are claimed in the same write.
-      const { next, claimed } = claimOutbox(decision.next, token, ctx.now);
-      if (await storeCall(() => store.compareAndSet(userId, found?.version ?? null, next))) {
-        return { result: decision.result, events: decision.events, claimed, token };
+      // Nothing changed but what deliveries learned: that waits for a later write.
+      if (decision.next === record) return { result: decision.result, events: [], claimed: [] };
+      let next: GateRecord = { ...decision.next, lastWrite: id };
+      let claimed: GateEvent[] = [];
+      if (notifier === undefined) {
+        next = { ...next, outbox: [] };
+      } else {
+        // Asking for a reset again is an explicit retry of its notifications;
+        // everything else waits out the back-offs and the notifier's pause.
+        const paused = at < notifierPause.until;
+        const urgent = command.type === 'request-reset';
+        ({ next, claimed } = claimOutbox(next, call.token, at, (entry) => (urgent && entry.event.type === 'reset-requested') || (!paused && isDue(entry, at))));
+      }
+      if (await write(call, userId, found?.version ?? null, next)) {
+        paid(userId, used);
+        return { result: decision.result, events: notifier === undefined ? [] : decision.events, claimed };
       }
     }
     throw new OtpError('ERR_CONFLICT', `${command.type} kept losing the race for this user's record; try again`);
   }
 
-  /** Hands the claimed events to the notifier, then removes the delivered ones and releases the rest. */
-  async function deliver(userId: string, token: string, claimed: readonly GateEvent[]): Promise<Map<string, OtpError>> {
+  /**
+   * Hands the claimed events to the notifier in order, within one
+   * `notifyTimeoutMs` for them all; after a hang, or a few failures, the rest
+   * wait for a later call. What happened is owed to the record and written
+   * with the user's next write.
+   */
+  async function deliver(userId: string, token: string, claimed: readonly GateEvent[]): Promise<Delivery> {
     const failures = new Map<string, OtpError>();
-    if (claimed.length === 0) return failures;
-    const delivered = new Set<string>();
-    for (const event of claimed) {
-      try {
-        await withTimeout(() => notifier.notify(event), notifyTimeoutMs);
-        delivered.add(event.id);
-      } catch (cause) {
-        failures.set(event.id, new OtpError('ERR_NOTIFY', `the notifier failed on a ${event.type} event; it stays queued`, { cause }));
-      }
-    }
-    const failed = new Set(failures.keys());
+    const untried = new Set<string>();
+    if (claimed.length === 0 || notifier === undefined) return { failures, untried };
+    const settlement: Settlement = new Map();
+    const budget = deadline(notifyTimeoutMs);
     try {
-      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        if (attempt > 0) await backoff(attempt);
-        const { found, record } = await load(userId);
-        const next = settleOutbox(record, token, delivered, failed, now());
-        if (next === record || found === null) break;
-        if (await store.compareAndSet(userId, found.version, next)) break;
+      for (const event of claimed) {
+        if (failures.size >= MAX_NOTIFY_FAILURES || budget.left() === 0) {
+          untried.add(event.id);
+          settlement.set(event.id, { token, outcome: 'untried', at: now() });
+          continue;
+        }
+        try {
+          await budget.race(
+            () => notifier.notify(event),
+            () => new NotifyTimeout(`no answer within ${notifyTimeoutMs} ms`),
+          );
+          settlement.set(event.id, { token, outcome: 'delivered', at: now() });
+          notifierPause = { until: 0, failures: 0 };
+        } catch (cause) {
+          failures.set(event.id, new OtpError('ERR_NOTIFY', `the notifier failed on a ${event.type} event; it stays queued`, { cause }));
+          settlement.set(event.id, { token, outcome: 'failed', at: now() });
+          if (cause instanceof NotifyTimeout) {
+            // A notifier that hangs costs every login the whole budget: leave it alone for a while.
+            const hangs = notifierPause.failures + 1;
+            notifierPause = { until: now() + Math.min(NOTIFIER_PAUSE_MAX_MS, NOTIFIER_PAUSE_MS * 2 ** Math.min(hangs - 1, 16)), failures: hangs };
+          }
+        }
       }
-    } catch {
-      // The change itself is stored; an event whose removal failed is sent
-      // again after its claim runs out, and its id lets the notifier drop it.
+    } finally {
+      budget.clear();
     }
-    return failures;
+    await owe(userId, settlement);
+    return { failures, untried };
+  }
+
+  async function owe(userId: string, settlement: Settlement): Promise<void> {
+    const existing = owed.get(userId);
+    if (existing === undefined) owed.set(userId, settlement);
+    else for (const [id, entry] of settlement) existing.set(id, entry);
+    if (settleDelayMs === 0) {
+      // Written before the call returns: a second write, for runtimes that stop timers once the response is sent.
+      await settle(userId).catch(() => {
+        // The store is down: the claims run out and the events go out again, by id.
+      });
+      return;
+    }
+    if (settleTimers.has(userId)) return;
+    const timer = setTimeout(() => {
+      settleTimers.delete(userId);
+      void settle(userId).catch(() => {
+        // The store is down: the claims run out and the events go out again, by id.
+      });
+    }, settleDelayMs);
+    // A pending write must not keep a process alive that has nothing else to do.
+    (timer as { unref?: () => void }).unref?.();
+    settleTimers.set(userId, timer);
+  }
+
+  /** Writes what deliveries learned when no transition of the user came to carry it. */
+  async function settle(userId: string): Promise<void> {
+    const call = begin(undefined);
+    try {
+      await exclusive(userId, async () => {
+        for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+          if (attempt > 0) await backoff(attempt);
+          const { found, record: loaded } = await load(call, userId);
+          const { record, used } = fold(userId, loaded);
+          if (found === null || record === loaded) return paid(userId, used);
+          if (await write(call, userId, found.version, { ...record, lastWrite: `${call.token}.${attempt}` })) return paid(userId, used);
+        }
+      });
+    } finally {
+      call.deadline.clear();
+    }
   }
 
   function report(failures: Map<string, OtpError>, events: readonly GateEvent[]): void {
     if (onNotifyError === undefined) return;
     for (const event of events) {
       const error = failures.get(event.id);
-      if (error !== undefined) onNotifyError(error, event);
+      if (error === undefined) continue;
+      try {
+        onNotifyError(error, event);
+      } catch (cause) {
+        // A hook that throws must not turn a stored success into an error.
+        onError(new OtpError('ERR_OPTIONS', 'onNotifyError threw; the gate went on', { cause }));
+      }
     }
   }
 
   async function run<C extends Command>(
     userId: string,
     command: C,
-  ): Promise<{ result: Results[C['type']]; events: readonly GateEvent[]; claimed: readonly GateEvent[]; failures: Map<string, OtpError> }> {
+    options: CallOptions | undefined,
+  ): Promise<Transacted<Results[C['type']]> & Delivery> {
     checkId(userId, 'userId');
-    const { result, events, claimed, token } = await transact(userId, command);
-    const failures = await deliver(userId, token, claimed);
-    return { result, events, claimed, failures };
+    const call = begin(options);
+    try {
+      const done = await exclusive(userId, () => transact(call, userId, command));
+      return { ...done, ...(await deliver(userId, call.token, done.claimed)) };
+    } finally {
+      call.deadline.clear();
+    }
   }
 
   /** Methods whose caller does not learn of a notifier failure report it to onNotifyError. */
-  async function quietly<C extends Command>(userId: string, command: C): Promise<Results[C['type']]> {
-    const { result, claimed, failures } = await run(userId, command);
+  async function quietly<C extends Command>(userId: string, command: C, options: CallOptions | undefined): Promise<Results[C['type']]> {
+    const { result, claimed, failures } = await run(userId, command, options);
     report(failures, claimed);
     return result;
   }
 
-  async function administrators(userId: string): Promise<readonly Administrator[]> {
+  async function administrators(userId: string, call?: Call): Promise<readonly Administrator[]> {
     checkId(userId, 'userId');
-    const list = await guard('ERR_DIRECTORY', 'directory.administratorsOf failed', () => directory.administratorsOf(userId));
-    const valid = (admin: unknown): admin is Administrator =>
-      typeof admin === 'object' && admin !== null && typeof (admin as Administrator).id === 'string' && (admin as Administrator).id !== '' && typeof (admin as Administrator).name === 'string';
-    if (!Array.isArray(list) || !list.every(valid)) {
-      throw new OtpError('ERR_DIRECTORY', 'directory.administratorsOf must return an array of { id, name } with string ids');
+    if (directory === undefined) return [];
+    const own = call ?? begin(undefined);
+    try {
+      const list = await seam(own, 'ERR_DIRECTORY', 'directory.administratorsOf', () => directory.administratorsOf(userId));
+      const copy = guardSync('ERR_DIRECTORY', 'directory.administratorsOf returned an unreadable list', () => readAdministrators(list));
+      if (copy === null) throw new OtpError('ERR_DIRECTORY', 'directory.administratorsOf must return an array of { id, name } with string ids');
+      return copy.filter((admin) => admin.id !== userId);
+    } finally {
+      if (call === undefined) own.deadline.clear();
     }
-    return list.filter((admin) => admin.id !== userId);
   }
 
-  async function authorize(adminId: string, userId: string): Promise<void> {
+  async function isAdministrator(call: Call, adminId: string, userId: string): Promise<boolean> {
+    if (directory === undefined) return false;
+    return (await seam(call, 'ERR_DIRECTORY', 'directory.isAdministratorOf', () => directory.isAdministratorOf(adminId, userId))) === true;
+  }
+
+  async function authorize(call: Call, adminId: string, userId: string): Promise<void> {
     checkId(adminId, 'adminId');
     checkId(userId, 'userId');
     if (adminId === userId) throw new OtpError('ERR_NOT_ADMIN', 'an administrator cannot act on their own 2-step verification');
-    const allowed = await guard('ERR_DIRECTORY', 'directory.isAdministratorOf failed', () => directory.isAdministratorOf(adminId, userId));
-    if (allowed !== true) throw new OtpError('ERR_NOT_ADMIN', 'this administrator does not administer this user');
+    if (!(await isAdministrator(call, adminId, userId))) throw new OtpError('ERR_NOT_ADMIN', 'this administrator does not administer this user');
   }
 
   async function adminAction(adminId: string, userId: string, type: 'reset' | 'decline', options: AdminActionOptions | undefined): Promise<AdminActionResult> {
+    checkKeys(options, ['requestId', 'context'], type);
     const requestId = options?.requestId;
     if (requestId !== undefined) checkId(requestId, 'requestId');
-    await authorize(adminId, userId);
-    const { result, events, claimed, failures } = await run(userId, { type, adminId, requestId });
+    const check = begin(undefined);
+    try {
+      await authorize(check, adminId, userId);
+    } finally {
+      check.deadline.clear();
+    }
+    const { result, events, claimed, failures, untried } = await run(userId, { type, adminId, requestId }, options);
     report(failures, claimed.filter((event) => !events.some((own) => own.id === event.id)));
     if (!result.ok) return result;
-    return { ok: true, notified: events.every((event) => !failures.has(event.id)) };
+    const sent = (event: GateEvent) => claimed.some((c) => c.id === event.id) && !failures.has(event.id) && !untried.has(event.id);
+    return { ok: true, notified: events.length > 0 && events.every(sent) };
   }
 
   return {
-    async nextStep(userId) {
-      return (await run(userId, { type: 'inspect' })).result;
+    async nextStep(userId, options) {
+      checkKeys(options, ['context'], 'nextStep');
+      return (await run(userId, { type: 'inspect' }, options)).result;
     },
 
     async postpone(userId, options) {
+      checkKeys(options, ['attempt', 'context'], 'postpone');
       const attempt = options?.attempt;
       if (attempt !== undefined) checkId(attempt, 'attempt');
-      return quietly(userId, { type: 'postpone', attempt });
+      return quietly(userId, { type: 'postpone', attempt }, options);
     },
 
     async beginEnrollment(userId, options) {
+      checkKeys(options, ['account', 'renew', 'qr', 'context'], 'beginEnrollment');
       checkId(userId, 'userId');
+      if (options?.renew !== undefined && typeof options.renew !== 'boolean') throw new OtpError('ERR_OPTIONS', 'renew must be a boolean');
+      if (options?.account !== undefined && typeof options.account !== 'string') throw new OtpError('ERR_OPTIONS', 'account must be a string');
       let account = options?.account;
-      if (account === undefined && directory.accountLabel !== undefined) {
+      if (account === undefined && directory?.accountLabel !== undefined) {
         const label = directory.accountLabel.bind(directory);
-        account = await guard('ERR_DIRECTORY', 'directory.accountLabel failed', () => label(userId));
+        const call = begin(undefined);
+        try {
+          account = await seam(call, 'ERR_DIRECTORY', 'directory.accountLabel', () => label(userId));
+        } finally {
+          call.deadline.clear();
+        }
         if (typeof account !== 'string') throw new OtpError('ERR_DIRECTORY', 'directory.accountLabel must return a string');
       }
       account ??= userId;
-      // Refuse a label the URI cannot carry before anything is stored.
-      buildUri({ type: 'totp', secret: PROBE_SECRET, issuer, account });
-      const begun = await quietly(userId, { type: 'begin-enrollment', renew: options?.renew === true });
+      // Refuse a label the URI cannot carry, and QR options qrSvg refuses, before anything is stored.
+      const probe = buildUri({ type: 'totp', secret: PROBE_SECRET, issuer, account });
+      if (options?.qr !== undefined) qrSvg(probe, options.qr);
+      const begun = await quietly(userId, { type: 'begin-enrollment', renew: options?.renew === true }, options);
       const { secret, algorithm, digits, period, expiresAt } = begun;
       const uri = buildUri({ type: 'totp', secret, issuer, account, algorithm, digits, period });
-      return { secret, manualKey: formatManualKey(secret), uri, qrSvg: qrSvg(uri), expiresAt };
+      return { secret, manualKey: formatManualKey(secret), uri, qrSvg: qrSvg(uri, options?.qr), expiresAt };
     },
 
-    async confirmEnrollment(userId, code) {
+    async confirmEnrollment(userId, code, options) {
+      checkKeys(options, ['context'], 'confirmEnrollment');
       checkCode(code);
-      return quietly(userId, { type: 'confirm-enrollment', code });
+      return quietly(userId, { type: 'confirm-enrollment', code }, options);
     },
 
-    async verify(userId, code) {
+    async verify(userId, code, options) {
+      checkKeys(options, ['context'], 'verify');
       checkCode(code);
-      return quietly(userId, { type: 'verify', code });
+      return quietly(userId, { type: 'verify', code }, options);
     },
 
-    administrators,
+    administrators: (userId) => administrators(userId),
 
     async requestReset(userId, options) {
+      checkKeys(options, ['to', 'context'], 'requestReset');
       const to = options?.to;
       checkId(to, 'to');
       const admins = await administrators(userId);
@@ -538,69 +834,100 @@ export function createGate(config: GateConfig): Gate {
         if (!admins.some((admin) => admin.id === to)) throw new OtpError('ERR_NOT_ADMIN', 'to must be one of the user\'s administrators or "all"');
         ids = [to];
       }
-      const { result, claimed, failures } = await run(userId, { type: 'request-reset', to: ids });
+      const { result, claimed, failures, untried } = await run(userId, { type: 'request-reset', to: ids }, options);
       // This call's notifications: its new event, and the request's earlier ones it sent again.
       const ours = (event: GateEvent) => event.type === 'reset-requested' && event.requestId === result.requestId;
-      const own = claimed.find((event) => ours(event) && failures.has(event.id));
       report(failures, claimed.filter((event) => !ours(event)));
+      const own = claimed.find((event) => ours(event) && failures.has(event.id));
       if (own !== undefined) throw failures.get(own.id)!;
+      if (notifier !== undefined && !claimed.some((event) => ours(event) && !untried.has(event.id))) {
+        throw new OtpError('ERR_NOTIFY', 'the notifier failed lately and was not asked again yet; the request is stored: ask again to resend');
+      }
       return result;
     },
 
     async pendingResets(adminId) {
       checkId(adminId, 'adminId');
-      const open: unknown = await storeCall(() => store.listOpenResets());
-      if (!Array.isArray(open)) throw new OtpError('ERR_STORE', 'store.listOpenResets must return an array');
-      const at = now();
-      const candidates = (open as unknown[]).flatMap((entry): PendingReset[] => {
-        if (typeof entry !== 'object' || entry === null) return [];
-        const { userId, record } = entry as { userId?: unknown; record?: unknown };
-        if (typeof userId !== 'string' || userId === adminId) return [];
-        // One unreadable record must not hide every other user's request.
-        const request = readable(record)?.resetRequest ?? null;
-        if (request === null || at >= request.expiresAt) return [];
-        return [{ userId, requestId: request.id, to: request.to, requestedAt: request.requestedAt, expiresAt: request.expiresAt }];
-      });
-      const allowed = await Promise.all(
-        candidates.map((c) =>
-          guard('ERR_DIRECTORY', 'directory.isAdministratorOf failed', () => directory.isAdministratorOf(adminId, c.userId)),
-        ),
-      );
-      return candidates.filter((_, i) => allowed[i] === true).sort((a, b) => a.requestedAt - b.requestedAt);
+      if (directory === undefined) return [];
+      const call = begin(undefined);
+      try {
+        const open: unknown = await storeCall(call, 'store.listOpenResets', () => store.listOpenResets());
+        if (!Array.isArray(open)) throw new OtpError('ERR_STORE', 'store.listOpenResets must return an array');
+        const at = now();
+        const candidates = (open as unknown[]).flatMap((entry): PendingReset[] => {
+          if (typeof entry !== 'object' || entry === null) return [];
+          const { userId, record } = entry as { userId?: unknown; record?: unknown };
+          if (typeof userId !== 'string' || userId === adminId) return [];
+          // One unreadable record must not hide every other user's request.
+          const parsed = readable(record);
+          if (parsed === null) {
+            onError(new OtpError('ERR_STORE', `pendingResets skipped the record of user ${JSON.stringify(userId.slice(0, 256))}: it cannot be read`));
+            return [];
+          }
+          const request = parsed.resetRequest;
+          if (request === null || at >= request.expiresAt) return [];
+          return [{ userId, requestId: request.id, to: request.to, requestedAt: request.requestedAt, expiresAt: request.expiresAt }];
+        });
+        const allowed = await Promise.all(candidates.map((c) => isAdministrator(call, adminId, c.userId)));
+        return candidates.filter((_, i) => allowed[i]).sort((a, b) => a.requestedAt - b.requestedAt);
+      } finally {
+        call.deadline.clear();
+      }
     },
 
     reset: (adminId, userId, options) => adminAction(adminId, userId, 'reset', options),
     decline: (adminId, userId, options) => adminAction(adminId, userId, 'decline', options),
 
-    async enable(userId) {
-      await quietly(userId, { type: 'enable' });
+    async enable(userId, options) {
+      checkKeys(options, ['context'], 'enable');
+      await quietly(userId, { type: 'enable' }, options);
     },
 
-    async disable(userId) {
-      await quietly(userId, { type: 'disable' });
+    async disable(userId, options) {
+      checkKeys(options, ['context'], 'disable');
+      await quietly(userId, { type: 'disable' }, options);
     },
 
     async flushNotifications(userId) {
       checkId(userId, 'userId');
-      const token = randomId();
-      let claimed: GateEvent[] = [];
-      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-        if (attempt > 0) await backoff(attempt);
-        const { found, record } = await load(userId);
-        const claim = claimOutbox(record, token, now());
-        claimed = claim.claimed;
-        if (found === null || claimed.length === 0) return { delivered: 0, remaining: record.outbox.length };
-        if (await storeCall(() => store.compareAndSet(userId, found.version, claim.next))) break;
-        claimed = [];
-        if (attempt === MAX_ATTEMPTS - 1) throw new OtpError('ERR_CONFLICT', 'flushNotifications kept losing the race for this user\'s record; try again');
+      const call = begin(undefined);
+      try {
+        let queued = 0;
+        const claimed = await exclusive(userId, async () => {
+          for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+            if (attempt > 0) await backoff(attempt);
+            const { found, record: loaded } = await load(call, userId);
+            const at = now();
+            const { record, used } = fold(userId, loaded);
+            queued = record.outbox.length;
+            // An explicit flush does not wait for back-offs.
+            const claim = notifier === undefined ? { next: record, claimed: [] } : claimOutbox(record, call.token, at, () => true);
+            if (found === null || claim.next === loaded) return [];
+            if (await write(call, userId, found.version, { ...claim.next, lastWrite: `${call.token}.${attempt}` })) {
+              paid(userId, used);
+              return claim.claimed;
+            }
+          }
+          throw new OtpError('ERR_CONFLICT', 'flushNotifications kept losing the race for this user\'s record; try again');
+        });
+        if (claimed.length === 0) return { delivered: 0, remaining: queued };
+        const { failures, untried } = await deliver(userId, call.token, claimed);
+        await settle(userId);
+        if (failures.size > 0) throw failures.values().next().value!;
+        const { record } = await load(call, userId);
+        return { delivered: claimed.length - untried.size, remaining: record.outbox.length };
+      } finally {
+        call.deadline.clear();
       }
-      const failures = await deliver(userId, token, claimed);
-      if (failures.size > 0) throw failures.values().next().value!;
-      const { record } = await load(userId);
-      return { delivered: claimed.length, remaining: record.outbox.length };
     },
   };
 }
+
+/** A notifier that did not answer within the budget. */
+class NotifyTimeout extends Error {}
+
+/** What a gate writes as base32: the upper-case alphabet, no padding. */
+const BASE32_SECRET = /^[A-Z2-7]+$/;
 
 function readable(record: unknown): GateRecord | null {
   try {
@@ -610,10 +937,22 @@ function readable(record: unknown): GateRecord | null {
   }
 }
 
-function randomId(): string {
-  let hex = '';
-  for (const byte of randomBytes(16)) hex += byte.toString(16).padStart(2, '0');
-  return hex;
+/** Whether `record` is, or came after, the write `id`: it names it, or still queues one of its events. */
+function holdsWrite(record: GateRecord, id: string): boolean {
+  return record.lastWrite === id || record.outbox.some((entry) => entry.event.id.startsWith(`${id}.`));
+}
+
+/** A copy of the directory's list, or `null` when it is not an array of `{ id, name }` (a getter that throws is the caller's to catch). */
+function readAdministrators(list: unknown): Administrator[] | null {
+  if (!Array.isArray(list)) return null;
+  const copy: Administrator[] = [];
+  for (const admin of list as unknown[]) {
+    if (typeof admin !== 'object' || admin === null) return null;
+    const { id, name } = admin as { id?: unknown; name?: unknown };
+    if (typeof id !== 'string' || id === '' || typeof name !== 'string') return null;
+    copy.push({ id, name });
+  }
+  return copy;
 }
 
 // Full jitter (random in [0, cap)) spreads racing writers apart instead of
@@ -630,10 +969,20 @@ function checkSeam(value: unknown, name: string, methods: readonly string[]): vo
   }
 }
 
+/** Refuses anything but an object (or `undefined`) and option names the method does not know. */
+function checkKeys(options: unknown, known: readonly string[], where: string): void {
+  if (options === undefined) return;
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) throw new OtpError('ERR_OPTIONS', `${where}: options must be an object`);
+  for (const name of Object.keys(options)) {
+    if (!known.includes(name)) throw new OtpError('ERR_OPTIONS', `${where}: unknown option ${JSON.stringify(name.slice(0, 40))}; known: ${known.join(', ')}`);
+  }
+}
+
 function checkId(value: unknown, name: string): asserts value is string {
   if (typeof value !== 'string' || value.length === 0 || value.length > 256) {
     throw new OtpError('ERR_OPTIONS', `${name} must be a string of 1 to 256 characters`);
   }
+  if (!isWellFormed(value)) throw new OtpError('ERR_OPTIONS', `${name} must be well-formed Unicode (it has a lone surrogate)`);
 }
 
 function checkCode(code: unknown): asserts code is string {
@@ -641,14 +990,33 @@ function checkCode(code: unknown): asserts code is string {
   if (typeof code !== 'string' || code.length > 64) throw new OtpError('ERR_OPTIONS', 'code must be a string of at most 64 characters');
 }
 
-async function storeCall<T>(fn: () => Promise<T>): Promise<T> {
-  return guard('ERR_STORE', 'the store failed', fn);
+/** A private copy of the caller's context, checked to be JSON and small. */
+function checkContext(context: unknown): JsonValue | undefined {
+  if (context === undefined) return undefined;
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(context);
+  } catch {
+    json = undefined;
+  }
+  if (json === undefined) throw new OtpError('ERR_OPTIONS', 'context must be a JSON value');
+  if (json.length > MAX_CONTEXT_CHARS) throw new OtpError('ERR_OPTIONS', `context must be at most ${MAX_CONTEXT_CHARS} characters as JSON`);
+  return JSON.parse(json) as JsonValue;
 }
 
 /** Runs a seam call; a failure that is not already an OtpError becomes one with `code`, keeping the cause. */
 async function guard<T>(code: OtpErrorCode, message: string, fn: () => T | Promise<T>): Promise<T> {
   try {
     return await fn();
+  } catch (cause) {
+    if (isOtpError(cause)) throw cause;
+    throw new OtpError(code, message, { cause });
+  }
+}
+
+function guardSync<T>(code: OtpErrorCode, message: string, fn: () => T): T {
+  try {
+    return fn();
   } catch (cause) {
     if (isOtpError(cause)) throw cause;
     throw new OtpError(code, message, { cause });

@@ -1,4 +1,4 @@
-export type { GateEvent, GateEventBase, GateEventType } from './events.js';
+export type { GateEvent, GateEventBase, GateEventType, JsonValue } from './events.js';
 export {
   DEFAULT_POLICY,
   resolvePolicy,
@@ -22,4 +22,12 @@ export type {
   VerifyResult,
 } from './results.js';
 export { createAesGcmCipher, type AesGcmCipherOptions } from './aes-gcm.js';
-export { createGate, type AdminActionOptions, type Enrollment, type Gate, type GateConfig } from './gate.js';
+export {
+  createGate,
+  type AdminActionOptions,
+  type BeginEnrollmentOptions,
+  type CallOptions,
+  type Enrollment,
+  type Gate,
+  type GateConfig,
+} from './gate.js';

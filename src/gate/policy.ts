@@ -259,28 +259,30 @@ export const DEFAULT_POLICY: ResolvedPolicy = deepFreeze({
 export function resolvePolicy(policy?: Policy): ResolvedPolicy {
   if (policy === undefined) return DEFAULT_POLICY;
   if (typeof policy !== 'object' || policy === null) fail('policy must be an object');
+  known(policy, 'policy', ['required', 'maxPostpones', 'postponeDeadline', 'code', 'throttle', 'enrollment', 'recovery', 'reset']);
   const d = DEFAULT_POLICY;
   const required = policy.required ?? d.required;
   if (typeof required !== 'boolean' && typeof required !== 'function') fail('policy.required must be a boolean or a function');
 
-  const code = policy.code ?? {};
+  const code = section(policy.code, 'policy.code', ['algorithm', 'digits', 'period', 'window', 'maxDrift']);
   const algorithm = code.algorithm ?? d.code.algorithm;
   if (algorithm !== 'SHA1' && algorithm !== 'SHA256' && algorithm !== 'SHA512') fail("policy.code.algorithm must be 'SHA1', 'SHA256' or 'SHA512'");
   const window = resolveWindow(code.window);
 
-  const throttle = policy.throttle ?? {};
+  const throttle = section(policy.throttle, 'policy.throttle', ['lockAfter', 'lockMs', 'lockGrowth', 'maxLockMs', 'hardStopAfter']);
   const lockAfter = int(throttle.lockAfter, d.throttle.lockAfter, 'policy.throttle.lockAfter', 1, 100);
   const hardStopAfter = int(throttle.hardStopAfter, d.throttle.hardStopAfter, 'policy.throttle.hardStopAfter', 1, 100);
   const lockMs = int(throttle.lockMs, d.throttle.lockMs, 'policy.throttle.lockMs', 0, DAY * 365);
-  const maxLockMs = int(throttle.maxLockMs, Math.max(lockMs, d.throttle.maxLockMs), 'policy.throttle.maxLockMs', lockMs, DAY * 365);
+  // At least a second: past the hard stop only these locks slow down recovery-code guessing, and 0 would not.
+  const maxLockMs = int(throttle.maxLockMs, Math.max(lockMs, d.throttle.maxLockMs), 'policy.throttle.maxLockMs', Math.max(lockMs, 1000), DAY * 365);
   const lockGrowth = throttle.lockGrowth ?? d.throttle.lockGrowth;
   if (typeof lockGrowth !== 'number' || !Number.isFinite(lockGrowth) || lockGrowth < 1 || lockGrowth > 100) {
     fail('policy.throttle.lockGrowth must be a number from 1 to 100');
   }
 
-  const enrollment = policy.enrollment ?? {};
-  const recovery = policy.recovery ?? {};
-  const reset = policy.reset ?? {};
+  const enrollment = section(policy.enrollment, 'policy.enrollment', ['ttlMs', 'maxFailures']);
+  const recovery = section(policy.recovery, 'policy.recovery', ['count']);
+  const reset = section(policy.reset, 'policy.reset', ['ttlMs', 'cooldownMs']);
   return deepFreeze({
     required,
     maxPostpones: int(policy.maxPostpones, d.maxPostpones, 'policy.maxPostpones', 0, 1000),
@@ -309,6 +311,21 @@ const DAY = 86_400_000;
 
 function fail(message: string): never {
   throw new OtpError('ERR_OPTIONS', message);
+}
+
+/** A nested part of the policy: absent, or an object with only the fields it knows. */
+function section<T extends object>(value: T | undefined, name: string, fields: readonly string[]): T | Record<string, never> {
+  if (value === undefined) return {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) fail(`${name} must be an object`);
+  known(value, name, fields);
+  return value;
+}
+
+/** A misspelt field (`lockAfer`) would silently keep the default: it is refused instead. */
+function known(value: object, name: string, fields: readonly string[]): void {
+  for (const key of Object.keys(value)) {
+    if (!fields.includes(key)) fail(`${name} has no field ${JSON.stringify(key.slice(0, 40))}; known: ${fields.join(', ')}`);
+  }
 }
 
 function int(value: unknown, fallback: number, name: string, min: number, max: number): number {

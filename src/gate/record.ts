@@ -130,6 +130,8 @@ export type OutboxEntry = {
   readonly claim: { readonly token: string; readonly until: number } | null;
   /** Failed deliveries so far. */
   readonly attempts: number;
+  /** After a failure, no call tries the event again before this time (absent: at once). */
+  readonly retryAt?: number | undefined;
 };
 
 /**
@@ -162,6 +164,15 @@ export type GateRecord = {
   readonly resetRequest: ResetRequestRecord | null;
   readonly lastResolution: Resolution | null;
   readonly outbox: readonly OutboxEntry[];
+  /**
+   * When each administrator was last notified of a reset request of this
+   * user, kept past the request so that declining it and asking again does
+   * not notify them sooner than the cool-down allows. Entries older than the
+   * cool-down are dropped. Absent in records written before it was kept.
+   */
+  readonly cooldowns?: { readonly [adminId: string]: number } | undefined;
+  /** The id of the write that stored this version: after a store error the gate reads it back to learn whether its write happened. */
+  readonly lastWrite?: string | undefined;
 };
 
 /**
@@ -228,6 +239,8 @@ export function parseGateRecord(value: unknown): GateRecord {
   if (r.resetRequest !== null && !isRequest(r.resetRequest)) return corrupt('resetRequest is malformed');
   if (r.lastResolution !== null && !isResolution(r.lastResolution)) return corrupt('lastResolution is malformed');
   if (!r.outbox.every(isOutboxEntry)) return corrupt('outbox is malformed');
+  if (r.cooldowns !== undefined && !isTimes(r.cooldowns)) return corrupt('cooldowns is malformed');
+  if (r.lastWrite !== undefined && typeof r.lastWrite !== 'string') return corrupt('lastWrite is malformed');
   return value as GateRecord;
 }
 
@@ -276,7 +289,7 @@ function isActive(v: unknown): boolean {
 
 function isRecoveryHash(v: unknown): boolean {
   const h = v as Loose;
-  return isObject(h) && typeof h.salt === 'string' && typeof h.hash === 'string' && /^[0-9a-f]+$/.test(h.salt) && /^[0-9a-f]{64}$/.test(h.hash);
+  return isObject(h) && typeof h.salt === 'string' && typeof h.hash === 'string' && /^(?:[0-9a-f]{2})+$/.test(h.salt) && /^[0-9a-f]{64}$/.test(h.hash);
 }
 
 function isRequest(v: unknown): boolean {
@@ -287,9 +300,12 @@ function isRequest(v: unknown): boolean {
     isTime(q.requestedAt) &&
     isTime(q.expiresAt) &&
     isTimeOrNull(q.lastNotifiedAt) &&
-    isObject(q.notifiedAt) &&
-    Object.values(q.notifiedAt).every(isTime)
+    isTimes(q.notifiedAt)
   );
+}
+
+function isTimes(v: unknown): boolean {
+  return isObject(v) && Object.values(v).every(isTime);
 }
 
 function isResolution(v: unknown): boolean {
@@ -299,8 +315,8 @@ function isResolution(v: unknown): boolean {
 
 function isOutboxEntry(v: unknown): boolean {
   if (!isObject(v)) return false;
-  const { event, claim, attempts } = v as Loose;
-  if (!isObject(event) || !count(attempts)) return false;
+  const { event, claim, attempts, retryAt } = v as Loose;
+  if (!isObject(event) || !count(attempts) || !(retryAt === undefined || isTime(retryAt))) return false;
   const e = event as Loose;
   if (typeof e.id !== 'string' || typeof e.type !== 'string' || typeof e.userId !== 'string') return false;
   if (claim === null) return true;

@@ -242,6 +242,6 @@ export interface PendingReset {
 export interface FlushResult {
   /** Events the notifier took in this call. */
   readonly delivered: number;
-  /** Events still queued (failed now, or being sent by another call). */
+  /** Events still queued (failed now, left for a later call when the notify budget ran out, or being sent by another call). */
   readonly remaining: number;
 }

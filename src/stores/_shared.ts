@@ -1,7 +1,9 @@
 // Helpers shared by the database stores. Not exported from any entry point:
 // each store entry bundles its own copy, so keep this stateless.
 import { OtpError } from '../errors.js';
-import type { MfaRecord } from '../seams/store.js';
+import { redactError } from '../internal/redact.js';
+import { isWellFormed } from '../internal/text.js';
+import type { MfaRecord, UserRecord } from '../seams/store.js';
 
 // Letters, digits and underscores, not starting with a digit, short enough
 // for the derived index name to stay within PostgreSQL's 63-byte limit. The
@@ -68,16 +70,54 @@ export function isImpossibleVersion(expected: number | null): boolean {
 
 /**
  * Runs one backend operation and turns any failure into `ERR_STORE`. The
- * message names the store and the operation only: driver messages can quote
- * values, so they stay in `cause`.
+ * message names the store and the operation only; the cause is a redacted
+ * copy of the driver's error (its name, code and message with long tokens
+ * removed), never the error itself, which can hold the command's arguments:
+ * the record, with the secret and the recovery-code hashes.
  */
 export async function guarded<T>(store: string, operation: string, run: () => T | Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (cause) {
     if (cause instanceof OtpError) throw cause;
-    throw new OtpError('ERR_STORE', `${store}: ${operation} failed`, { cause });
+    throw new OtpError('ERR_STORE', `${store}: ${operation} failed`, { cause: redactError(cause) });
   }
+}
+
+/** Refuses a user id the stores cannot keep apart: not a non-empty string, or not well-formed UTF-16. */
+export function checkUserId(userId: unknown, store: string): asserts userId is string {
+  if (typeof userId !== 'string' || userId.length === 0) throw new OtpError('ERR_OPTIONS', `${store}: userId must be a non-empty string`);
+  if (!isWellFormed(userId)) throw new OtpError('ERR_OPTIONS', `${store}: userId must be well-formed Unicode (it has a lone surrogate)`);
+}
+
+/** Where a store reports a row it skipped. */
+export type StoreErrorHook = (error: OtpError) => void;
+
+/** The default: one line on the console, naming the store and the user, never the row. */
+export const warn: StoreErrorHook = (error) => console.warn(`otpgate: ${error.message}`);
+
+/**
+ * Reads the rows of `listOpenResets`: a row that cannot be read is skipped
+ * and reported, so one corrupted record never hides every other request.
+ */
+export function readOpenRows<Row>(
+  rows: readonly Row[],
+  store: string,
+  onError: StoreErrorHook,
+  read: (row: Row) => UserRecord,
+  userOf: (row: Row) => unknown,
+): UserRecord[] {
+  const open: UserRecord[] = [];
+  for (const row of rows) {
+    try {
+      open.push(read(row));
+    } catch (cause) {
+      const user = String(userOf(row)).slice(0, 256);
+      const reason = cause instanceof OtpError ? cause.message : 'it cannot be read';
+      onError(new OtpError('ERR_STORE', `${store}: listOpenResets skipped the record of user ${JSON.stringify(user)}: ${reason}`));
+    }
+  }
+  return open;
 }
 
 export function requireMethod(client: unknown, method: string, store: string, option: string): void {

@@ -1,6 +1,7 @@
 import { OtpError } from '../errors.js';
 import type { MfaRecord } from '../seams/store.js';
 import type { MfaStore, StoredRecord } from '../seams/store.js';
+import { checkUserId } from './_shared.js';
 
 interface Slot {
   // Kept serialised so that no caller ever holds a reference into stored
@@ -45,6 +46,7 @@ export function createMemoryStore(): MfaStore {
 
   return {
     async get(userId) {
+      checkUserId(userId, 'memory store');
       const slot = slots.get(userId);
       if (slot === undefined) return null;
       const { record, version } = read(userId, slot);
@@ -52,6 +54,7 @@ export function createMemoryStore(): MfaStore {
     },
 
     async compareAndSet(userId, expected, next) {
+      checkUserId(userId, 'memory store');
       let json: string;
       try {
         json = JSON.stringify(next);

@@ -12,17 +12,21 @@
  *
  * @module otpgate/stores/postgres
  */
+import type { OtpError } from '../errors.js';
 import type { MfaRecord } from '../seams/store.js';
 import type { MfaStore, StoredRecord } from '../seams/store.js';
 import {
+  checkUserId,
   DEFAULT_TABLE,
   guarded,
   isImpossibleVersion,
   parseRecord,
   parseVersion,
+  readOpenRows,
   requireMethod,
   serialise,
   sqlNames,
+  warn,
 } from './_shared.js';
 
 const NAME = 'postgres store';
@@ -76,6 +80,13 @@ export interface PostgresStoreOptions {
    * @default 'otpgate_mfa'
    */
   readonly table?: string | undefined;
+  /**
+   * Told about a row `listOpenResets` skipped because it cannot be read (the
+   * message names the user, never the row), so one corrupted record never
+   * hides every other user's reset request.
+   * @defaultValue `console.warn` of the message
+   */
+  readonly onError?: ((error: OtpError) => void) | undefined;
 }
 
 /**
@@ -171,6 +182,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   const client = options.client;
   const tableName = options.table ?? DEFAULT_TABLE;
   const { table } = sqlNames(tableName, NAME);
+  const onError = options.onError ?? warn;
 
   const sql = {
     get: `SELECT version::text AS version, record::text AS record FROM ${table} WHERE user_id = $1`,
@@ -205,6 +217,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
 
     get: (userId) =>
       guarded(NAME, 'get', async () => {
+        checkUserId(userId, NAME);
         const { rows } = await client.query(sql.get, [userId]);
         const row = rows[0] as { version?: unknown; record?: unknown } | undefined;
         return row === undefined ? null : toStored(row);
@@ -212,6 +225,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
 
     compareAndSet: (userId: string, expected: number | null, next: MfaRecord) =>
       guarded(NAME, 'compareAndSet', async () => {
+        checkUserId(userId, NAME);
         const { json, resetOpen } = serialise(next, NAME);
         if (isImpossibleVersion(expected)) return false;
         const result =
@@ -224,10 +238,13 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     listOpenResets: () =>
       guarded(NAME, 'listOpenResets', async () => {
         const { rows } = await client.query(sql.open);
-        return (rows as Array<{ user_id?: unknown; version?: unknown; record?: unknown }>).map((row) => ({
-          userId: String(row.user_id),
-          ...toStored(row),
-        }));
+        return readOpenRows(
+          rows as Array<{ user_id?: unknown; version?: unknown; record?: unknown }>,
+          NAME,
+          onError,
+          (row) => ({ userId: String(row.user_id), ...toStored(row) }),
+          (row) => row.user_id,
+        );
       }),
   };
 }

@@ -15,7 +15,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { OtpError } from '../errors.js';
 import type { MfaRecord } from '../seams/store.js';
 import type { MfaStore, StoredRecord } from '../seams/store.js';
-import { guarded, isImpossibleVersion, parseRecord, parseVersion, serialise } from './_shared.js';
+import { checkUserId, guarded, isImpossibleVersion, parseRecord, parseVersion, readOpenRows, serialise, warn } from './_shared.js';
 
 const NAME = 'redis store';
 
@@ -80,6 +80,13 @@ export interface RedisStoreOptions {
    * @default detected
    */
   readonly flavor?: 'ioredis' | 'node-redis' | undefined;
+  /**
+   * Told about a row `listOpenResets` skipped because it cannot be read (the
+   * message names the user, never the row), so one corrupted record never
+   * hides every other user's reset request.
+   * @defaultValue `console.warn` of the message
+   */
+  readonly onError?: ((error: OtpError) => void) | undefined;
 }
 
 /**
@@ -195,6 +202,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
       ? (args) => (client as IoRedisLike).call(args[0]!, ...args.slice(1))
       : (args) => (client as NodeRedisLike).sendCommand(args);
 
+  const onError = options.onError ?? warn;
   const userKey = (userId: string) => `${prefix}user:${userId}`;
   const openKey = `${prefix}open-resets`;
 
@@ -225,10 +233,15 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
 
     migrate: async () => {},
 
-    get: (userId) => guarded(NAME, 'get', () => read(userId)),
+    get: (userId) =>
+      guarded(NAME, 'get', () => {
+        checkUserId(userId, NAME);
+        return read(userId);
+      }),
 
     compareAndSet: (userId: string, expected: number | null, next: MfaRecord) =>
       guarded(NAME, 'compareAndSet', async () => {
+        checkUserId(userId, NAME);
         const { json, resetOpen } = serialise(next, NAME);
         if (isImpossibleVersion(expected)) return false;
         const reply = await compareAndSetScript(
@@ -244,14 +257,28 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
         const members = await send(['SMEMBERS', openKey]);
         if (!Array.isArray(members)) throw new OtpError('ERR_STORE', `${NAME}: unexpected reply to SMEMBERS`);
         const ids = (members as unknown[]).map(String).sort();
-        const found = await Promise.all(ids.map((userId) => read(userId)));
+        const rows = await Promise.all(
+          ids.map(async (userId) => {
+            try {
+              return { userId, stored: await read(userId) };
+            } catch (error) {
+              return { userId, error };
+            }
+          }),
+        );
         // A request closed between the two reads is left out: the list is a
         // snapshot per user, not across users (see MfaStore.listOpenResets).
-        return ids.flatMap((userId, index) => {
-          const stored = found[index];
-          const request = (stored?.record as { resetRequest?: unknown } | undefined)?.resetRequest;
-          return stored && request !== null && request !== undefined ? [{ userId, ...stored }] : [];
-        });
+        // One unreadable hash is skipped and reported, not a failure of the whole list.
+        const live = rows.filter((row) => row.stored === undefined || isOpen(row.stored));
+        return readOpenRows(live, NAME, onError, (row) => {
+          if (row.stored === undefined) throw row.error;
+          return { userId: row.userId, ...row.stored! };
+        }, (row) => row.userId);
       }),
   };
+}
+
+function isOpen(stored: StoredRecord | null): boolean {
+  const request = (stored?.record as { resetRequest?: unknown } | undefined)?.resetRequest;
+  return request !== null && request !== undefined;
 }

@@ -14,17 +14,21 @@
  *
  * @module otpgate/stores/sqlite
  */
+import type { OtpError } from '../errors.js';
 import type { MfaRecord } from '../seams/store.js';
 import type { MfaStore, StoredRecord } from '../seams/store.js';
 import {
+  checkUserId,
   DEFAULT_TABLE,
   guarded,
   isImpossibleVersion,
   parseRecord,
   parseVersion,
+  readOpenRows,
   requireMethod,
   serialise,
   sqlNames,
+  warn,
 } from './_shared.js';
 
 const NAME = 'sqlite store';
@@ -87,6 +91,13 @@ export interface SqliteStoreOptions {
    * @default 'otpgate_mfa'
    */
   readonly table?: string | undefined;
+  /**
+   * Told about a row `listOpenResets` skipped because it cannot be read (the
+   * message names the user, never the row), so one corrupted record never
+   * hides every other user's reset request.
+   * @defaultValue `console.warn` of the message
+   */
+  readonly onError?: ((error: OtpError) => void) | undefined;
 }
 
 /**
@@ -176,6 +187,7 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   const db = options.db;
   const tableName = options.table ?? DEFAULT_TABLE;
   const { table } = sqlNames(tableName, NAME);
+  const onError = options.onError ?? warn;
 
   // Prepared on first use, not here: the table may not exist yet, and the
   // factory does no I/O.
@@ -206,12 +218,14 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
 
     get: (userId) =>
       guarded(NAME, 'get', () => {
+        checkUserId(userId, NAME);
         const row = prepared().get.get(userId) as { version: unknown; record: unknown } | undefined;
         return row === undefined ? null : toStored(row);
       }),
 
     compareAndSet: (userId: string, expected: number | null, next: MfaRecord) =>
       guarded(NAME, 'compareAndSet', () => {
+        checkUserId(userId, NAME);
         const { json, resetOpen } = serialise(next, NAME);
         if (isImpossibleVersion(expected)) return false;
         const flag = resetOpen ? 1 : 0;
@@ -224,10 +238,13 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
 
     listOpenResets: () =>
       guarded(NAME, 'listOpenResets', () =>
-        (prepared().open.all() as Array<{ user_id: unknown; version: unknown; record: unknown }>).map((row) => ({
-          userId: String(row.user_id),
-          ...toStored(row),
-        })),
+        readOpenRows(
+          prepared().open.all() as Array<{ user_id: unknown; version: unknown; record: unknown }>,
+          NAME,
+          onError,
+          (row) => ({ userId: String(row.user_id), ...toStored(row) }),
+          (row) => row.user_id,
+        ),
       ),
   };
 }

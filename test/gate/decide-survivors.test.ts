@@ -141,7 +141,7 @@ describe('lock ends', () => {
   });
 
   it('with locks of zero length, wrong codes never lock nor announce a lock', () => {
-    const p = policy({ throttle: { lockAfter: 1, lockMs: 0, maxLockMs: 0 } });
+    const p = policy({ throttle: { lockAfter: 1, lockMs: 0, maxLockMs: 1000 } });
     const d = run(enrolled(T0), { type: 'verify', code: '000000' === codeAt(T0) ? '111111' : '000000' }, ctx({ policy: p }));
     expect(d.result).toEqual({ ok: false, reason: 'invalid' });
     expect(d.events.map((e) => e.type)).toEqual(['code-refused']);

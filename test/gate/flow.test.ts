@@ -109,7 +109,7 @@ describe('the article flow', () => {
     ]);
     expect((await h.record('alice')).outbox).toEqual([]);
     for (const event of h.events) {
-      expect(event).toMatchObject({ userId: 'alice', id: expect.stringMatching(/^[0-9a-f]{32}\.\d+$/), at: expect.any(Number) });
+      expect(event).toMatchObject({ userId: 'alice', id: expect.stringMatching(/^[0-9a-f]{32}\.\d+\.\d+$/), at: expect.any(Number) });
     }
     expect(new Set(h.events.map((e) => e.id)).size).toBe(h.events.length);
 

@@ -222,11 +222,17 @@ describe('notifier failure', () => {
     expect(reported).toMatchObject([['ERR_NOTIFY', { type: 'postponed' }]]);
     expect(await codeOf(h.gate.flushNotifications('alice'))).toBe('ERR_NOTIFY');
     h.notifier.failing = false;
-    // The next change of this user sends the old event too, in order.
+    // The failed event waits out its back-off; the next change sends only its own.
     await h.gate.postpone('alice', { attempt: 'b' });
+    expect(h.events.map((e) => [e.type, (e as { postponesLeft?: number }).postponesLeft])).toEqual([['postponed', 0]]);
+    expect((await h.record('alice')).outbox).toMatchObject([{ event: { type: 'postponed', postponesLeft: 1 }, claim: null, attempts: 2 }]);
+    // Once the back-off is over, the next change sends it too.
+    h.advance(60_000);
+    await h.gate.beginEnrollment('alice');
     expect(h.events.map((e) => [e.type, (e as { postponesLeft?: number }).postponesLeft])).toEqual([
-      ['postponed', 1],
       ['postponed', 0],
+      ['postponed', 1],
+      ['enrollment-started', undefined],
     ]);
     expect(await h.gate.flushNotifications('alice')).toEqual({ delivered: 0, remaining: 0 });
   });

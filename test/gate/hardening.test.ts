@@ -360,7 +360,8 @@ describe('the pending secret', () => {
   it('is never taken from the client, and never handed out again once confirmed', async () => {
     const h = harness();
     const planted = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
-    const begun = await h.gate.beginEnrollment('alice', { secret: planted } as never);
+    expect(await codeOf(h.gate.beginEnrollment('alice', { secret: planted } as never))).toBe('ERR_OPTIONS');
+    const begun = await h.gate.beginEnrollment('alice');
     expect(begun.secret).not.toBe(planted);
     expect((await h.gate.confirmEnrollment('alice', h.code(planted))).ok).toBe(false);
     const { secret } = await enroll(h, 'alice');

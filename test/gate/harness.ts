@@ -19,6 +19,8 @@ export interface HarnessOptions {
   readonly admins?: Record<string, string[]>;
   readonly onNotifyError?: GateConfig['onNotifyError'];
   readonly notifyTimeoutMs?: number;
+  /** Default 0: deliveries' results are written before each call returns, so records can be inspected right after. */
+  readonly settleDelayMs?: number;
 }
 
 export function harness(options: HarnessOptions = {}) {
@@ -58,6 +60,7 @@ export function harness(options: HarnessOptions = {}) {
     cipher: options.cipher,
     onNotifyError: options.onNotifyError,
     notifyTimeoutMs: options.notifyTimeoutMs,
+    settleDelayMs: options.settleDelayMs ?? 0,
   };
   /** Another application server on the same store. */
   const server = (): Gate => createGate(config);

@@ -67,8 +67,9 @@ describe('gate refusals, outbox and hard stop pinned by mutation testing', () =>
     const outbox = (await store.get('bob'))?.record['outbox'] as Array<{ event: GateEvent }>;
     expect(outbox).toHaveLength(500);
     expect(outbox.at(-1)?.event.type).toBe('disabled');
-    // 520 events were made; the first 20 (ten enable/disable pairs) were dropped.
-    expect(outbox[0]?.event.type).toBe('enabled');
+    // 520 events were made; the oldest 21 were dropped and are counted in one event kept first.
+    expect(outbox[0]?.event).toMatchObject({ type: 'events-dropped', dropped: 21, types: { enabled: 11, disabled: 10 } });
+    expect(outbox[1]?.event.type).toBe('disabled');
   });
 
   it('a hard stop emits one locked event; wrong recovery codes after it add none', async () => {
