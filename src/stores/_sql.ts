@@ -5,7 +5,18 @@
 // the same layout in MySQL's types.
 import { OtpError } from '../errors.js';
 import type { MfaRecord, MfaStore, StoredRecord } from '../seams/store.js';
-import { guarded, isImpossibleVersion, parseRecord, parseVersion, serialise, sqlNames } from './_shared.js';
+import { redactError } from '../internal/redact.js';
+import {
+  checkUserId,
+  guarded,
+  isImpossibleVersion,
+  parseRecord,
+  parseVersion,
+  readOpenRows,
+  serialise,
+  sqlNames,
+  type StoreErrorHook,
+} from './_shared.js';
 
 /** The SQL dialects the query-builder stores speak. */
 export type SqlDialect = 'postgres' | 'mysql' | 'sqlite';
@@ -234,13 +245,13 @@ export function missingTableError(store: string, table: string, dialect: SqlDial
     'ERR_STORE',
     `${store}: the table "${table}" does not exist in this ${dialect} database; ` +
       'run store.migrate() once at start-up (or add the otpgate table to your migrations, see docs/stores.md)',
-    { cause },
+    { cause: redactError(cause) },
   );
 }
 
 /** The user id MySQL's `VARBINARY(1024)` key can hold: longer ones would be refused or, without strict mode, truncated into another user's id. */
-export function checkUserId(userId: string, dialect: SqlDialect, store: string): void {
-  if (dialect === 'mysql' && typeof userId === 'string' && userId.length > MYSQL_MAX_USER_ID_BYTES / 4) {
+export function checkUserIdLength(userId: string, dialect: SqlDialect, store: string): void {
+  if (dialect === 'mysql' && userId.length > MYSQL_MAX_USER_ID_BYTES / 4) {
     if (new TextEncoder().encode(userId).length > MYSQL_MAX_USER_ID_BYTES) {
       throw new OtpError('ERR_OPTIONS', `${store}: on MySQL a user id is at most ${MYSQL_MAX_USER_ID_BYTES} bytes of UTF-8`);
     }
@@ -265,7 +276,7 @@ export interface SqlStoreBase extends MfaStore {
 }
 
 /** The store logic shared by the Kysely and Drizzle stores; only `runner` differs. */
-export function createSqlStore(store: string, sql: TableSql, runner: SqlRunner): SqlStoreBase {
+export function createSqlStore(store: string, sql: TableSql, runner: SqlRunner, onError: StoreErrorHook): SqlStoreBase {
   const { dialect, table } = sql;
   const run = <T>(operation: string, body: () => Promise<T>): Promise<T> =>
     guarded(store, operation, async () => {
@@ -293,16 +304,18 @@ export function createSqlStore(store: string, sql: TableSql, runner: SqlRunner):
 
     get: (userId) =>
       run('get', async () => {
-        checkUserId(userId, dialect, store);
+        checkUserId(userId, store);
+        checkUserIdLength(userId, dialect, store);
         const [row] = await runner.rows(sql.get(userId));
         return row === undefined ? null : toStored(row as { version?: unknown; record?: unknown });
       }),
 
     compareAndSet: (userId: string, expected: number | null, next: MfaRecord) =>
       run('compareAndSet', async () => {
+        checkUserId(userId, store);
+        checkUserIdLength(userId, dialect, store);
         const { json, resetOpen } = serialise(next, store);
         if (isImpossibleVersion(expected)) return false;
-        checkUserId(userId, dialect, store);
         if (dialect !== 'mysql') {
           const statement = expected === null ? sql.insert(userId, json, resetOpen) : sql.update(userId, expected, json, resetOpen);
           return (await runner.rows(statement)).length === 1;
@@ -318,10 +331,13 @@ export function createSqlStore(store: string, sql: TableSql, runner: SqlRunner):
 
     listOpenResets: () =>
       run('listOpenResets', async () =>
-        (await runner.rows(sql.open())).map((row) => {
-          const { user_id: userId, ...rest } = row as { user_id?: unknown; version?: unknown; record?: unknown };
-          return { userId: String(userId), ...toStored(rest) };
-        }),
+        readOpenRows(
+          (await runner.rows(sql.open())) as Array<{ user_id?: unknown; version?: unknown; record?: unknown }>,
+          store,
+          onError,
+          (row) => ({ userId: String(row.user_id), ...toStored(row) }),
+          (row) => row.user_id,
+        ),
       ),
   };
 }

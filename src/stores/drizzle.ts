@@ -51,7 +51,7 @@ import {
 } from 'drizzle-orm/sqlite-core';
 import { OtpError } from '../errors.js';
 import type { MfaRecord, MfaStore } from '../seams/store.js';
-import { DEFAULT_TABLE } from './_shared.js';
+import { DEFAULT_TABLE, warn } from './_shared.js';
 import {
   createSqlStore,
   ddlOf,
@@ -122,6 +122,13 @@ export interface DrizzleStoreOptions {
    * @default 'otpgate_mfa'
    */
   readonly table?: string | Table | undefined;
+  /**
+   * Told about a row `listOpenResets` skipped because it cannot be read (the
+   * message names the user, never the row), so one corrupted record never
+   * hides every other user's reset request.
+   * @defaultValue `console.warn` of the message
+   */
+  readonly onError?: ((error: OtpError) => void) | undefined;
 }
 
 /**
@@ -296,7 +303,7 @@ export function createDrizzleStore(options: DrizzleStoreOptions): DrizzleStore {
   const dialect = dialectOf(options.db)!;
   const table = options.table ?? DEFAULT_TABLE;
   const name = typeof table === 'object' && table !== null && is(table, Table) ? getTableName(table) : table;
-  return createSqlStore(NAME, tableSql(dialect, name as string, NAME), runnerOn(options.db, dialect));
+  return createSqlStore(NAME, tableSql(dialect, name as string, NAME), runnerOn(options.db, dialect), options.onError ?? warn);
 }
 
 function tableName(name: unknown): string {

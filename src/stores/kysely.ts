@@ -19,7 +19,7 @@
 import { CompiledQuery, type Kysely, type Migration } from 'kysely';
 import { OtpError } from '../errors.js';
 import type { MfaStore } from '../seams/store.js';
-import { DEFAULT_TABLE } from './_shared.js';
+import { DEFAULT_TABLE, warn } from './_shared.js';
 import {
   createSqlStore,
   ddlOf,
@@ -88,6 +88,13 @@ export interface KyselyStoreOptions {
    * database but is another.
    */
   readonly dialect?: OtpgateSqlDialect | undefined;
+  /**
+   * Told about a row `listOpenResets` skipped because it cannot be read (the
+   * message names the user, never the row), so one corrupted record never
+   * hides every other user's reset request.
+   * @defaultValue `console.warn` of the message
+   */
+  readonly onError?: ((error: OtpError) => void) | undefined;
 }
 
 /**
@@ -224,7 +231,7 @@ export function createKyselyStore(options: KyselyStoreOptions): KyselyStore {
   const plain = options.db.withoutPlugins();
   const dialect = options.dialect === undefined ? detectDialect(plain) : checkDialect(options.dialect, NAME);
   const sql = tableSql(dialect, options.table ?? DEFAULT_TABLE, NAME);
-  return createSqlStore(NAME, sql, runnerOn(plain, dialect));
+  return createSqlStore(NAME, sql, runnerOn(plain, dialect), options.onError ?? warn);
 }
 
 function isKysely(db: Record<string, unknown>): boolean {

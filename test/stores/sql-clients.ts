@@ -7,6 +7,7 @@ import { drizzle as drizzleSqlite } from 'drizzle-orm/better-sqlite3';
 import { Kysely, MysqlDialect, PostgresDialect, SqliteDialect, type KyselyPlugin } from 'kysely';
 import { createPool as createMysqlPool } from 'mysql2';
 import pg from 'pg';
+import type { OtpError } from '../../src/errors.js';
 import type { MfaStore } from '../../src/seams/store.js';
 import type { SqlDialect } from '../../src/stores/_sql.js';
 import { createDrizzleStore, type DrizzleDatabase } from '../../src/stores/drizzle.js';
@@ -39,7 +40,7 @@ export interface OpenedDb {
   /** The Kysely instance or the Drizzle database. */
   readonly db: unknown;
   /** The store on it. */
-  store(table: string): MfaStore & { migrate(): Promise<void> };
+  store(table: string, onError?: (error: OtpError) => void): MfaStore & { migrate(): Promise<void> };
   close(): Promise<void>;
 }
 
@@ -101,10 +102,10 @@ export function openDb(builder: QueryBuilder, dialect: SqlDialect, location: str
   }
   return {
     db,
-    store: (table) =>
+    store: (table, onError) =>
       builder === 'kysely'
-        ? createKyselyStore({ db: db as Kysely<unknown>, table })
-        : createDrizzleStore({ db: db as DrizzleDatabase, table }),
+        ? createKyselyStore({ db: db as Kysely<unknown>, table, onError })
+        : createDrizzleStore({ db: db as DrizzleDatabase, table, onError }),
     close: () => close(),
   };
 }

@@ -8,7 +8,7 @@ import { createConnection } from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totp } from '../../src/core/totp.js';
-import { isOtpError } from '../../src/errors.js';
+import { isOtpError, type OtpError } from '../../src/errors.js';
 import type { MfaRecord, MfaStore } from '../../src/seams/store.js';
 import { ddlOf, type SqlDialect } from '../../src/stores/_sql.js';
 import { createPostgresStore, schemaSql as postgresSchema } from '../../src/stores/postgres.js';
@@ -188,6 +188,52 @@ export function describeQueryBuilderStore(builder: QueryBuilder): void {
         expect(await main.get(user)).toBeNull();
       });
 
+      it('refuses user ids that are not well-formed UTF-16 with ERR_OPTIONS, as the other stores do', async () => {
+        for (const id of ['alice\uD800', '\uDC00bob', '']) {
+          expect(await rejection(main.get(id))).toMatchObject({ code: 'ERR_OPTIONS' });
+          expect(await rejection(main.compareAndSet(id, null, { resetRequest: null }))).toMatchObject({ code: 'ERR_OPTIONS' });
+        }
+      });
+
+      it('a failing write whose error quotes the row: ERR_STORE holding no secret, code or hash', async () => {
+        const table = tableOf('refuse');
+        const store = storeOn(open(), 'refuse');
+        await store.migrate();
+        const secret = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+        const hash = 'ab'.repeat(32);
+        const record = { resetRequest: null, secret, recovery: [{ hash }] };
+        await store.compareAndSet('alice', null, record);
+        if (dialect === 'postgres') {
+          await admin.query(
+            `CREATE FUNCTION "${table}_refuse"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN ` +
+              `RAISE EXCEPTION 'refused row %', NEW.record USING DETAIL = NEW.record::text, HINT = NEW.user_id; END $$`,
+          );
+          await admin.query(`CREATE TRIGGER refuse BEFORE INSERT OR UPDATE ON "${table}" FOR EACH ROW EXECUTE FUNCTION "${table}_refuse"()`);
+        } else if (dialect === 'mysql') {
+          for (const op of ['INSERT', 'UPDATE']) {
+            await admin.query(
+              `CREATE TRIGGER \`${table}_${op}\` BEFORE ${op} ON \`${table}\` FOR EACH ROW ` +
+                "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused row'",
+            );
+          }
+        } else {
+          for (const op of ['INSERT', 'UPDATE']) {
+            await admin.query(`CREATE TRIGGER "${table}_${op}" BEFORE ${op} ON "${table}" BEGIN SELECT RAISE(ABORT, 'disk quota exceeded'); END`);
+          }
+        }
+        const errors = [
+          await rejection(store.compareAndSet('alice', 1, { ...record, n: 2 })),
+          await rejection(store.compareAndSet('bob', null, record)),
+        ];
+        for (const error of errors) {
+          expect(isOtpError(error) && error.code).toBe('ERR_STORE');
+          const text = allStrings(error).join('\n');
+          expect(text).not.toContain(secret);
+          expect(text).not.toContain(hash);
+        }
+        if (dialect === 'postgres') await admin.query(`DROP FUNCTION IF EXISTS "${table}_refuse"() CASCADE`);
+      });
+
       if (dialect !== 'postgres') {
         // PostgreSQL's json column refuses such text itself.
         it('a stored record that is not JSON reads as ERR_STORE', async () => {
@@ -198,14 +244,30 @@ export function describeQueryBuilderStore(builder: QueryBuilder): void {
           );
           expect(await rejection(main.get(user))).toMatchObject({ code: 'ERR_STORE' });
         });
+
+        it('one unreadable row with an open request hides no other request and is reported by onError', async () => {
+          const reported: OtpError[] = [];
+          const store = storeOn(open(), 'unreadable');
+          const reporting = open().store(tableOf('unreadable'), (error) => reported.push(error));
+          await store.migrate();
+          for (const user of ['alice', 'bob', 'carol']) await store.compareAndSet(user, null, { resetRequest: { requestedAt: 1 } });
+          await admin.query(`UPDATE ${quote(dialect, tableOf('unreadable'))} SET record = '{not json' WHERE user_id = ?`, ['bob']);
+          expect((await reporting.listOpenResets()).map((entry) => entry.userId)).toEqual(['alice', 'carol']);
+          expect(reported).toHaveLength(1);
+          expect(reported[0]).toMatchObject({ code: 'ERR_STORE', message: expect.stringContaining('"bob"') });
+          expect(reported[0]!.message).not.toContain('{not json');
+        });
       }
 
       if (dialect !== 'sqlite') {
         it('a server that goes away mid-burst: ERR_STORE, at most one winner, the record whole, then recovery', async () => {
           const { proxy, url: proxied } = await proxyFor(url, dialect === 'postgres' ? 5432 : 3306);
           try {
-            const store = storeOn(open({ max: 8, connectTimeoutMs: 2_000 }, proxied), 'cut');
+            const store = storeOn(open({ max: 8, connectTimeoutMs: 5_000 }, proxied), 'cut');
             await store.migrate();
+            // Every connection of the pool open before the burst: on a busy
+            // machine, connecting is what would otherwise take the time.
+            await Promise.all(Array.from({ length: 16 }, () => store.get('warm-up')));
             const user = `cut-${run}`;
             const before = { resetRequest: null, n: 0, text: 'ünïcode'.repeat(100) };
             expect(await store.compareAndSet(user, null, before)).toBe(true);
@@ -314,9 +376,9 @@ export function describeQueryBuilderStore(builder: QueryBuilder): void {
             await lock.release();
           }
           expect(error).toMatchObject({ code: 'ERR_STORE', name: 'OtpError' });
-          // 57014: query_canceled (statement_timeout); 1205: lock wait timeout exceeded.
-          const cause = (error as Error).cause as { code?: unknown; errno?: unknown };
-          expect(dialect === 'postgres' ? cause.code : cause.errno).toBe(dialect === 'postgres' ? '57014' : 1205);
+          // query_canceled (statement_timeout); MySQL's 1205, lock wait timeout exceeded.
+          const cause = (error as Error).cause as { code?: unknown };
+          expect(cause.code).toBe(dialect === 'postgres' ? '57014' : 'ER_LOCK_WAIT_TIMEOUT');
           expect(await store.get('alice')).toEqual({ record: { resetRequest: null, n: 1 }, version: 1 });
           expect(await store.compareAndSet('alice', 1, { resetRequest: null, n: 2 })).toBe(true);
         });
@@ -386,6 +448,19 @@ export function describeQueryBuilderStore(builder: QueryBuilder): void {
       }
     });
   });
+}
+
+/** Every string reachable from `value`: messages, stacks, causes, own properties, nested. */
+function allStrings(value: unknown, seen = new Set<unknown>(), out: string[] = []): string[] {
+  if (typeof value === 'string') out.push(value);
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null || seen.has(value)) return out;
+  seen.add(value);
+  for (const key of Reflect.ownKeys(value)) {
+    if (typeof key === 'string') out.push(key);
+    allStrings((value as Record<PropertyKey, unknown>)[key], seen, out);
+  }
+  for (const key of ['message', 'stack', 'cause', 'name', 'code']) allStrings((value as Record<string, unknown>)[key], seen, out);
+  return out;
 }
 
 /** Records written through `writer` read, update and list the same through `reader`, and back. */
