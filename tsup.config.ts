@@ -29,6 +29,10 @@ export default defineConfig([
         'stores/redis': 'src/stores/redis.ts',
         'stores/kysely': 'src/stores/kysely.ts',
         'stores/drizzle': 'src/stores/drizzle.ts',
+        'web/index': 'src/web/index.ts',
+        'web/express': 'src/web/express.ts',
+        'web/fastify': 'src/web/fastify.ts',
+        'web/next': 'src/web/next.ts',
       },
     },
     sourcemap: true,
@@ -51,6 +55,21 @@ export default defineConfig([
     sourcemap: true,
     target: 'node20',
     platform: 'node',
+  },
+  {
+    // otpgate/web and its adapters, CommonJS (their ESM is built above). They
+    // import no framework, and run wherever Request and Response exist.
+    entry: {
+      'web/index': 'src/web/index.ts',
+      'web/express': 'src/web/express.ts',
+      'web/fastify': 'src/web/fastify.ts',
+      'web/next': 'src/web/next.ts',
+    },
+    format: ['cjs'],
+    dts: true,
+    sourcemap: true,
+    target: 'es2022',
+    platform: 'neutral',
   },
   {
     entry: { cli: 'src/cli/main.ts' },

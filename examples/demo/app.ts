@@ -340,13 +340,7 @@ export async function createDemo(options: DemoOptions): Promise<Demo> {
       c.html(views.setupPage(chrome(c), { enrollment: await gate.beginEnrollment(user.id, { renew }), error }), 400);
     const code = checkCode(field(c, 'code'), false);
     if (typeof code !== 'string') return again(code.error);
-    let result;
-    try {
-      result = await gate.confirmEnrollment(user.id, code);
-    } catch (error) {
-      if (isOtpError(error) && error.code === 'ERR_STATE') return again('That set-up had ended. Scan this QR code and type the code again.');
-      throw error;
-    }
+    const result = await gate.confirmEnrollment(user.id, code);
     if (result.ok) {
       if (c.get('session').stage === 'password') {
         save(c, { csrf: randomToken(), exp: clock.now() + FULL_TTL_MS, user: user.id, stage: 'full' });
@@ -363,6 +357,10 @@ export async function createDemo(options: DemoOptions): Promise<Demo> {
         );
       case 'expired':
         return again('This set-up took too long and its key expired: scan this new QR code.', true);
+      case 'no-setup':
+        return again('That set-up had ended. Scan this QR code and type the code again.');
+      case 'already-enrolled':
+        return c.redirect('/settings', 303);
       case 'locked':
         return c.html(views.lockedPage(chrome(c), { retryAt: result.retryAt, now: clock.now() }), 429);
     }

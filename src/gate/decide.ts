@@ -111,7 +111,7 @@ const NOT_ENROLLED: readonly MfaState[] = ['none', 'enrolling'];
  * | inspect | — (locked, enrolled, must enroll, required, opted in, allow: in that order) |
  * | postpone | after a reset or where not required (`ERR_POSTPONE_NOT_ALLOWED`); none left or past the deadline (`ERR_POSTPONE_LIMIT`); a login attempt that postponed in the last {@link POSTPONE_REPEAT_MS} uses nothing |
  * | begin-enrollment | — (the live pending secret comes back unless `renew`) |
- * | confirm-enrollment | no pending secret (`ERR_STATE`); expired or locked: a refusal value, the code unchecked |
+ * | confirm-enrollment | no pending secret, expired or locked: a refusal value, the code unchecked |
  * | verify | not enrolled, locked: a refusal value, the code unchecked (a hard stop still checks recovery codes, rate-limited) |
  * | request-reset | not enrolled and not hard-stopped (`ERR_NOT_ENROLLED`); every chosen administrator notified within the cool-down (`ERR_COOLDOWN`) |
  * | reset | nothing to reset: a refusal value naming who handled it |
@@ -124,7 +124,7 @@ export const TRANSITIONS: { readonly [T in Command['type']]: Rule<Extract<Comman
   postpone: { from: NOT_ENROLLED, otherwise: 'ERR_STATE', needs: ['required'], apply: postpone },
   'begin-enrollment': { from: ANY, otherwise: 'ERR_STATE', needs: ['pendingKey', 'freshSecret'], apply: beginEnrollment },
   'confirm-enrollment': {
-    from: ['enrolling', 'enrolled'],
+    from: ANY,
     otherwise: 'ERR_STATE',
     needs: ['pendingKey', 'required', 'recoveryCodes'],
     apply: confirmEnrollment,
@@ -317,7 +317,8 @@ function beginEnrollment(record: GateRecord, command: { readonly renew: boolean 
 
 function confirmEnrollment(record: GateRecord, command: { readonly code: string }, ctx: DecideContext, emit: Emit): Outcome<ConfirmResult> {
   const pending = record.pending;
-  if (pending === null) refuse('ERR_STATE', 'no set-up is in progress: call beginEnrollment first');
+  // A double-clicked "Verify and Save", or one more after the pending secret was discarded: an answer, not an error.
+  if (pending === null) return { next: record, result: { ok: false, reason: record.active !== null ? 'already-enrolled' : 'no-setup' } };
   if (ctx.now >= pending.expiresAt) return { next: record, result: { ok: false, reason: 'expired' } };
   const lock = lockOf(record.throttle, ctx.now);
   if (lock !== null) return { next: record, result: { ok: false, reason: 'locked', retryAt: lock.retryAt } };

@@ -254,8 +254,9 @@ export interface Gate {
   beginEnrollment(userId: string, options?: BeginEnrollmentOptions): Promise<Enrollment>;
   /**
    * "Verify and Save": activates the pending secret when `code` is right and
-   * returns the recovery codes, once. The code's step is consumed.
-   * @throws {@link OtpError} `ERR_STATE` when no set-up is in progress
+   * returns the recovery codes, once. The code's step is consumed. With no
+   * set-up pending it answers `already-enrolled` (a double click after a
+   * success) or `no-setup` (begin again), never an error.
    */
   confirmEnrollment(userId: string, code: string, options?: CallOptions): Promise<ConfirmResult>;
   /** Checks a one-time code or a recovery code at login: see {@link VerifyResult}. */

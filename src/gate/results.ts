@@ -101,6 +101,18 @@ export type ConfirmResult =
       readonly reason: 'expired';
     }
   | {
+      /** Nothing was confirmed now. */
+      readonly ok: false;
+      /** No set-up is pending and the user is enrolled: a second "Verify and Save" after a success (the first one showed the recovery codes). */
+      readonly reason: 'already-enrolled';
+    }
+  | {
+      /** Not enrolled. */
+      readonly ok: false;
+      /** No set-up is pending (never begun, or discarded after too many wrong codes): begin again. */
+      readonly reason: 'no-setup';
+    }
+  | {
       /** Not enrolled. */
       readonly ok: false;
       /** Throttled; the code was not checked. */

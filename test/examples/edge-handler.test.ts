@@ -62,9 +62,12 @@ describe('examples/edge-handler.ts', () => {
     expect((await handle(post('/2fa/verify', null, { code: '123456' }))).status).toBe(401);
     expect((await handle(get('/elsewhere', 'erin'))).status).toBe(404);
     expect((await handle(post('/2fa/verify', 'erin', '{not json'))).status).toBe(400);
-    const refused = await handle(post('/2fa/confirm', 'erin', { code: '123456' }));
+    const unstarted = await handle(post('/2fa/confirm', 'erin', { code: '123456' }));
+    expect(unstarted.status).toBe(400);
+    expect(await unstarted.json()).toEqual({ ok: false, reason: 'no-setup' });
+    const refused = await handle(post('/2fa/confirm', 'erin', { code: '1'.repeat(65) }));
     expect(refused.status).toBe(409);
-    expect(await refused.json()).toMatchObject({ error: 'ERR_STATE' });
+    expect(await refused.json()).toMatchObject({ error: 'ERR_OPTIONS' });
     expect((await (await handle(post('/2fa/verify', 'erin', { code: '123456' }))).json())).toEqual({
       ok: false,
       reason: 'not-enrolled',

@@ -58,7 +58,6 @@ describe('refusals say why', () => {
     ['postpone after a reset', { ...none, mustEnroll: true }, { type: 'postpone' }, ctx(), 'ERR_POSTPONE_NOT_ALLOWED', 'set-up cannot be postponed after an administrator reset it'],
     ['postpone when optional', none, { type: 'postpone' }, optional, 'ERR_POSTPONE_NOT_ALLOWED', 'set-up cannot be postponed where 2-step verification is not required'],
     ['postpone with none left', { ...none, postpones: { used: 2, attempts: [] } }, { type: 'postpone' }, ctx(), 'ERR_POSTPONE_LIMIT', 'no postpone is left: set-up is mandatory now'],
-    ['confirm with nothing pending', enrolled(T0), { type: 'confirm-enrollment', code: '000000' }, ctx(), 'ERR_STATE', 'no set-up is in progress: call beginEnrollment first'],
     ['request-reset not enrolled', none, { type: 'request-reset', to: ['root'] }, ctx(), 'ERR_NOT_ENROLLED', 'request-reset is not allowed while 2-step verification is not set up'],
     [
       'request-reset in cool-down',

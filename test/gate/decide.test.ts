@@ -78,7 +78,7 @@ describe('the transition table', () => {
       (['none', 'enrolling', 'enrolled'] as const).filter((s) => !rule.from.includes(s)).map((s) => `${type}:${s}`),
     );
     expect(refused.sort()).toEqual(
-      ['postpone:enrolled', 'confirm-enrollment:none', 'enable:enrolled'].sort(),
+      ['postpone:enrolled', 'enable:enrolled'].sort(),
     );
   });
   it('refuses request-reset from none and enrolling with ERR_NOT_ENROLLED, unless hard-stopped', () => {
@@ -185,7 +185,10 @@ describe('confirmEnrollment', () => {
     expect(fifth.next).toMatchObject({ state: 'none', pending: null });
     expect(fifth.events.map((e) => e.type)).toEqual(['code-refused', 'locked', 'enrollment-discarded']);
     expect(fifth.events[0]).toMatchObject({ during: 'set-up', reason: 'invalid', failures: 5 });
-    expect(refusal(() => run(fifth.next, { type: 'confirm-enrollment', code: codeAt(now) }, ctx({ now: now + 60_000 })))).toBe('ERR_STATE');
+    // A sixth try is answered, not refused: nothing is pending any more.
+    const sixth = run(fifth.next, { type: 'confirm-enrollment', code: codeAt(now) }, ctx({ now: now + 60_000 }));
+    expect(sixth.result).toEqual({ ok: false, reason: 'no-setup' });
+    expect(sixth.next).toBe(fifth.next);
   });
   it('keeps the old secret when a re-enrollment is discarded', () => {
     let record = enrolled(T0, { pending: enrolling(T0).pending });
@@ -202,8 +205,12 @@ describe('confirmEnrollment', () => {
     expect(d.result).toEqual({ ok: false, reason: 'locked', retryAt: now + 1 });
     expect(d.next).toBe(record);
   });
-  it('refuses with ERR_STATE when enrolled and nothing is pending', () => {
-    expect(refusal(() => run(enrolled(), { type: 'confirm-enrollment', code: '123456' }))).toBe('ERR_STATE');
+  it('answers already-enrolled when enrolled and nothing is pending (a second "Verify and Save"), changing nothing', () => {
+    const record = enrolled();
+    const d = run(record, { type: 'confirm-enrollment', code: '123456' });
+    expect(d.result).toEqual({ ok: false, reason: 'already-enrolled' });
+    expect(d.next).toBe(record);
+    expect(d.events).toEqual([]);
   });
 });
 

@@ -14,8 +14,8 @@ describe('illegal transitions through the gate', () => {
     await enroll(h, 'alice');
     expect(await codeOf(gate.postpone('alice'))).toBe('ERR_STATE');
     expect(await codeOf(gate.postpone('dave'))).toBe('ERR_POSTPONE_NOT_ALLOWED');
-    expect(await codeOf(gate.confirmEnrollment('bob', '123456'))).toBe('ERR_STATE');
-    expect(await codeOf(gate.confirmEnrollment('alice', '123456'))).toBe('ERR_STATE');
+    expect(await gate.confirmEnrollment('bob', '123456')).toEqual({ ok: false, reason: 'no-setup' });
+    expect(await gate.confirmEnrollment('alice', '123456')).toEqual({ ok: false, reason: 'already-enrolled' });
     expect(await codeOf(gate.requestReset('bob', { to: 'root' }))).toBe('ERR_NOT_ENROLLED');
     expect(await codeOf(gate.requestReset('alice', { to: 'bob' }))).toBe('ERR_NOT_ADMIN');
     expect(await codeOf(gate.enable('alice'))).toBe('ERR_STATE');
@@ -131,7 +131,7 @@ describe('enrollment', () => {
     const h = harness({ policy: { throttle: { lockAfter: 50 } } });
     const { secret } = await h.gate.beginEnrollment('alice');
     for (let i = 0; i < 5; i++) await h.gate.confirmEnrollment('alice', '000000');
-    expect(await codeOf(h.gate.confirmEnrollment('alice', h.code(secret)))).toBe('ERR_STATE');
+    expect(await h.gate.confirmEnrollment('alice', h.code(secret))).toEqual({ ok: false, reason: 'no-setup' });
     expect(h.events.at(-1)).toMatchObject({ type: 'enrollment-discarded' });
     expect((await h.gate.beginEnrollment('alice')).secret).not.toBe(secret);
   });

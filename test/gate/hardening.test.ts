@@ -343,7 +343,7 @@ describe('errors', () => {
     await collect(wrongKey.verify('alice', code));
     await collect(wrongKey.verify('alice', recoveryCodes[0]!));
     await collect(h.gate.verify('alice', `${code}${'9'.repeat(60)}`));
-    await collect(h.gate.confirmEnrollment('alice', code));
+    await collect(h.gate.beginEnrollment('alice', { account: `${code}:x` }));
     await collect(h.gate.postpone('alice', { attempt: code }));
     expect(errors).toHaveLength(5);
     for (const error of errors) {

@@ -27,4 +27,10 @@ describe('size budget', () => {
     expect(core.gzip).toBeLessThan(enrollment.gzip);
     expect(core.gzip * 3).toBeLessThan(gate.gzip);
   });
+
+  it('otpgate/web bundles no framework and no store driver: only its own modules, the errors and one helper', async () => {
+    const web = (await measure('./src/web/index.ts', ['createFlow'])) as Row & { inputs: Record<string, unknown> };
+    const outside = Object.keys(web.inputs).filter((file) => !file.startsWith('src/web/') && file !== 'entry.js');
+    expect(outside.sort()).toEqual(['src/errors.ts', 'src/internal/bytes.ts']);
+  });
 });

@@ -63,6 +63,8 @@ describe('the packed tarball', () => {
       for (const suffix of ['.js', '.cjs', '.d.ts', '.d.cts']) expect(files).toContain(`package/dist/stores/${store}${suffix}`);
     }
     expect(files).toContain('package/dist/cli.js');
+    expect(files).toContain('package/dist/web/index.cjs');
+    expect(files).toContain('package/dist/web/express.js');
     expect(files).toContain('package/LICENSE');
     expect(files.filter((file) => /^package\/(src|test|examples|docs)\//.test(file))).toEqual([]);
   });
@@ -91,6 +93,10 @@ describe('the packed tarball', () => {
       './stores/postgres',
       './stores/redis',
       './stores/sqlite',
+      './web',
+      './web/express',
+      './web/fastify',
+      './web/next',
     ]);
   });
 
@@ -143,6 +149,44 @@ console.log(JSON.stringify(out));
     expect(result.isOtpError).toEqual([true, true, false]);
     expect(result.esmSqlite).toMatchObject({ step: expect.any(String) });
     expect(result.cjsSqlite).toEqual(result.esmSqlite);
+  });
+
+  it('otpgate/web and its adapters load as ESM and as CommonJS and serve a page', () => {
+    writeFileSync(
+      join(consumer, 'web.mjs'),
+      `
+import { createRequire } from 'node:module';
+import { createGate, createMemoryStore } from 'otpgate';
+import { createFlow } from 'otpgate/web';
+import { createExpressFlow } from 'otpgate/web/express';
+import { createFastifyFlow } from 'otpgate/web/fastify';
+import { createNextFlow } from 'otpgate/web/next';
+const require = createRequire(import.meta.url);
+const cjs = [require('otpgate/web'), require('otpgate/web/express'), require('otpgate/web/fastify'), require('otpgate/web/next')];
+const gate = createGate({
+  store: createMemoryStore(),
+  issuer: 'ACME',
+  directory: { administratorsOf: async () => [], isAdministratorOf: async () => false },
+  notifier: { notify: async () => {} },
+});
+const key = new Uint8Array(32).fill(1);
+const onComplete = () => new Response(null, { status: 303, headers: { Location: '/' } });
+const out = {};
+for (const [name, make] of [['esm', createFlow], ['cjs', cjs[0].createFlow]]) {
+  const flow = make({ gate, key, onComplete });
+  const started = await flow.start('alice', new Request('http://localhost/login', { method: 'POST' }));
+  const cookie = started.headers.getSetCookie()[0].split(';')[0];
+  const page = await flow.handle(new Request('http://localhost/2fa', { headers: { cookie } }));
+  out[name] = [started.status, page.status, (await page.text()).includes('Postpone setup')];
+}
+out.adapters = [createExpressFlow, createFastifyFlow, createNextFlow, cjs[1].createExpressFlow, cjs[2].createFastifyFlow, cjs[3].createNextFlow].map((f) => typeof f);
+console.log(JSON.stringify(out));
+`,
+    );
+    const result = JSON.parse(run('node', ['web.mjs'], consumer)) as Record<string, unknown>;
+    expect(result.esm).toEqual([303, 200, true]);
+    expect(result.cjs).toEqual([303, 200, true]);
+    expect(result.adapters).toEqual(Array(6).fill('function'));
   });
 
   it('runs examples/core.ts against the installed package', () => {
@@ -205,6 +249,24 @@ export { verifyTotpp } from 'otpgate';
     examplesConfig.compilerOptions['lib'] = ['es2022', 'dom']; // Request, Response, console
     writeFileSync(join(consumer, 'tsconfig.examples.json'), JSON.stringify(examplesConfig));
     run('node', [tsc, '-p', 'tsconfig.examples.json'], consumer);
+    // otpgate/web's declarations use the Fetch API types (lib dom, or Node's globals).
+    const web = `
+import { createFlow, type Flow, type ViewOf } from 'otpgate/web';
+import { createExpressFlow } from 'otpgate/web/express';
+import { createFastifyFlow } from 'otpgate/web/fastify';
+import { createNextFlow } from 'otpgate/web/next';
+import { createGate, createMemoryStore } from 'otpgate';
+const gate = createGate({ store: createMemoryStore(), issuer: 'ACME', directory: { administratorsOf: async () => [], isAdministratorOf: async () => false }, notifier: { notify: async () => {} } });
+export const flow: Flow = createFlow({ gate, key: 'a'.repeat(43), onComplete: () => new Response(null, { status: 303 }) });
+export const view = (v: ViewOf<'choice'>): number | undefined => v.postponesLeft;
+export const adapters = [createExpressFlow, createFastifyFlow, createNextFlow];
+`;
+    writeFileSync(join(consumer, 'web-esm.ts'), web);
+    writeFileSync(join(consumer, 'web-cjs.cts'), web);
+    const webConfig = JSON.parse(tsconfig('node16', 'node16', ['web-esm.ts', 'web-cjs.cts'])) as { compilerOptions: Record<string, unknown> };
+    webConfig.compilerOptions['lib'] = ['es2022', 'dom', 'dom.iterable'];
+    writeFileSync(join(consumer, 'tsconfig.web.json'), JSON.stringify(webConfig));
+    run('node', [tsc, '-p', 'tsconfig.web.json'], consumer);
     // And the checker really looks: a wrong type on a result is an error.
     writeFileSync(join(consumer, 'wrong.ts'), `import { verifyTotp } from 'otpgate';\nexport const n: number = verifyTotp('A', '1');\n`);
     writeFileSync(join(consumer, 'tsconfig.wrong.json'), tsconfig('node16', 'node16', ['wrong.ts']));

@@ -1,0 +1,319 @@
+// The default pages: pure functions from a view model (and the render
+// context: texts, paths) to an HTML document. Every value goes through the
+// `html` template, which escapes it; the only `raw` markup is the gate's QR SVG.
+import { html, raw, type Html, type HtmlValue } from './html.js';
+import type { Locale } from './locale.js';
+import type { MessageKey, Messages } from './messages/en.js';
+import type { PageName, ViewModel, ViewOf } from './model.js';
+
+/**
+ * What a view needs besides its model: the texts in the page's language,
+ * the paths of the flow, and the clock's formatting.
+ *
+ * @example
+ * ```ts
+ * import type { RenderContext } from 'otpgate/web';
+ * const title = (context: RenderContext) => context.t.title;
+ * ```
+ */
+export interface RenderContext {
+  /** The texts, in `locale`, with the host's overrides. */
+  readonly t: Messages;
+  /** The page's language. */
+  readonly locale: Locale;
+  /** Where the flow's pages live, for example `'/2fa'`. */
+  readonly basePath: string;
+  /** Extra stylesheets the host links after the flow's own. */
+  readonly stylesheets: readonly string[];
+  /** The host's page that "Back" on the settings and the inbox leads to. */
+  readonly homeUrl: string;
+  /** A time as the pages show it, in the page's language. */
+  formatTime(ms: number): string;
+  /** A text with its `{name}` placeholders filled in. */
+  text(key: MessageKey, values?: Readonly<Record<string, string | number>>): string;
+}
+
+/**
+ * A page's renderer: the view model in, a complete HTML document out.
+ *
+ * @example
+ * ```ts
+ * import type { PageRenderer } from 'otpgate/web';
+ * const codePage: PageRenderer<'code'> = (view, context) => `<!doctype html><title>${context.t.codeHeading}</title>`;
+ * ```
+ */
+export type PageRenderer<P extends PageName> = (view: ViewOf<P>, context: RenderContext) => string;
+
+/**
+ * One renderer per page; `createFlow({ render })` takes any of them.
+ *
+ * @example
+ * ```ts
+ * import type { Renderers } from 'otpgate/web';
+ * const render: Partial<Renderers> = { settings: (view) => `<!doctype html><p>${view.status}</p>` };
+ * ```
+ */
+export type Renderers = { readonly [P in PageName]: PageRenderer<P> };
+
+/** Fills `{name}` placeholders; unknown ones stay as they are. */
+export function fill(template: string, values: Readonly<Record<string, string | number>> = {}): string {
+  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
+}
+
+/**
+ * The page around every view: language, title, the flow's stylesheet and
+ * script (files, so the CSP needs no 'unsafe-inline'), one `main` landmark.
+ *
+ * @param title - the page's title and first heading
+ * @param body - the markup inside `main`, after the heading
+ * @param context - the render context
+ * @param view - the page's view model, for its notice and error
+ * @example
+ * ```ts
+ * import { html, layout } from 'otpgate/web';
+ * // inside a PageRenderer: layout('Hello', html`<p>…</p>`, context)
+ * ```
+ */
+export function layout(title: string, body: HtmlValue, context: RenderContext, view?: ViewModel): string {
+  return html`<!doctype html>
+<html lang="${context.locale}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<link rel="icon" href="data:,">
+<title>${title} · ${context.t.title}</title>
+<link rel="stylesheet" href="${context.basePath}/flow.css">
+${context.stylesheets.map((href) => html`<link rel="stylesheet" href="${href}">\n`)}<script src="${context.basePath}/flow.js" defer></script>
+</head>
+<body>
+<main>
+<h1>${title}</h1>
+${view?.notice ? html`<p class="notice" role="status">${view.notice}</p>` : ''}
+${view?.error && view.page !== 'error' ? html`<p class="error" role="alert">${view.error.message}</p>` : ''}
+${body}
+</main>
+</body>
+</html>
+`.text;
+}
+
+const csrfField = (csrf: string | undefined): Html => html`<input type="hidden" name="csrf" value="${csrf ?? ''}">`;
+
+function postButton(context: RenderContext, view: ViewModel, path: string, label: string, className = '', fields: Readonly<Record<string, string>> = {}): Html {
+  return html`<form method="post" action="${context.basePath}${path}" class="inline">${csrfField(view.csrf)}${Object.entries(fields).map(
+    ([name, value]) => html`<input type="hidden" name="${name}" value="${value}">`,
+  )}<button type="submit"${className ? raw(` class="${className}"`) : ''}>${label}</button></form>`;
+}
+
+function codeField(id: string, label: string, autofocus: boolean): Html {
+  return html`<label for="${id}">${label}</label>
+<input type="text" class="code" id="${id}" name="code" inputmode="numeric" pattern="[0-9 ]*" autocomplete="one-time-code" spellcheck="false" maxlength="64" required${autofocus ? raw(' autofocus') : ''}>`;
+}
+
+function list(names: readonly string[], locale: Locale): string {
+  try {
+    return new Intl.ListFormat(locale, { style: 'long', type: 'conjunction' }).format(names);
+  } catch {
+    return names.join(', ');
+  }
+}
+
+/** The default renderer of every page. */
+export const DEFAULT_RENDERERS: Renderers = {
+  choice(view, c) {
+    const { t } = c;
+    const left = view.postponesLeft;
+    return layout(
+      t.choiceHeading,
+      html`<p>${view.required ? t.choiceRequired : t.choiceOptional}</p>
+<p>${t.choiceHow}</p>
+${view.required ? html`<p>${left === undefined ? t.choiceMandatory : left === 1 ? t.postponesLeftOne : c.text('postponesLeftOther', { count: left })}</p>` : ''}
+<div class="actions"><a class="button" href="${c.basePath}/setup">${t.setUpNow}</a>${left !== undefined ? postButton(c, view, '/postpone', t.postponeSetup, 'secondary') : ''}${view.canSkip ? postButton(c, view, '/skip', t.notNow, 'secondary') : ''}</div>`,
+      c,
+      view,
+    );
+  },
+
+  setup(view, c) {
+    const { t } = c;
+    return layout(
+      t.setupHeading,
+      html`<ol class="steps">
+<li>${t.setupStepApp}</li>
+<li>${t.setupStepScan}
+<div class="qr" role="img" aria-label="${t.qrLabel}">${raw(view.qrSvg.replace(/ role="img" aria-label="[^"]*"/, ' aria-hidden="true"').replace(/<title>[^<]*<\/title>/, ''))}</div>
+<details>
+<summary>${t.unableToScan}</summary>
+<p>${t.manualKeyIntro}</p>
+<p><span class="key" id="manual-key" tabindex="-1">${view.manualKey}</span>
+<button type="button" class="secondary" data-copy="manual-key" data-done="${t.copied}" hidden>${t.copyKey}</button></p>
+<p><a href="${view.uri}">${t.openInApp}</a></p>
+</details>
+</li>
+<li><form method="post" action="${c.basePath}/setup">
+${csrfField(view.csrf)}
+${codeField('code', t.setupStepCode, false)}
+<div class="actions"><button type="submit">${t.verifyAndSave}</button></div>
+</form></li>
+</ol>
+<p class="muted">${c.text('setupExpires', { time: c.formatTime(view.expiresAt) })}</p>`,
+      c,
+      view,
+    );
+  },
+
+  'recovery-codes'(view, c) {
+    const { t } = c;
+    const file = `data:text/plain;charset=utf-8,${encodeURIComponent(`${t.recoveryCodesHeading}\n\n${view.codes.join('\n')}\n`)}`;
+    return layout(
+      t.recoveryHeading,
+      view.codes.length === 0
+        ? html`<div class="actions"><a class="button" href="${view.continueUrl}">${t.continue}</a></div>`
+        : html`<h2>${t.recoveryCodesHeading}</h2>
+<p>${t.recoveryIntro}</p>
+<ol class="codes">${view.codes.map((code) => html`<li>${code}</li>`)}</ol>
+<div class="actions"><a class="button secondary" href="${file}" download="recovery-codes.txt">${t.download}</a><button type="button" class="secondary" data-print hidden>${t.print}</button><a class="button" href="${view.continueUrl}">${t.continue}</a></div>`,
+      c,
+      view,
+    );
+  },
+
+  code(view, c) {
+    const { t } = c;
+    return layout(
+      t.codeHeading,
+      html`<form method="post" action="${c.basePath}/verify">
+${csrfField(view.csrf)}
+${codeField('code', t.codeLabel, true)}
+<div class="actions"><button type="submit">${t.verify}</button></div>
+</form>
+<details>
+<summary>${t.useRecoveryCode}</summary>
+<form method="post" action="${c.basePath}/verify">
+${csrfField(view.csrf)}
+<label for="recovery-code">${t.recoveryCodeLabel}</label>
+<input type="text" id="recovery-code" name="code" autocomplete="off" autocapitalize="characters" spellcheck="false" maxlength="64" required>
+<div class="actions"><button type="submit">${t.verify}</button></div>
+</form>
+</details>
+<p><a href="${c.basePath}/lost">${t.lostLink}</a></p>`,
+      c,
+      view,
+    );
+  },
+
+  locked(view, c) {
+    const { t } = c;
+    return layout(
+      t.lockedHeading,
+      html`${view.retryAt === null
+        ? html`<p>${t.lockedHard}</p>
+<form method="post" action="${c.basePath}/verify">
+${csrfField(view.csrf)}
+<label for="recovery-code">${t.recoveryCodeLabel}</label>
+<input type="text" id="recovery-code" name="code" autocomplete="off" autocapitalize="characters" spellcheck="false" maxlength="64" required>
+<div class="actions"><button type="submit">${t.verify}</button></div>
+</form>`
+        : html`<p>${c.text('lockedUntil', { time: c.formatTime(view.retryAt) })}</p>
+<div class="actions"><a class="button" href="${c.basePath}">${t.tryAgain}</a></div>`}
+<p><a href="${c.basePath}/lost">${t.lostLink}</a></p>`,
+      c,
+      view,
+    );
+  },
+
+  lost(view, c) {
+    const { t } = c;
+    const body =
+      view.administrators.length === 0
+        ? html`<p>${t.lostNoAdmins}</p>`
+        : html`<form method="post" action="${c.basePath}/lost">
+${csrfField(view.csrf)}
+<fieldset><legend>${t.administrators}</legend>
+${view.administrators.map((admin, i) => html`<label><input type="radio" name="to" value="${admin.id}"${i === 0 ? raw(' checked') : ''}> ${admin.name}</label>`)}
+</fieldset>
+<div class="actions"><button type="submit">${t.sendRequest}</button><button type="submit" name="all" value="1" class="secondary">${t.sendToAll}</button></div>
+</form>`;
+    return layout(t.lostHeading, html`<p>${t.lostIntro}</p>${body}<p><a href="${c.basePath}">${t.back}</a></p>`, c, view);
+  },
+
+  'lost-sent'(view, c) {
+    const { t } = c;
+    return layout(
+      t.lostSentHeading,
+      html`<p class="notice" role="status">${c.text('lostSent', { names: list(view.notified, c.locale) })}</p>
+<p>${t.lostSentNext}</p>
+<div class="actions"><a class="button secondary" href="${view.loginUrl}">${t.backToLogin}</a></div>`,
+      c,
+      view,
+    );
+  },
+
+  inbox(view, c) {
+    const { t } = c;
+    const rows = view.requests.map(
+      (r) => html`<tr><td>${r.name}</td><td>${c.formatTime(r.requestedAt)}</td><td>${list(r.askedNames, c.locale)}</td>
+<td><div class="actions">${postButton(c, view, '/inbox/reset', t.reset, '', { user: r.userId, request: r.requestId })}${postButton(c, view, '/inbox/decline', t.decline, 'secondary', { user: r.userId, request: r.requestId })}</div></td></tr>`,
+    );
+    return layout(
+      t.inboxHeading,
+      html`<p class="muted">${t.inboxIntro}</p>
+${view.requests.length === 0
+  ? html`<p>${t.inboxEmpty}</p>`
+  : html`<table><thead><tr><th scope="col">${t.inboxUser}</th><th scope="col">${t.inboxAsked}</th><th scope="col">${t.inboxAskedWhom}</th><th scope="col">${t.inboxActions}</th></tr></thead><tbody>${rows}</tbody></table>`}
+<p><a href="${c.homeUrl}">${t.back}</a></p>`,
+      c,
+      view,
+    );
+  },
+
+  confirm(view, c) {
+    const { t } = c;
+    const reset = view.action === 'reset';
+    return layout(
+      c.text(reset ? 'confirmResetHeading' : 'confirmDeclineHeading', { name: view.name }),
+      html`<p>${c.text(reset ? 'confirmReset' : 'confirmDecline', { name: view.name })}</p>
+<div class="actions">${postButton(c, view, `/inbox/${view.action}`, reset ? t.confirmResetButton : t.confirmDeclineButton, reset ? 'danger' : '', {
+        user: view.userId,
+        request: view.requestId,
+        confirm: '1',
+      })}<a class="button secondary" href="${c.basePath}/inbox">${t.cancel}</a></div>`,
+      c,
+      view,
+    );
+  },
+
+  settings(view, c) {
+    const { t } = c;
+    const status = { on: t.statusOn, off: t.statusOff, pending: t.statusPending, required: t.statusRequired }[view.status];
+    return layout(
+      t.settingsHeading,
+      html`<p>${status}</p>
+<div class="actions">${view.canSetUp ? html`<a class="button" href="${c.basePath}/setup">${view.status === 'pending' ? t.finishSetup : t.setUpNow}</a>` : ''}${view.canEnable ? postButton(c, view, '/settings/enable', t.turnOn) : ''}${view.canDisable ? postButton(c, view, '/settings/disable', t.turnOff, 'danger') : ''}</div>
+${view.canRenewRecoveryCodes
+  ? html`<h2>${t.newRecoveryCodes}</h2>
+<p>${t.newRecoveryCodesIntro}</p>
+<form method="post" action="${c.basePath}/settings/recovery-codes">
+${csrfField(view.csrf)}
+${codeField('renew-code', t.newRecoveryCodesLabel, false)}
+<div class="actions"><button type="submit" class="secondary">${t.newRecoveryCodes}</button></div>
+</form>`
+  : ''}
+<p><a href="${c.homeUrl}">${t.back}</a></p>`,
+      c,
+      view,
+    );
+  },
+
+  error(view, c) {
+    const { t } = c;
+    return layout(
+      t.errorHeading,
+      html`<p class="error" role="alert">${view.error.message}</p>
+<p><a href="${view.backUrl}">${view.error.code === 'session' || view.error.code === 'unauthorized' ? t.logInAgain : t.back}</a></p>`,
+      c,
+      view,
+    );
+  },
+};
