@@ -81,11 +81,14 @@ export async function openAdmin(dialect: SqlDialect, location: string): Promise<
         await holder.query(`SELECT 1 FROM \`${table}\` WHERE user_id = ? FOR UPDATE`, [userId]);
         return { release: async () => (await holder.query('ROLLBACK'), await holder.end()) };
       },
+      // A statement waiting for a row lock shows as 'Updating' in the process
+      // list; INNODB_TRX does not always list it as LOCK WAIT on MariaDB.
       waitForLockWait: (table) =>
-        poll(async () =>
-          (await query("SELECT 1 FROM information_schema.INNODB_TRX WHERE trx_state = 'LOCK WAIT' AND trx_query LIKE ?", [`%\`${table}\`%`]))
-            .length > 0,
-          () => query('SELECT trx_state, LEFT(trx_query, 100) AS q FROM information_schema.INNODB_TRX'),
+        poll(
+          async () =>
+            (await query("SELECT 1 FROM information_schema.PROCESSLIST WHERE STATE = 'Updating' AND INFO LIKE ?", [`UPDATE \`${table}\`%`]))
+              .length > 0,
+          () => query("SELECT STATE, LEFT(INFO, 80) AS q FROM information_schema.PROCESSLIST WHERE COMMAND <> 'Sleep'"),
         ),
       close: () => connection.end(),
     };
@@ -276,7 +279,11 @@ export function describeQueryBuilderStore(builder: QueryBuilder): void {
             // Half the burst waits behind a row lock when the server goes away.
             const lock = await admin.holdRowLock(tableOf('cut'), user);
             const burst = values.map((value) => rejection(store.compareAndSet(user, 1, value).then((ok) => ({ ok }))));
-            await admin.waitForLockWait(tableOf('cut'));
+            const settledEarly = Promise.all(burst).then((outcomes) => {
+              throw new Error(`the burst settled before the cut: ${JSON.stringify(outcomes.map((o) => (isOtpError(o) ? String(o.cause) : o)).slice(0, 5))}`);
+            });
+            await Promise.race([admin.waitForLockWait(tableOf('cut')), settledEarly]);
+            settledEarly.catch(() => {});
             proxy.cut();
             const outcomes = await Promise.all(burst);
             for (const outcome of outcomes) {
