@@ -48,7 +48,15 @@ export type OtpErrorCode =
   /** A secret could not be encrypted or decrypted (wrong key, tampering). */
   | 'ERR_CIPHER'
   /** A command line that cannot be understood. */
-  | 'ERR_USAGE';
+  | 'ERR_USAGE'
+  /** A sensitive action (turning 2-step off, adding or removing an authenticator, new recovery codes) called without a fresh code. */
+  | 'ERR_REAUTH_REQUIRED'
+  /** The code given to re-authenticate was wrong, used already, or the user is locked (the failure was counted). */
+  | 'ERR_REAUTH_FAILED'
+  /** No authenticator (or other item) with that id. */
+  | 'ERR_NOT_FOUND'
+  /** The user has as many authenticators as the policy allows. */
+  | 'ERR_LIMIT';
 
 /**
  * The one error class of otpgate. Every failure caused by input, options,
@@ -90,6 +98,7 @@ const CODES: ReadonlySet<string> = new Set<OtpErrorCode>([
   'ERR_BASE32', 'ERR_OPTIONS', 'ERR_URI', 'ERR_MIGRATION', 'ERR_QR', 'ERR_POSTPONE_LIMIT',
   'ERR_POSTPONE_NOT_ALLOWED', 'ERR_NOT_ADMIN', 'ERR_STATE', 'ERR_REQUIRED', 'ERR_NOT_ENROLLED',
   'ERR_COOLDOWN', 'ERR_CONFLICT', 'ERR_STORE', 'ERR_NOTIFY', 'ERR_DIRECTORY', 'ERR_CIPHER', 'ERR_USAGE',
+  'ERR_REAUTH_REQUIRED', 'ERR_REAUTH_FAILED', 'ERR_NOT_FOUND', 'ERR_LIMIT',
 ]);
 
 /**

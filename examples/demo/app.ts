@@ -16,7 +16,7 @@ import {
   type Gate,
   type GateEvent,
   type Notifier,
-  type OtpError,
+  OtpError,
 } from 'otpgate';
 import { createSqliteStore } from 'otpgate/stores/sqlite';
 import { checkPassword, COMPANIES, DUMMY_HASH, openDemoDb, SEED_USERS, type DemoDb, type User } from './db.js';
@@ -473,7 +473,10 @@ export async function createDemo(options: DemoOptions): Promise<Demo> {
 
   app.post('/settings/disable', (c) =>
     settingsAction(c, async (user) => {
-      await gate.disable(user.id);
+      // Turning it off asks for a current code (or a recovery code) once set up.
+      const code = field(c, 'code').trim();
+      const result = await gate.disable(user.id, code === '' ? {} : { code });
+      if (!result.ok) throw new OtpError('ERR_REAUTH_FAILED', result.reason);
       return '2-Step Verification is off for your account.';
     }),
   );
@@ -577,6 +580,8 @@ function gateMessage(error: unknown): string {
     ERR_REQUIRED: 'Your company requires 2-Step Verification: it cannot be turned off.',
     ERR_STATE: 'That is not possible right now: reload the page and try again.',
     ERR_NOT_ENROLLED: '2-Step Verification is not set up for this account.',
+    ERR_REAUTH_REQUIRED: 'Type a current code from your authenticator app to turn 2-Step Verification off.',
+    ERR_REAUTH_FAILED: 'That code is not right (or was used already): type the current one.',
   };
   const message = messages[error.code];
   if (message === undefined) throw error;
@@ -617,6 +622,15 @@ function describe(event: GateEvent, data: DemoDb): Array<{ recipient: string; te
       return [{ recipient: event.userId, text: 'You turned on 2-Step Verification.' }];
     case 'disabled':
       return [{ recipient: event.userId, text: 'You turned off 2-Step Verification.' }];
+    case 'recovery-codes-low':
+      return [{ recipient: event.userId, text: `Only ${event.remaining} recovery codes left: make new ones in the settings.` }];
+    case 'recovery-codes-regenerated':
+      return [{ recipient: event.userId, text: 'You made new recovery codes; the old ones no longer work.' }];
+    case 'authenticator-removed':
+    case 'authenticator-renamed':
+    case 'device-remembered':
+    case 'devices-forgotten':
+      return [];
     case 'events-dropped':
       return [{ recipient: 'ops', text: `${event.dropped} undelivered 2-Step Verification events of ${event.userId} were dropped.` }];
     case 'enrollment-started':

@@ -1,5 +1,6 @@
 // Starts the demo: `npm run demo` (or `npm run demo -- --fresh` to start
-// over). Reads PORT (default 3000), HOST (default 127.0.0.1) and DEMO_DB
+// over); where npm has no POSIX shell (Windows), `node --import tsx
+// examples/demo/server.ts`. Reads PORT (default 3000), HOST (default 127.0.0.1) and DEMO_DB
 // (default demo.sqlite in the current directory) from the environment.
 import { readFileSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -71,19 +72,23 @@ try {
 
 const server = serve({ fetch: app.fetch, port, hostname: host }, (info) => {
   const shown = host === '127.0.0.1' || host === '::1' || host === '0.0.0.0' || host === '::' ? 'localhost' : host;
-  const width = Math.max(...SEED_USERS.map((u) => u.id.length)) + 2;
-  const lines = SEED_USERS.map((u) => {
-    const company = COMPANIES.find((c) => c.id === u.companyId)!;
-    const role = u.isAdmin ? 'administrator' : 'user';
-    return `  ${u.id.padEnd(width)}${u.password.padEnd(width + 6)}${role}, ${company.name}${company.requires2fa ? ' (2-step required)' : ' (2-step optional)'}`;
-  });
+  // Columns as wide as their widest cell, header included, two spaces apart.
+  const rows = [
+    ['user name', 'password', 'account'],
+    ...SEED_USERS.map((u) => {
+      const company = COMPANIES.find((c) => c.id === u.companyId)!;
+      const role = u.isAdmin ? 'administrator' : 'user';
+      return [u.id, u.password, `${role}, ${company.name}${company.requires2fa ? ' (2-step required)' : ' (2-step optional)'}`];
+    }),
+  ];
+  const widths = [0, 1].map((column) => Math.max(...rows.map((row) => row[column]!.length)) + 2);
+  const lines = rows.map(([user, password, account]) => `  ${user!.padEnd(widths[0]!)}${password!.padEnd(widths[1]!)}${account}`);
   console.log(
     [
       '',
       `otpgate demo listening on http://${shown}:${info.port}`,
       `data: ${file}${args.includes('--fresh') ? ' (fresh)' : ''}; start over with: npm run demo -- --fresh`,
       '',
-      '  user name  password',
       ...lines,
       '',
       'Press Ctrl-C to stop.',
@@ -116,3 +121,14 @@ function stop(signal: string): void {
 }
 process.on('SIGINT', () => stop('SIGINT'));
 process.on('SIGTERM', () => stop('SIGTERM'));
+process.on('SIGHUP', () => stop('SIGHUP'));
+
+// npm runs scripts under `sh -c` and passes a SIGTERM or SIGINT it gets to that shell,
+// which does not pass it on (dash dies of SIGTERM, and waits for us on SIGINT). So the
+// script is `exec node --import tsx ...`: the shell becomes this process, and npm's signals
+// reach it. Without the exec (another runner, or npm killed outright), stop when the parent
+// goes away: an orphan is adopted by another process, which changes its ppid.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) stop('parent process exited');
+}, 250).unref();

@@ -242,7 +242,13 @@ export function settingsPage(
 ${enrolled ? '' : html`<div class="actions"><a class="button" href="/2fa/setup">Set up now</a></div>`}`;
   } else if (enrolled || enabled) {
     body = html`<p>${company.name} leaves 2-Step Verification to each user. You turned it on${enrolled ? '' : ', but have not finished the set-up'}.</p>
-<div class="actions">${enrolled ? '' : html`<a class="button" href="/2fa/setup">Finish set-up</a>`}${form('/settings/disable', 'Turn off 2-Step Verification', 'danger')}</div>`;
+${
+      enrolled
+        ? html`<form method="post" action="/settings/disable">${csrfField(chrome.csrf)}<label for="off-code">Current code from your app</label>
+<input id="off-code" name="code" inputmode="numeric" autocomplete="one-time-code" required>
+<div class="actions"><button type="submit" class="danger">Turn off 2-Step Verification</button></div></form>`
+        : html`<div class="actions"><a class="button" href="/2fa/setup">Finish set-up</a>${form('/settings/disable', 'Turn off 2-Step Verification', 'danger')}</div>`
+    }`;
   } else {
     body = html`<p>${company.name} leaves 2-Step Verification to each user. It is <strong>off</strong> for your account.</p>
 <p>Turn it on to ask for a code from your phone at every login.</p>

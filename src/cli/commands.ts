@@ -1,20 +1,15 @@
 import { parseArgs } from 'node:util';
-import {
-  base32Decode,
-  buildUri,
-  generateSecret,
-  hotp,
-  isOtpError,
-  OtpError,
-  parseMigrationUri,
-  parseUri,
-  qrSvg,
-  qrTerminal,
-  totp,
-  verifyHotp,
-  verifyTotp,
-  type Algorithm,
-} from '../index.js';
+// Each module by its own path, never the package barrel: the QR encoder (qrcode-svg) is
+// loaded by the two commands that draw a code, so every other command starts faster.
+import { base32Decode } from '../core/base32.js';
+import { hotp, verifyHotp } from '../core/hotp.js';
+import type { Algorithm } from '../core/options.js';
+import { generateSecret } from '../core/secret.js';
+import { totp, verifyTotp } from '../core/totp.js';
+import { checkCompatibility } from '../enrollment/compat.js';
+import { parseMigrationUri } from '../enrollment/migration.js';
+import { buildUri, parseUri } from '../enrollment/uri.js';
+import { isOtpError, OtpError } from '../errors.js';
 
 /**
  * What a command needs from the outside world. `main.ts` passes the real
@@ -25,8 +20,11 @@ export interface CliContext {
   readonly version?: string | undefined;
   /** The current time in milliseconds. @defaultValue `Date.now()` */
   readonly nowMs?: (() => number) | undefined;
-  /** Reads all of standard input, for a SECRET given as `-`. */
-  readonly readStdin?: (() => string) | undefined;
+  /**
+   * Reads all of standard input, for a SECRET or URI given as `-`. On a
+   * terminal it shows `prompt` and reads one line without echoing it.
+   */
+  readonly readStdin?: ((prompt: string) => string | Promise<string>) | undefined;
   /** Writes a file, for `qr --svg FILE`. */
   readonly writeFile?: ((path: string, text: string) => void) | undefined;
 }
@@ -46,7 +44,7 @@ interface Command {
   readonly summary: string;
   readonly help: string;
   readonly options: Options;
-  run(values: Values, positionals: string[], context: CliContext): CliResult;
+  run(values: Values, positionals: string[], context: CliContext): CliResult | Promise<CliResult>;
 }
 
 const HELP: OptionSpec = { type: 'boolean', short: 'h' };
@@ -64,7 +62,8 @@ const TIME_OPTIONS: Options = {
 
 const SECRET_HELP = `SECRET is the key in base32 (spaces, hyphens, lower case and padding are fine),
 or in hex with --hex. Give - to read it from standard input, which keeps it out
-of your shell history and the process list.`;
+of your shell history and the process list; on a terminal it is asked for, and
+not shown as you type.`;
 
 const CODE_OPTIONS_HELP = `  --algorithm NAME  SHA1, SHA256 or SHA512 (default SHA1)
   --digits N        code length, 6 to 10 (default 6)
@@ -117,24 +116,39 @@ function hexEncode(bytes: Uint8Array): string {
   return out;
 }
 
+/** One argument given as `-`: standard input, or a prompt that does not echo on a terminal. */
+async function fromStdin(name: string, context: CliContext): Promise<string> {
+  if (!context.readStdin) usage(`reading ${name} from standard input is not available here`);
+  return (await context.readStdin(`${name} (input hidden): `)).trim();
+}
+
+/** The one wording of a bad base32 key, whichever command found it. */
+function notBase32(what: string, error: OtpError, hint = ''): never {
+  return usage(`${what} is not base32 (${error.message.replace(/^base32: /, '')})${hint}`);
+}
+
 /** The key bytes of the SECRET argument; errors name the rule, never the text. */
-function secretKey(text: string, values: Values, context: CliContext): Uint8Array {
-  let source = text;
-  if (text === '-') {
-    if (!context.readStdin) usage('reading SECRET from standard input is not available here');
-    source = context.readStdin().trim();
-  }
+async function secretKey(text: string, values: Values, context: CliContext): Promise<Uint8Array> {
+  const source = text === '-' ? await fromStdin('SECRET', context) : text;
   let key: Uint8Array;
   try {
     key = values['hex'] === true ? hexDecode(source) : base32Decode(source);
   } catch (error) {
-    if (isOtpError(error) && error.code === 'ERR_BASE32') {
-      usage(`SECRET is not base32 (${error.message.replace(/^base32: /, '')}); use --hex for a hex key`);
-    }
+    if (isOtpError(error) && error.code === 'ERR_BASE32') notBase32('SECRET', error, '; use --hex for a hex key');
     throw error;
   }
   if (key.length === 0) usage('SECRET is empty or shorter than one byte');
   return key;
+}
+
+/** Runs a URI parser, naming a bad key the way SECRET's is named. */
+function readUri<T>(parse: (uri: string) => T, uri: string): T {
+  try {
+    return parse(uri);
+  } catch (error) {
+    if (isOtpError(error) && error.code === 'ERR_BASE32') notBase32("the URI's secret", error);
+    throw error;
+  }
 }
 
 function positionals(given: string[], names: readonly string[]): string[] {
@@ -144,7 +158,8 @@ function positionals(given: string[], names: readonly string[]): string[] {
 }
 
 function nowMs(values: Values, context: CliContext): number {
-  const time = integer(values, 'time');
+  // Negative: before 1970, meaningful with a negative --epoch; the library checks the order.
+  const time = integer(values, 'time', true);
   return time === undefined ? (context.nowMs ?? Date.now)() : time * 1000;
 }
 
@@ -154,7 +169,7 @@ function timeOptions(values: Values, context: CliContext) {
     digits: integer(values, 'digits'),
     period: integer(values, 'period'),
     epoch: integer(values, 'epoch', true),
-    now: nowMs(values, context),
+    now: new Date(nowMs(values, context)),
   };
 }
 
@@ -163,7 +178,8 @@ const totpCommand: Command = {
   options: { ...CODE_OPTIONS, ...TIME_OPTIONS },
   help: `Usage: otpgate totp SECRET [options]
 
-Prints the time-based code (RFC 6238) an authenticator app shows now, or at --time.
+Prints the time-based code (RFC 6238) an authenticator app shows now, or at
+--time.
 
 ${SECRET_HELP}
 
@@ -173,12 +189,12 @@ ${TIME_OPTIONS_HELP}
   -h, --help        show this help
 
 Example:
-  otpgate totp GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --time 59 --digits 8   # 94287082
+  otpgate totp GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --time 59 --digits 8  # 94287082
 `,
-  run(values, args, context) {
+  async run(values, args, context) {
     const [secret] = positionals(args, ['SECRET']);
     const options = timeOptions(values, context);
-    return ok(`${totp(secretKey(secret!, values, context), options)}\n`);
+    return ok(`${totp(await secretKey(secret!, values, context), options)}\n`);
   },
 };
 
@@ -199,12 +215,12 @@ ${CODE_OPTIONS_HELP}
 Example:
   otpgate hotp GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --counter 0   # 755224
 `,
-  run(values, args, context) {
+  async run(values, args, context) {
     const [secret] = positionals(args, ['SECRET']);
     const counter = integer(values, 'counter');
     if (counter === undefined) usage('missing --counter (see --help)');
     const options = { algorithm: algorithm(values), digits: integer(values, 'digits') };
-    return ok(`${hotp(secretKey(secret!, values, context), counter, options)}\n`);
+    return ok(`${hotp(await secretKey(secret!, values, context), counter, options)}\n`);
   },
 };
 
@@ -216,7 +232,8 @@ const verifyCommand: Command = {
 Checks CODE against SECRET. On a match prints "delta=D step=S" and exits 0:
 D is how many steps the code is from the expected one (-1: one step old) and
 S the time step (or counter) it belongs to. Otherwise prints "no match" and
-exits 1. Spaces inside CODE are ignored.
+exits 1. Spaces inside CODE are ignored; a CODE that is not --digits digits
+is bad input (exit 2).
 
 TOTP by default; with --counter the code is checked as HOTP, looking ahead
 --window counters from N (RFC 4226 §7.4).
@@ -232,13 +249,21 @@ ${TIME_OPTIONS_HELP}
   -h, --help        show this help
 
 Example:
-  otpgate verify GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ 287082 --time 59   # delta=0 step=1
+  otpgate verify GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ 287082 --time 59
+  # delta=0 step=1
 `,
-  run(values, args, context) {
+  async run(values, args, context) {
     const [secret, code] = positionals(args, ['SECRET', 'CODE']);
+    if (secret === '-' && code === '-') usage('only SECRET can be read from standard input; give CODE on the command line');
     const counter = integer(values, 'counter');
     const window = integer(values, 'window');
-    const key = secretKey(secret!, values, context);
+    // A code that cannot match is a mistake to report (exit 2), not a wrong code (exit 1).
+    const digits = integer(values, 'digits') ?? 6;
+    const typed = code!.replace(/\s+/g, '');
+    if (!/^[0-9]+$/.test(typed)) usage('CODE must be digits (spaces are ignored)');
+    // Out of range, --digits is the library's to refuse, with its own message.
+    if (digits >= 6 && digits <= 10 && typed.length !== digits) usage(`CODE must have ${digits} digits${values['digits'] === undefined ? ' (see --digits)' : ''}`);
+    const key = await secretKey(secret!, values, context);
     let match;
     if (counter === undefined) {
       match = verifyTotp(key, code!, { ...timeOptions(values, context), window });
@@ -312,7 +337,7 @@ Example:
   otpgate uri --issuer "ACME Co" --account alice@example.com
   otpgate qr "$(otpgate uri --issuer ACME --account alice@example.com)"
 `,
-  run(values, args, context) {
+  async run(values, args, context) {
     positionals(args, []);
     const issuer = values['issuer'];
     const account = values['account'];
@@ -325,7 +350,7 @@ Example:
     if (type === 'totp' && counter !== undefined) usage('--counter needs --type hotp');
     if (type === 'hotp' && values['period'] !== undefined) usage('--period does not apply to --type hotp');
     const given = values['secret'];
-    const secret = typeof given === 'string' ? secretKey(given, values, context) : generateSecret();
+    const secret = typeof given === 'string' ? await secretKey(given, values, context) : generateSecret();
     const image = values['image'];
     const uri = buildUri({
       type,
@@ -347,10 +372,8 @@ function isMigrationUri(uri: string): boolean {
 }
 
 /** The URI argument: `-` reads it from standard input, since it holds a secret. */
-function uriArgument(text: string, context: CliContext): string {
-  if (text !== '-') return text;
-  if (!context.readStdin) usage('reading URI from standard input is not available here');
-  return context.readStdin().trim();
+async function uriArgument(text: string, context: CliContext): Promise<string> {
+  return text === '-' ? fromStdin('URI', context) : text;
 }
 
 const parseCommand: Command = {
@@ -359,8 +382,10 @@ const parseCommand: Command = {
   help: `Usage: otpgate parse URI
 
 Prints the parameters of an otpauth:// URI as JSON, defaults filled in, with
-"warnings" for anything an app might read differently (for example an issuer
-in the label that differs from the issuer parameter).
+"warnings" for anything an app might read differently: an issuer in the label
+that differs from the issuer parameter, and settings popular authenticator
+apps ignore (8 digits, SHA256, a 60-second period...). Each warning has a
+stable "code" and a "message".
 
 A Google Authenticator export (otpauth-migration://offline?data=...) lists
 every account it holds, each with its own otpauth:// URI, and which QR code of
@@ -373,11 +398,15 @@ Example:
   otpgate parse 'otpauth://totp/ACME:alice?secret=JBSWY3DPEHPK3PXP&issuer=ACME'
   otpgate parse - < export.txt
 `,
-  run(_values, args, context) {
+  async run(_values, args, context) {
     const [text] = positionals(args, ['URI']);
-    const uri = uriArgument(text!, context);
-    if (!isMigrationUri(uri)) return ok(`${JSON.stringify(parseUri(uri), null, 2)}\n`);
-    const payload = parseMigrationUri(uri);
+    const uri = await uriArgument(text!, context);
+    if (!isMigrationUri(uri)) {
+      const parsed = readUri(parseUri, uri);
+      const warnings = [...parsed.warnings, ...checkCompatibility(parsed)];
+      return ok(`${JSON.stringify({ ...parsed, warnings }, null, 2)}\n`);
+    }
+    const payload = readUri(parseMigrationUri, uri);
     // Each account's own otpauth:// URI, so it can be moved to another app (otpgate qr).
     const accounts = payload.accounts.map((account) => {
       try {
@@ -397,8 +426,8 @@ const qrCommand: Command = {
 
 Draws URI as a QR code with Unicode half blocks, ready to scan from the
 terminal with a phone; with --svg writes an SVG image to FILE instead (- for
-standard output). An otpauth:// or otpauth-migration:// URI is checked first. Give - as URI to read it
-from standard input.
+standard output). An otpauth:// or otpauth-migration:// URI is checked
+first. Give - as URI to read it from standard input.
 
 Options:
   --svg FILE        write SVG to FILE (- for standard output)
@@ -408,15 +437,16 @@ Options:
 Example:
   otpgate qr "$(otpgate uri --issuer ACME --account alice@example.com)"
 `,
-  run(values, args, context) {
+  async run(values, args, context) {
     const [text] = positionals(args, ['URI']);
-    const uri = uriArgument(text!, context);
+    const uri = await uriArgument(text!, context);
     // Catch a mangled URI before it becomes a QR code that an app refuses.
-    if (isMigrationUri(uri)) parseMigrationUri(uri);
-    else if (/^otpauth:/i.test(uri)) parseUri(uri);
+    if (isMigrationUri(uri)) readUri(parseMigrationUri, uri);
+    else if (/^otpauth:/i.test(uri)) readUri(parseUri, uri);
     const file = values['svg'];
+    if (typeof file === 'string' && values['light'] === true) usage('--light applies to the terminal drawing, not to --svg');
+    const { qrSvg, qrTerminal } = await import('../enrollment/qr.js');
     if (typeof file === 'string') {
-      if (values['light'] === true) usage('--light applies to the terminal drawing, not to --svg');
       const svg = qrSvg(uri);
       if (file === '-') return ok(`${svg}\n`);
       if (!context.writeFile) usage('writing files is not available here');
@@ -449,22 +479,22 @@ Scan the QR code with an authenticator app to compare its code with ours.
 Options:
   -h, --help        show this help
 `,
-  run(_values, args, context) {
+  async run(_values, args, context) {
     positionals(args, []);
     const transcript: string[] = [];
-    const step = (note: string, argv: string[]): string => {
-      const result = runCli(argv, context);
+    const step = async (note: string, argv: string[]): Promise<string> => {
+      const result = await runCli(argv, context);
       transcript.push(`# ${note}`, `$ otpgate ${argv.map(shellQuote).join(' ')}`);
       transcript.push(`${result.stdout}${result.stderr}`.replace(/\n$/, ''), `(exit ${result.exitCode})`, '');
       return result.stdout.trim();
     };
-    const secret = step('a new 160-bit secret, for one user', ['secret']);
-    const uri = step('what the QR code holds', ['uri', '--issuer', 'otpgate demo', '--account', 'alice@example.com', '--secret', secret]);
-    step('scan it with an authenticator app', ['qr', uri]);
-    const code = step('the code the app shows now', ['totp', secret]);
-    step('the server checks a typed code: it matches', ['verify', secret, code]);
+    const secret = await step('a new 160-bit secret, for one user', ['secret']);
+    const uri = await step('what the QR code holds', ['uri', '--issuer', 'otpgate demo', '--account', 'alice@example.com', '--secret', secret]);
+    await step('scan it with an authenticator app', ['qr', uri]);
+    const code = await step('the code the app shows now', ['totp', secret]);
+    await step('the server checks a typed code: it matches', ['verify', secret, code]);
     const wrong = ((Number(code) + 500_000) % 1_000_000).toString().padStart(6, '0');
-    step('a wrong code does not', ['verify', secret, wrong]);
+    await step('a wrong code does not', ['verify', secret, wrong]);
     return ok(`${transcript.join('\n')}`);
   },
 };
@@ -492,7 +522,8 @@ Commands:
 ${lines.join('\n')}
 
 Run "otpgate COMMAND --help" for the options of a command.
-Exit status: 0 done (or the code matched), 1 the code did not match, 2 bad input.
+Exit status: 0 done (or the code matched), 1 the code did not match, 2 bad
+input.
 
 Options:
   -h, --help        show this help
@@ -513,10 +544,35 @@ function parseError(error: unknown): never {
   return usage('cannot parse the command line (see --help)');
 }
 
-function runCommand(command: Command, args: string[], context: CliContext): CliResult {
+/**
+ * `--time -5` as `--time=-5`: parseArgs reads a value that starts with `-` as
+ * an option, so a negative number after an option that takes a value would be
+ * "missing its value".
+ */
+function joinNegativeValues(args: readonly string[], options: Options): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const name = /^--([a-z]+)$/.exec(arg)?.[1];
+    const next = args[i + 1];
+    if (name !== undefined && options[name]?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else {
+      out.push(arg);
+    }
+    if (arg === '--') {
+      out.push(...args.slice(i + 1));
+      break;
+    }
+  }
+  return out;
+}
+
+async function runCommand(command: Command, args: string[], context: CliContext): Promise<CliResult> {
   let parsed;
   try {
-    parsed = parseArgs({ args, options: command.options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: joinNegativeValues(args, command.options), options: command.options, allowPositionals: true, strict: true });
   } catch (error) {
     parseError(error);
   }
@@ -527,17 +583,17 @@ function runCommand(command: Command, args: string[], context: CliContext): CliR
 
 /**
  * Runs one `otpgate` command line (without `node` and the script path) and
- * returns what to print and the exit code. Never throws: bad input becomes
+ * resolves to what to print and the exit code. Never rejects: bad input becomes
  * exit 2 and one line on stderr that names the rule broken, never a secret
  * or a code.
  *
  * @example
  * ```ts
- * runCli(['totp', 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ', '--time', '59']);
+ * await runCli(['totp', 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ', '--time', '59']);
  * // { exitCode: 0, stdout: '287082\n', stderr: '' }
  * ```
  */
-export function runCli(argv: readonly string[], context: CliContext = {}): CliResult {
+export async function runCli(argv: readonly string[], context: CliContext = {}): Promise<CliResult> {
   try {
     const [name, ...rest] = argv;
     if (name === undefined) usage('missing COMMAND (see otpgate --help)');
@@ -552,7 +608,7 @@ export function runCli(argv: readonly string[], context: CliContext = {}): CliRe
     if (name.startsWith('-')) usage('unknown option (see otpgate --help)');
     const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
     if (command === undefined) usage(`unknown command (expected one of ${Object.keys(COMMANDS).join(', ')})`);
-    return runCommand(command, rest, context);
+    return await runCommand(command, rest, context);
   } catch (error) {
     return { exitCode: 2, stdout: '', stderr: `otpgate: ${describe(error)}\n` };
   }

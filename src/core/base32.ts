@@ -1,4 +1,5 @@
 import { OtpError } from '../errors.js';
+import { isBytes } from '../internal/bytes.js';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 
@@ -20,6 +21,7 @@ const LOOKUP = /* @__PURE__ */ (() => {
  *
  * @param bytes - the bytes to encode
  * @returns the base32 text
+ * @throws {@link OtpError} `ERR_OPTIONS` when `bytes` is not a Uint8Array
  *
  * @example
  * ```ts
@@ -28,6 +30,7 @@ const LOOKUP = /* @__PURE__ */ (() => {
  * ```
  */
 export function base32Encode(bytes: Uint8Array): string {
+  if (!isBytes(bytes)) throw new OtpError('ERR_OPTIONS', 'base32Encode: expected a Uint8Array');
   let out = '';
   let buffer = 0;
   let bits = 0;
@@ -53,7 +56,7 @@ export function base32Encode(bytes: Uint8Array): string {
  * @param text - the base32 text
  * @returns the decoded bytes
  * @throws {@link OtpError} `ERR_BASE32` for an invalid character or misplaced padding;
- *   the message gives the position, never the text
+ *   the message gives the position, never the text. `ERR_OPTIONS` when `text` is not a string
  *
  * @example
  * ```ts
@@ -62,8 +65,9 @@ export function base32Encode(bytes: Uint8Array): string {
  * ```
  */
 export function base32Decode(text: string): Uint8Array {
-  if (typeof text !== 'string') throw new OtpError('ERR_BASE32', 'base32: expected a string');
-  const out = new Uint8Array((text.length * 5) >>> 3);
+  if (typeof text !== 'string') throw new OtpError('ERR_OPTIONS', 'base32Decode: expected a string');
+  // Not `>>> 3`: five times a long string's length can pass 2^32.
+  const out = new Uint8Array(Math.floor((text.length * 5) / 8));
   let length = 0;
   let buffer = 0;
   let bits = 0;

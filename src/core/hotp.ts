@@ -1,5 +1,6 @@
+import { OtpError } from '../errors.js';
 import type { CounterMac } from '../internal/mac.js';
-import { DEFAULTS, resolveAfterStep, resolveCounter, resolveDigits, resolveWindow, type CodeOptions, type VerifyHotpOptions } from './options.js';
+import { checkOptions, DEFAULTS, OPTIONS, resolveAfterStep, resolveCounter, resolveDigits, resolveWindow, type CodeOptions, type VerifyHotpOptions } from './options.js';
 import { macFor, type Secret } from './secret.js';
 
 /**
@@ -50,7 +51,9 @@ export function formatCode(value: number, digits: number): string {
  * is not exactly `digits` decimal digits can never match (-1).
  */
 function parseCode(code: unknown, digits: number): number {
-  if (typeof code !== 'string') return -1;
+  // A number has lost its leading zeros (and 012345 is an octal literal):
+  // refused, as every other argument of the wrong type is.
+  if (typeof code !== 'string') throw new OtpError('ERR_OPTIONS', 'code must be a string');
   const text = /\s/.test(code) ? code.replace(/\s+/g, '') : code;
   if (text.length !== digits) return -1;
   for (let i = 0; i < digits; i++) {
@@ -97,7 +100,7 @@ export function findStep(
  * @param counter - an integer from 0 to 2^53 - 1
  * @param options - `algorithm` (default `'SHA1'`), `digits` (default 6)
  * @returns the code, left-padded with zeros to `digits`
- * @throws {@link OtpError} `ERR_OPTIONS` for a bad counter or option, `ERR_BASE32` for a bad secret
+ * @throws {@link OtpError} `ERR_OPTIONS` for a bad counter, a bad or unknown option or a secret of the wrong type, `ERR_BASE32` for a bad secret
  *
  * @example
  * ```ts
@@ -107,6 +110,7 @@ export function findStep(
  * ```
  */
 export function hotp(secret: Secret, counter: number, options?: CodeOptions): string {
+  checkOptions(options, OPTIONS.hotp, 'hotp');
   const digits = resolveDigits(options?.digits);
   const step = resolveCounter(counter);
   return formatCode(codeAt(macFor(secret, options?.algorithm), step, digits), digits);
@@ -119,12 +123,13 @@ export function hotp(secret: Secret, counter: number, options?: CodeOptions): st
  * wrong length or with other characters does not match.
  *
  * @param secret - base32 text, key bytes, or a {@link prepareKey | prepared key}
- * @param code - the code as typed
+ * @param code - the code as typed, a string
  * @param counter - the next expected counter
  * @param options - `algorithm`, `digits`, `window` (default 0), `afterStep`
  * @returns `{ delta, step }` where `step` is the matching counter (store `step + 1`
  *   as the next expected counter), or `null`
- * @throws {@link OtpError} `ERR_OPTIONS` for a bad counter or option, `ERR_BASE32` for a bad secret
+ * @throws {@link OtpError} `ERR_OPTIONS` for a bad counter, a bad or unknown option, a code that is not a string or a
+ *   secret of the wrong type, `ERR_BASE32` for a bad secret
  *
  * @example
  * ```ts
@@ -133,6 +138,7 @@ export function hotp(secret: Secret, counter: number, options?: CodeOptions): st
  * ```
  */
 export function verifyHotp(secret: Secret, code: string, counter: number, options?: VerifyHotpOptions): Match | null {
+  checkOptions(options, OPTIONS.verifyHotp, 'verifyHotp');
   const digits = resolveDigits(options?.digits);
   const expected = resolveCounter(counter);
   const { past, future } = resolveWindow(options?.window, DEFAULTS.hotpWindow, true);

@@ -66,7 +66,11 @@ export interface TotpOptions extends CodeOptions {
   readonly period?: number | undefined;
   /** T0, the Unix time in seconds at which step 0 begins (an integer within the range of `Date`). @defaultValue `0` */
   readonly epoch?: number | undefined;
-  /** The time, in milliseconds since the Unix epoch (at most ±8.64e15, the range of `Date`) or as a `Date`. @defaultValue `Date.now()` */
+  /**
+   * The time, in milliseconds since the Unix epoch (from 10^11, March 1973: a smaller number is
+   * refused as seconds, up to 8.64e15, the end of the range of `Date`), or as a `Date` (any time
+   * `Date` holds). @defaultValue `Date.now()`
+   */
   readonly now?: number | Date | undefined;
 }
 
@@ -156,8 +160,53 @@ const MAX_COUNTER = Number.MAX_SAFE_INTEGER;
 /** The farthest time a `Date` can hold, in ms either side of 1970 (ECMA-262 §21.4.1.1). */
 const MAX_DATE_MS = 8.64e15;
 
+/** The smallest `now` taken as a number: 10^11 ms is 1973-03-03, 10^11 s the year 5138. */
+const MIN_NOW_MS = 1e11;
+
 function fail(message: string): never {
   throw new OtpError('ERR_OPTIONS', message);
+}
+
+/** Every option name of the core; an option's bit is `1 << its index`. */
+const NAMES = ['algorithm', 'digits', 'period', 'epoch', 'now', 'window', 'afterStep', 'bytes'];
+
+/**
+ * The fields of a parsed `otpauth://` URI besides the code options: tolerated
+ * (and not read), so `totp(parsed.secret, parsed)` works.
+ */
+const URI_FIELDS = ['type', 'secret', 'issuer', 'account', 'counter', 'image', 'warnings'];
+
+/** @internal The options of each public function, as sums of the bits of their names. */
+export const OPTIONS = {
+  prepareKey: 1,
+  hotp: 1 | 2,
+  totp: 1 | 2 | 4 | 8 | 16,
+  verifyHotp: 1 | 2 | 32 | 64,
+  verifyTotp: 1 | 2 | 4 | 8 | 16 | 32 | 64,
+  generateSecret: 128,
+} as const;
+
+/**
+ * @internal
+ * Refuses an options argument that is not an object, and any option name
+ * the function does not read: a misspelt `widnow` or an otplib-style
+ * `epochTolerance` would otherwise be ignored and the default used. Property
+ * names are interned strings, so looking one up among eight costs a few
+ * nanoseconds.
+ */
+export function checkOptions(options: unknown, allowed: number, fn: string): void {
+  if (options === undefined) return;
+  // A Date here was meant as `now`, and has no option names to refuse.
+  if (typeof options !== 'object' || options === null || options instanceof Date) fail(`${fn}: options must be an object`);
+  // `for…in` sees what `options.name` reads: own and inherited enumerable names.
+  for (const name in options) {
+    const i = NAMES.indexOf(name);
+    if (i < 0 ? !URI_FIELDS.includes(name) : ((allowed >> i) & 1) === 0) {
+      // The name is the caller's text: a short prefix, never a whole value pasted as a key.
+      const known = NAMES.filter((_, j) => (allowed >> j) & 1).join(', ');
+      fail(`${fn}: unknown option '${name.length > 32 ? `${name.slice(0, 32)}…` : name}' (it takes ${known})`);
+    }
+  }
 }
 
 /** @internal */
@@ -203,6 +252,12 @@ export function resolveTime(options: TotpOptions | undefined): TimeParams {
   if (typeof nowMs !== 'number' || !Number.isFinite(nowMs) || Math.abs(nowMs) > MAX_DATE_MS) {
     fail('now must be a number of milliseconds or a valid Date, within the range of Date');
   }
+  // otplib and speakeasy take seconds: `now: 59` would silently be 1970's first
+  // minute. No clock reads before March 1973, so a smaller number is refused;
+  // a Date states its unit and may hold any time.
+  if (typeof now === 'number' && now < MIN_NOW_MS) {
+    fail('now looks like seconds: it must be milliseconds since 1970 (10^11 or more) or a Date');
+  }
   // stepAt divides exactly only below 2^53; beyond that a far `now` wrapped to step 0's code.
   if (Math.abs(Math.floor(nowMs) - epoch * 1000) > MAX_COUNTER) fail('now is too far from epoch');
   return { period, epoch, nowMs };
@@ -236,6 +291,9 @@ export function resolveWindow(value: Window | undefined, fallback: number, lookA
     return { past: lookAheadOnly ? 0 : n, future: n };
   }
   if (typeof value !== 'object' || value === null) return fail('window must be a number or { past, future }');
+  for (const name in value) {
+    if (name !== 'past' && name !== 'future') fail(`window: unknown option '${name.slice(0, 32)}' (it takes past, future)`);
+  }
   return { past: side(value.past, 'window.past', 0), future: side(value.future, 'window.future', 0) };
 }
 

@@ -1,8 +1,8 @@
 import { OtpError } from '../errors.js';
-import { randomBytes } from '../internal/bytes.js';
+import { isBytes, randomBytes } from '../internal/bytes.js';
 import { createCounterMac, type CounterMac } from '../internal/mac.js';
 import { base32Decode, base32Encode } from './base32.js';
-import { resolveAlgorithm, type Algorithm } from './options.js';
+import { checkOptions, OPTIONS, resolveAlgorithm, type Algorithm } from './options.js';
 
 /**
  * Options of {@link generateSecret}.
@@ -24,7 +24,7 @@ export interface SecretOptions {
  *
  * @param options - `bytes`: the key length
  * @returns the secret as canonical base32 (upper case, no padding): 32 characters by default
- * @throws {@link OtpError} `ERR_OPTIONS` when `bytes` is not an integer from 16 to 1024
+ * @throws {@link OtpError} `ERR_OPTIONS` when `bytes` is not an integer from 16 to 1024, or for an unknown option
  *
  * @example
  * ```ts
@@ -33,6 +33,7 @@ export interface SecretOptions {
  * ```
  */
 export function generateSecret(options?: SecretOptions): string {
+  checkOptions(options, OPTIONS.generateSecret, 'generateSecret');
   const bytes = options?.bytes === undefined ? 20 : options.bytes;
   if (typeof bytes !== 'number' || !Number.isInteger(bytes) || bytes < 16 || bytes > 1024) {
     throw new OtpError('ERR_OPTIONS', 'bytes must be an integer from 16 to 1024 (at least 128 bits)');
@@ -82,7 +83,8 @@ export type Secret = string | Uint8Array | PreparedKey;
  * @param secret - base32 text or key bytes
  * @param options - `algorithm`: the HMAC hash (default `'SHA1'`)
  * @returns a key to pass as the secret of {@link hotp}, {@link totp}, {@link verifyHotp} and {@link verifyTotp}
- * @throws {@link OtpError} `ERR_BASE32` for text that is not base32, `ERR_OPTIONS` for an empty key or an unknown algorithm
+ * @throws {@link OtpError} `ERR_BASE32` for text that is not base32, `ERR_OPTIONS` for an empty key, a secret of the wrong
+ *   type, an unknown algorithm or an unknown option
  *
  * @example
  * ```ts
@@ -92,13 +94,14 @@ export type Secret = string | Uint8Array | PreparedKey;
  * ```
  */
 export function prepareKey(secret: string | Uint8Array, options?: { readonly algorithm?: Algorithm | undefined }): PreparedKey {
+  checkOptions(options, OPTIONS.prepareKey, 'prepareKey');
   const algorithm = resolveAlgorithm(options?.algorithm);
   return Object.freeze({ algorithm, [PREPARED]: createCounterMac(algorithm, toKeyBytes(secret)) });
 }
 
 function toKeyBytes(secret: unknown): Uint8Array {
   const key = typeof secret === 'string' ? base32Decode(secret) : secret;
-  if (!(key instanceof Uint8Array)) throw new OtpError('ERR_OPTIONS', 'secret must be a base32 string, a Uint8Array or a prepared key');
+  if (!isBytes(key)) throw new OtpError('ERR_OPTIONS', 'secret must be a base32 string, a Uint8Array or a prepared key');
   if (key.length === 0) throw new OtpError('ERR_OPTIONS', 'secret must not be empty');
   return key;
 }
@@ -109,7 +112,10 @@ export function macFor(secret: Secret, algorithm: unknown): CounterMac {
     if (algorithm !== undefined && resolveAlgorithm(algorithm) !== secret.algorithm) {
       throw new OtpError('ERR_OPTIONS', 'algorithm differs from the one the key was prepared for');
     }
-    return secret[PREPARED];
+    const mac = secret[PREPARED];
+    // Only prepareKey makes one; a copy of the symbol onto something else is not a key.
+    if (typeof mac !== 'function') throw new OtpError('ERR_OPTIONS', 'secret must be a base32 string, a Uint8Array or a prepared key');
+    return mac;
   }
   return createCounterMac(resolveAlgorithm(algorithm), toKeyBytes(secret));
 }

@@ -1,6 +1,6 @@
 import { OtpError } from '../errors.js';
 import { codeAt, findStep, formatCode, type Match } from './hotp.js';
-import { DEFAULTS, resolveAfterStep, resolveDigits, resolveTime, resolveWindow, stepAt, type TotpOptions, type VerifyTotpOptions } from './options.js';
+import { checkOptions, DEFAULTS, OPTIONS, resolveAfterStep, resolveDigits, resolveTime, resolveWindow, stepAt, type TotpOptions, type VerifyTotpOptions } from './options.js';
 import { macFor, type Secret } from './secret.js';
 
 /**
@@ -11,16 +11,18 @@ import { macFor, type Secret } from './secret.js';
  * @param secret - base32 text, key bytes, or a {@link prepareKey | prepared key}
  * @param options - `algorithm` (default `'SHA1'`), `digits` (6), `period` (30 s), `epoch` (0), `now` (`Date.now()`)
  * @returns the code, left-padded with zeros to `digits`
- * @throws {@link OtpError} `ERR_OPTIONS` for a bad option or a time before `epoch`, `ERR_BASE32` for a bad secret
+ * @throws {@link OtpError} `ERR_OPTIONS` for a bad or unknown option, `now` in seconds (a number below 10^11), a time before `epoch`
+ *   or a secret of the wrong type, `ERR_BASE32` for a bad secret
  *
  * @example
  * ```ts
  * import { totp } from 'otpgate';
  * // RFC 6238 Appendix B, T = 59 s, 8 digits
- * totp('GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ', { now: 59_000, digits: 8 }); // '94287082'
+ * totp('GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ', { now: new Date(59_000), digits: 8 }); // '94287082'
  * ```
  */
 export function totp(secret: Secret, options?: TotpOptions): string {
+  checkOptions(options, OPTIONS.totp, 'totp');
   const digits = resolveDigits(options?.digits);
   const step = stepAt(resolveTime(options));
   if (step < 0) throw new OtpError('ERR_OPTIONS', 'now must not be before epoch');
@@ -36,10 +38,11 @@ export function totp(secret: Secret, options?: TotpOptions): string {
  * characters does not match.
  *
  * @param secret - base32 text, key bytes, or a {@link prepareKey | prepared key}
- * @param code - the code as typed
+ * @param code - the code as typed, a string
  * @param options - the {@link totp} options, plus `window` and `afterStep`
  * @returns `{ delta, step }` of the matching step, or `null`
- * @throws {@link OtpError} `ERR_OPTIONS` for a bad option, `ERR_BASE32` for a bad secret
+ * @throws {@link OtpError} `ERR_OPTIONS` for a bad or unknown option, `now` in seconds (a number below 10^11), a code that
+ *   is not a string or a secret of the wrong type, `ERR_BASE32` for a bad secret
  *
  * @example
  * ```ts
@@ -50,6 +53,7 @@ export function totp(secret: Secret, options?: TotpOptions): string {
  * ```
  */
 export function verifyTotp(secret: Secret, code: string, options?: VerifyTotpOptions): Match | null {
+  checkOptions(options, OPTIONS.verifyTotp, 'verifyTotp');
   const digits = resolveDigits(options?.digits);
   const expected = stepAt(resolveTime(options));
   const { past, future } = resolveWindow(options?.window, DEFAULTS.totpWindow, false);

@@ -1,5 +1,6 @@
 import { base32Decode } from '../core/base32.js';
 import type { Algorithm } from '../core/options.js';
+import { checkObject, checkType, optionsError } from './options.js';
 
 /**
  * The parameters {@link checkCompatibility} looks at: those of
@@ -30,6 +31,36 @@ export interface CompatibilityInput {
 }
 
 /**
+ * The stable code of a {@link CompatibilityWarning}; match on it, not on the
+ * message, to translate or filter warnings. The union only grows.
+ *
+ * | code | parameter | what |
+ * |---|---|---|
+ * | `'hotp-unsupported'` | `type` | HOTP accounts cannot be added to some apps |
+ * | `'algorithm-ignored'` | `algorithm` | some apps compute SHA1 codes whatever the URI says |
+ * | `'digits-unsupported'` | `digits` | some apps show 6 digits only (Google Authenticator 6 or 8) |
+ * | `'period-ignored'` | `period` | some apps change codes every 30 seconds whatever the URI says |
+ * | `'short-secret'` | `secret` | a key under 128 bits |
+ * | `'missing-issuer'` | `issuer` | no issuer: users cannot tell which service a code is for |
+ * | `'long-label'` | `label` | issuer and account over 64 characters together |
+ *
+ * @example
+ * ```ts
+ * import { checkCompatibility, type CompatibilityWarningCode } from 'otpgate';
+ * const ignored: CompatibilityWarningCode[] = ['missing-issuer'];
+ * checkCompatibility({ digits: 8 }).filter((w) => !ignored.includes(w.code)); // the 'digits-unsupported' warning
+ * ```
+ */
+export type CompatibilityWarningCode =
+  | 'hotp-unsupported'
+  | 'algorithm-ignored'
+  | 'digits-unsupported'
+  | 'period-ignored'
+  | 'short-secret'
+  | 'missing-issuer'
+  | 'long-label';
+
+/**
  * One thing popular authenticator apps would get wrong with these parameters.
  *
  * @example
@@ -40,6 +71,8 @@ export interface CompatibilityInput {
  * ```
  */
 export interface CompatibilityWarning {
+  /** The stable code, for translating or filtering. */
+  readonly code: CompatibilityWarningCode;
   /** The parameter concerned. */
   readonly parameter: 'type' | 'algorithm' | 'digits' | 'period' | 'secret' | 'issuer' | 'label';
   /** The apps known to mishandle it; empty for a general interoperability concern. */
@@ -72,40 +105,48 @@ const LONG_LABEL = 64;
  * Authenticator shows 6 or 8 digits only.
  *
  * @param params - the parameters, as for {@link buildUri}; anything left out counts as its default
- * @returns the warnings, empty when every app would agree; never throws for an unreadable secret (it is skipped)
+ * @returns the warnings, each with a stable {@link CompatibilityWarningCode}, empty when every app
+ *   would agree; an unreadable secret is skipped, not refused
+ * @throws {@link OtpError} `ERR_OPTIONS` for `params` that is not an object, a field of the wrong
+ *   type or an unknown field name
  *
  * @example
  * ```ts
  * import { checkCompatibility } from 'otpgate';
  * for (const warning of checkCompatibility({ type: 'totp', algorithm: 'SHA256', issuer: 'ACME', account: 'alice' })) {
- *   console.warn(`${warning.parameter}: ${warning.message}`);
+ *   console.warn(`${warning.code}: ${warning.message}`);
  * }
- * // algorithm: SHA256 is ignored by Microsoft Authenticator, Authy and Google Authenticator (older versions), which compute SHA1 codes that will not match
+ * // algorithm-ignored: SHA256 is ignored by Microsoft Authenticator, Authy and Google Authenticator (older versions), which compute SHA1 codes that will not match
  * ```
  */
 export function checkCompatibility(params: CompatibilityInput): CompatibilityWarning[] {
   const warnings: CompatibilityWarning[] = [];
-  const add = (parameter: CompatibilityWarning['parameter'], apps: readonly string[], message: string): void => {
-    warnings.push({ parameter, apps, message });
+  const add = (code: CompatibilityWarningCode, parameter: CompatibilityWarning['parameter'], apps: readonly string[], message: string): void => {
+    warnings.push({ code, parameter, apps, message });
   };
   const list = (apps: readonly string[]): string => (apps.length < 3 ? apps.join(' and ') : `${apps.slice(0, -1).join(', ')} and ${apps.at(-1)!}`);
-  const p = params ?? {};
+  const p = checkObject(params, 'params', PARAM_NAMES, false);
+  for (const name of ['type', 'issuer', 'account', 'algorithm'] as const) checkType(p[name], 'string', name);
+  for (const name of ['digits', 'period'] as const) checkType(p[name], 'number', name);
+  if (p.secret !== undefined && typeof p.secret !== 'string' && !(p.secret instanceof Uint8Array)) {
+    optionsError('secret must be a base32 string or a Uint8Array');
+  }
 
   if (p.type === 'hotp') {
     const apps = [MICROSOFT, AUTHY];
-    add('type', apps, `HOTP (counter-based) accounts cannot be added to ${list(apps)}; only TOTP works everywhere`);
+    add('hotp-unsupported', 'type', apps, `HOTP (counter-based) accounts cannot be added to ${list(apps)}; only TOTP works everywhere`);
   }
   if (p.algorithm !== undefined && p.algorithm !== 'SHA1') {
     const apps = [MICROSOFT, AUTHY, OLD_GOOGLE];
-    add('algorithm', apps, `${p.algorithm} is ignored by ${list(apps)}, which compute SHA1 codes that will not match`);
+    add('algorithm-ignored', 'algorithm', apps, `${p.algorithm} is ignored by ${list(apps)}, which compute SHA1 codes that will not match`);
   }
   if (p.digits !== undefined && p.digits !== 6) {
     const apps = p.digits === 8 ? [MICROSOFT, AUTHY, OLD_GOOGLE] : [MICROSOFT, AUTHY, GOOGLE];
-    add('digits', apps, `${p.digits} digits are not shown by ${list(apps)}, which show 6-digit codes${p.digits === 8 ? '' : ` (Google Authenticator shows 6 or 8)`}`);
+    add('digits-unsupported', 'digits', apps, `${p.digits} digits are not shown by ${list(apps)}, which show 6-digit codes${p.digits === 8 ? '' : ` (Google Authenticator shows 6 or 8)`}`);
   }
   if (p.type !== 'hotp' && p.period !== undefined && p.period !== 30) {
     const apps = [MICROSOFT, AUTHY, OLD_GOOGLE];
-    add('period', apps, `a ${p.period}-second period is ignored by ${list(apps)}, which change codes every 30 seconds`);
+    add('period-ignored', 'period', apps, `a ${p.period}-second period is ignored by ${list(apps)}, which change codes every 30 seconds`);
   }
   if (p.secret !== undefined) {
     let bytes: number | undefined;
@@ -115,15 +156,19 @@ export function checkCompatibility(params: CompatibilityInput): CompatibilityWar
       bytes = undefined; // unreadable keys are buildUri's to refuse; this only advises
     }
     if (bytes !== undefined && bytes < 16) {
-      add('secret', [], `the key has ${bytes * 8} bits; RFC 4226 requires at least 128 (160 recommended), and some apps refuse short keys`);
+      add('short-secret', 'secret', [], `the key has ${bytes * 8} bits; RFC 4226 requires at least 128 (160 recommended), and some apps refuse short keys`);
     }
   }
   if (p.issuer === undefined || p.issuer === '') {
-    add('issuer', [], 'without an issuer, apps list the account under its name alone, and users cannot tell which service a code is for');
+    add('missing-issuer', 'issuer', [], 'without an issuer, apps list the account under its name alone, and users cannot tell which service a code is for');
   }
   const labelLength = (p.issuer?.length ?? 0) + (p.account?.length ?? 0);
   if (labelLength > LONG_LABEL) {
-    add('label', [], `issuer and account together have ${labelLength} characters; apps cut long labels off, and the QR code grows denser`);
+    add('long-label', 'label', [], `issuer and account together have ${labelLength} characters; apps cut long labels off, and the QR code grows denser`);
   }
   return warnings;
 }
+
+// The fields of CompatibilityInput, and those of KeyUriParams and ParsedUri it does not
+// look at, so the input or output of buildUri and parseUri can be passed in as it is.
+const PARAM_NAMES: ReadonlySet<string> = new Set(['type', 'secret', 'issuer', 'account', 'algorithm', 'digits', 'period', 'counter', 'image', 'warnings', 'name']);

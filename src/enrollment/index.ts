@@ -20,6 +20,8 @@ export {
   type ParsedTotpUri,
   type ParsedUri,
   type ParsedUriBase,
+  type UriWarning,
+  type UriWarningCode,
 } from './uri.js';
 export {
   buildMigrationUri,
@@ -29,4 +31,4 @@ export {
   type MigrationOptions,
   type MigrationPayload,
 } from './migration.js';
-export { checkCompatibility, type CompatibilityInput, type CompatibilityWarning } from './compat.js';
+export { checkCompatibility, type CompatibilityInput, type CompatibilityWarning, type CompatibilityWarningCode } from './compat.js';

@@ -1,5 +1,8 @@
 import { base32Decode, base32Encode } from '../core/base32.js';
 import { OtpError } from '../errors.js';
+import { checkObject, checkSecret, checkString } from './options.js';
+
+const OPTION_NAMES: ReadonlySet<string> = new Set(['groupSize', 'separator']);
 
 /**
  * Options of {@link formatManualKey}.
@@ -19,9 +22,8 @@ export interface ManualKeyOptions {
 }
 
 function toBytes(secret: unknown): Uint8Array {
-  if (typeof secret === 'string') return base32Decode(secret);
-  if (secret instanceof Uint8Array) return secret;
-  throw new OtpError('ERR_OPTIONS', 'secret must be a base32 string or a Uint8Array');
+  checkSecret(secret, 'secret');
+  return typeof secret === 'string' ? base32Decode(secret) : secret;
 }
 
 /**
@@ -34,7 +36,7 @@ function toBytes(secret: unknown): Uint8Array {
  * @param options - `groupSize` (default 4) and `separator` (default `' '`)
  * @returns the formatted key
  * @throws {@link OtpError} `ERR_BASE32` for text that is not base32, `ERR_OPTIONS`
- *   for an empty key or a bad option
+ *   for a secret of the wrong type, an empty key, a bad option or an unknown option name
  *
  * @example
  * ```ts
@@ -43,8 +45,9 @@ function toBytes(secret: unknown): Uint8Array {
  * ```
  */
 export function formatManualKey(secret: string | Uint8Array, options?: ManualKeyOptions): string {
-  const groupSize = options?.groupSize ?? 4;
-  const separator = options?.separator ?? ' ';
+  const checked = checkObject(options, 'options', OPTION_NAMES, true);
+  const groupSize = checked.groupSize ?? 4;
+  const separator = checked.separator ?? ' ';
   if (typeof groupSize !== 'number' || !Number.isInteger(groupSize) || groupSize < 1 || groupSize > 64) {
     throw new OtpError('ERR_OPTIONS', 'groupSize must be an integer from 1 to 64');
   }
@@ -72,7 +75,7 @@ const PASTE_NOISE = /[\s\u200b-\u200d\u2060\ufeff\u2010-\u2015\u2212_-]/gu;
  * @param text - the key as typed or pasted
  * @returns the key as canonical base32 (upper case, no padding)
  * @throws {@link OtpError} `ERR_BASE32` for any other character (the message never
- *   repeats the text), `ERR_OPTIONS` when no key is left
+ *   repeats the text), `ERR_OPTIONS` for text that is not a string or when no key is left
  *
  * @example
  * ```ts
@@ -81,7 +84,7 @@ const PASTE_NOISE = /[\s\u200b-\u200d\u2060\ufeff\u2010-\u2015\u2212_-]/gu;
  * ```
  */
 export function parseManualKey(text: string): string {
-  if (typeof text !== 'string') throw new OtpError('ERR_BASE32', 'key must be a string');
+  checkString(text, 'key');
   let bytes: Uint8Array;
   try {
     bytes = base32Decode(text.replace(PASTE_NOISE, ''));

@@ -3,6 +3,12 @@ import type { Algorithm } from '../core/options.js';
 import { OtpError } from '../errors.js';
 import { randomBytes } from '../internal/bytes.js';
 import { base64Decode, base64Encode } from './base64.js';
+import { checkObject, checkSecret, checkString, checkType, optionsError } from './options.js';
+
+// MigrationInput's fields, and `name` (a MigrationAccount's) and `warnings` (a ParsedUri's)
+// so the output of parseMigrationUri and parseUri can be passed back in.
+const ACCOUNT_NAMES: ReadonlySet<string> = new Set(['type', 'secret', 'issuer', 'account', 'algorithm', 'digits', 'period', 'counter', 'name', 'warnings']);
+const OPTION_NAMES: ReadonlySet<string> = new Set(['batchIndex', 'batchSize', 'batchId']);
 
 /**
  * One account of a Google Authenticator export. Its fields fit
@@ -292,7 +298,7 @@ function readAccount(bytes: Uint8Array, index: number): MigrationAccount {
  *
  * @param uri - the text of one export QR code
  * @returns the accounts and batch information
- * @throws {@link OtpError} `ERR_MIGRATION` for another scheme, bad base64, malformed
+ * @throws {@link OtpError} `ERR_OPTIONS` for a `uri` that is not a string; `ERR_MIGRATION` for another scheme, bad base64, malformed
  *   protobuf, an MD5 account, or unknown enum values; messages never contain key material
  *
  * @example
@@ -306,7 +312,7 @@ function readAccount(bytes: Uint8Array, index: number): MigrationAccount {
  * ```
  */
 export function parseMigrationUri(uri: string): MigrationPayload {
-  if (typeof uri !== 'string') return fail('uri must be a string');
+  checkString(uri, 'uri');
   if (uri.length > MAX_MIGRATION_URI_LENGTH) fail(`uri must be at most ${MAX_MIGRATION_URI_LENGTH} characters`);
   const match = /^otpauth-migration:\/\/offline\/?\?(.*)$/is.exec(uri);
   if (match === null) fail("uri must start with 'otpauth-migration://offline?'");
@@ -411,14 +417,19 @@ function isInteger(value: unknown, min: number, max: number): value is number {
 
 function encodeAccount(input: MigrationInput, index: number): Uint8Array {
   const where = `account ${index + 1}`;
-  if (typeof input !== 'object' || input === null) fail(`${where} must be an object`);
+  checkObject(input, where, ACCOUNT_NAMES, false);
   const { type, issuer, account, algorithm = 'SHA1', digits = 6, period, counter } = input;
+  checkString(type, `${where}: type`);
+  checkSecret(input.secret, `${where}: secret`);
+  checkString(account, `${where}: account`);
+  for (const [value, name] of [[issuer, 'issuer'], [algorithm, 'algorithm']] as const) checkType(value, 'string', `${where}: ${name}`);
+  for (const [value, name] of [[digits, 'digits'], [period, 'period'], [counter, 'counter']] as const) checkType(value, 'number', `${where}: ${name}`);
   if (type !== 'totp' && type !== 'hotp') fail(`${where}: type must be 'totp' or 'hotp'`);
   const secret = typeof input.secret === 'string' ? base32Decode(input.secret) : input.secret;
-  if (!(secret instanceof Uint8Array) || secret.length === 0) fail(`${where}: secret must be a non-empty base32 string or Uint8Array`);
-  if (typeof account !== 'string' || account === '') fail(`${where}: account must be a non-empty string`);
-  if (issuer !== undefined && (typeof issuer !== 'string' || issuer.includes(':'))) fail(`${where}: issuer must be a string without ':'`);
-  const algorithmCode = CODE_BY_ALGORITHM[algorithm];
+  if (secret.length === 0) fail(`${where}: secret must not be empty`);
+  if (account === '') fail(`${where}: account must not be empty`);
+  if (issuer !== undefined && issuer.includes(':')) fail(`${where}: issuer must not contain ':'`);
+  const algorithmCode = Object.hasOwn(CODE_BY_ALGORITHM, algorithm) ? CODE_BY_ALGORITHM[algorithm] : undefined;
   if (algorithmCode === undefined) fail(`${where}: algorithm must be 'SHA1', 'SHA256' or 'SHA512'`);
   if (digits !== 6 && digits !== 8) fail(`${where}: the export format holds 6 or 8 digits only`);
   if (type === 'totp' && period !== undefined && period !== 30) fail(`${where}: the export format holds a 30-second period only`);
@@ -447,7 +458,9 @@ function encodeAccount(input: MigrationInput, index: number): Uint8Array {
  * @param accounts - the accounts, as for {@link buildUri}; only 6 or 8 digits and a 30 s period fit the format
  * @param options - `batchIndex` (0), `batchSize` (1), `batchId` (random)
  * @returns the URI; the base64 is standard and percent-encoded
- * @throws {@link OtpError} `ERR_MIGRATION` for an account the format cannot hold; `ERR_BASE32` for a secret that is not base32
+ * @throws {@link OtpError} `ERR_MIGRATION` for an account the format cannot hold; `ERR_BASE32` for a
+ *   secret that is not base32; `ERR_OPTIONS` for an argument or field of the wrong type, or an
+ *   unknown option or field name
  *
  * @example
  * ```ts
@@ -460,10 +473,12 @@ function encodeAccount(input: MigrationInput, index: number): Uint8Array {
  * ```
  */
 export function buildMigrationUri(accounts: readonly MigrationInput[], options?: MigrationOptions): string {
-  if (!Array.isArray(accounts)) fail('accounts must be an array');
-  const batchIndex = options?.batchIndex ?? 0;
-  const batchSize = options?.batchSize ?? 1;
-  const batchId = options?.batchId ?? randomInt32();
+  if (!Array.isArray(accounts)) optionsError('accounts must be an array');
+  const checked = checkObject(options, 'options', OPTION_NAMES, true);
+  for (const name of OPTION_NAMES) checkType(checked[name as keyof MigrationOptions], 'number', name);
+  const batchIndex = checked.batchIndex ?? 0;
+  const batchSize = checked.batchSize ?? 1;
+  const batchId = checked.batchId ?? randomInt32();
   if (!isInteger(batchSize, 1, 0x7fffffff)) fail('batchSize must be a positive 32-bit integer');
   if (!isInteger(batchIndex, 0, batchSize - 1)) fail('batchIndex must be an integer from 0 to batchSize - 1');
   if (!isInteger(batchId, -0x80000000, 0x7fffffff)) fail('batchId must be a 32-bit signed integer');

@@ -1,6 +1,7 @@
 import QRCode from 'qrcode-svg';
 import { OtpError } from '../errors.js';
 import { base64Encode } from './base64.js';
+import { checkObject, checkString, optionsError } from './options.js';
 
 /**
  * QR error correction level: the share of the code that may be damaged or
@@ -50,8 +51,11 @@ export interface QrSvgOptions extends QrOptions {
   readonly light?: string | undefined;
   /**
    * The `width` and `height` attributes: a number of pixels or a CSS length
-   * such as `'12rem'`. @defaultValue none: the image takes the size of its
-   * container, and stays crisp at any size since its `viewBox` counts modules
+   * such as `'12rem'`, or `'100%'` to fill the container. The image stays
+   * crisp at any size since its `viewBox` counts modules, and a stylesheet's
+   * `width`/`height` still override the attributes.
+   * @defaultValue `256` (pixels): without a size an inline SVG fills the
+   * whole width of its container, in a page often the whole viewport
    */
   readonly size?: number | string | undefined;
   /** The accessible name (`<title>` and `aria-label`). @defaultValue `'QR code'` */
@@ -97,9 +101,13 @@ export interface QrTerminalOptions extends QrOptions {
 
 const LEVELS: readonly string[] = ['L', 'M', 'Q', 'H'];
 
-function optionsError(message: string): never {
-  throw new OtpError('ERR_OPTIONS', message);
-}
+/** The rendered side of an SVG QR code, in pixels: comfortable to scan from a screen. */
+const DEFAULT_QR_SIZE = 256;
+
+const MODULE_OPTIONS: ReadonlySet<string> = new Set(['level']);
+const SVG_OPTIONS: ReadonlySet<string> = new Set([...MODULE_OPTIONS, 'quietZone', 'dark', 'light', 'size', 'title']);
+const DATA_URL_OPTIONS: ReadonlySet<string> = new Set([...SVG_OPTIONS, 'encoding']);
+const TERMINAL_OPTIONS: ReadonlySet<string> = new Set([...MODULE_OPTIONS, 'quietZone', 'background']);
 
 function resolveLevel(level: unknown): QrLevel {
   if (level === undefined) return 'M';
@@ -122,7 +130,7 @@ function resolveQuietZone(value: unknown): number {
  * @param options - `level` (default `'M'`)
  * @returns a square matrix, 21 to 177 modules on a side
  * @throws {@link OtpError} `ERR_QR` for empty text or text too long for a QR code
- *   at this level; `ERR_OPTIONS` for a bad level
+ *   at this level; `ERR_OPTIONS` for text that is not a string, a bad level or an unknown option
  *
  * @example
  * ```ts
@@ -132,8 +140,12 @@ function resolveQuietZone(value: unknown): number {
  * ```
  */
 export function qrModules(text: string, options?: QrOptions): boolean[][] {
-  const level = resolveLevel(options?.level);
-  if (typeof text !== 'string') throw new OtpError('ERR_QR', 'text must be a string');
+  return matrixOf(text, checkObject(options, 'options', MODULE_OPTIONS, true).level);
+}
+
+function matrixOf(text: unknown, levelOption: unknown): boolean[][] {
+  checkString(text, 'text');
+  const level = resolveLevel(levelOption);
   const bytes = new TextEncoder().encode(text);
   const ascii = bytes.length === text.length;
   let model: QRCode.Model;
@@ -228,15 +240,17 @@ function pathData(matrix: readonly (readonly boolean[])[]): string {
 /**
  * Draws a QR code as a compact, accessible SVG: one `<path>` of horizontal
  * strokes in a `viewBox` counted in modules (crisp at any size, no
- * per-module `<rect>`s), a quiet zone of 4 modules, error correction M, and
- * a `<title>` with `role="img"` and `aria-label` so screen readers announce
+ * per-module `<rect>`s), 256 by 256 pixels unless `size` says otherwise, a
+ * quiet zone of 4 modules, error correction M, and a `<title>` with `role="img"` and `aria-label` so screen readers announce
  * it. A typical `otpauth://` URI makes about 3 KB.
  *
  * @param text - the text to encode, usually from {@link buildUri}
  * @param options - `level` (M), `quietZone` (4), `dark` (`'#000'`), `light`
- *   (`'#fff'`, or `'transparent'`), `size` (none), `title` (`'QR code'`)
+ *   (`'#fff'`, or `'transparent'`), `size` (`256` pixels; any CSS length, `'100%'` to fill the
+ *   container), `title` (`'QR code'`)
  * @returns the SVG document as a string, without an XML declaration, ready to inline in HTML
- * @throws {@link OtpError} `ERR_QR` for empty or over-long text; `ERR_OPTIONS` for a bad option
+ * @throws {@link OtpError} `ERR_QR` for empty or over-long text; `ERR_OPTIONS` for text that is
+ *   not a string, a bad option or an unknown option name
  *
  * @example
  * ```ts
@@ -246,21 +260,24 @@ function pathData(matrix: readonly (readonly boolean[])[]): string {
  * ```
  */
 export function qrSvg(text: string, options?: QrSvgOptions): string {
-  const matrix = qrModules(text, options);
-  const quiet = resolveQuietZone(options?.quietZone);
-  const dark = options?.dark ?? '#000';
-  const light = options?.light ?? '#fff';
-  const title = options?.title ?? 'QR code';
+  return svgOf(text, checkObject(options, 'options', SVG_OPTIONS, true));
+}
+
+function svgOf(text: unknown, options: QrSvgOptions): string {
+  const matrix = matrixOf(text, options.level);
+  const quiet = resolveQuietZone(options.quietZone);
+  const dark = options.dark ?? '#000';
+  const light = options.light ?? '#fff';
+  const title = options.title ?? 'QR code';
   if (typeof dark !== 'string' || typeof light !== 'string' || dark === '' || light === '') optionsError('dark and light must be colour strings');
   if (typeof title !== 'string') optionsError('title must be a string');
-  const size = options?.size === undefined ? '' : cssLength(options.size);
+  const size = cssLength(options.size ?? DEFAULT_QR_SIZE);
 
   const side = matrix.length + 2 * quiet;
   const name = escapeXml(title);
   // The viewBox starts at -quiet so module coordinates need no offset.
   let svg = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="${-quiet} ${-quiet} ${side} ${side}"`;
-  if (size !== '') svg += ` width="${size}" height="${size}"`;
-  svg += ` role="img" aria-label="${name}" shape-rendering="crispEdges"><title>${name}</title>`;
+  svg += ` width="${size}" height="${size}" role="img" aria-label="${name}" shape-rendering="crispEdges"><title>${name}</title>`;
   if (light !== 'transparent' && light !== 'none') {
     svg += `<rect x="${-quiet}" y="${-quiet}" width="${side}" height="${side}" fill="${escapeXml(light)}"/>`;
   }
@@ -275,7 +292,8 @@ export function qrSvg(text: string, options?: QrSvgOptions): string {
  * @param text - the text to encode
  * @param options - those of {@link qrSvg}, plus `encoding`: `'percent'` (default, shorter) or `'base64'`
  * @returns the data URL
- * @throws {@link OtpError} `ERR_QR` for empty or over-long text; `ERR_OPTIONS` for a bad option
+ * @throws {@link OtpError} `ERR_QR` for empty or over-long text; `ERR_OPTIONS` for text that is
+ *   not a string, a bad option or an unknown option name
  *
  * @example
  * ```ts
@@ -285,9 +303,10 @@ export function qrSvg(text: string, options?: QrSvgOptions): string {
  * ```
  */
 export function qrDataUrl(text: string, options?: QrDataUrlOptions): string {
-  const encoding = options?.encoding ?? 'percent';
+  const checked = checkObject(options, 'options', DATA_URL_OPTIONS, true);
+  const encoding = checked.encoding ?? 'percent';
   if (encoding !== 'percent' && encoding !== 'base64') optionsError("encoding must be 'percent' or 'base64'");
-  const svg = qrSvg(text, options);
+  const svg = svgOf(text, checked);
   if (encoding === 'base64') return `data:image/svg+xml;base64,${base64Encode(new TextEncoder().encode(svg))}`;
   // Escape only what breaks a URL, an HTML attribute or an unquoted CSS url(); the rest
   // of the SVG stays readable and short.
@@ -317,7 +336,8 @@ const HALF_BLOCKS = [' ', '▄', '▀', '█'];
  * @param text - the text to encode
  * @param options - `level` (M), `quietZone` (4), `background` (`'dark'`)
  * @returns the lines of the code, each ending with `'\n'`
- * @throws {@link OtpError} `ERR_QR` for empty or over-long text; `ERR_OPTIONS` for a bad option
+ * @throws {@link OtpError} `ERR_QR` for empty or over-long text; `ERR_OPTIONS` for text that is
+ *   not a string, a bad option or an unknown option name
  *
  * @example
  * ```ts
@@ -326,9 +346,10 @@ const HALF_BLOCKS = [' ', '▄', '▀', '█'];
  * ```
  */
 export function qrTerminal(text: string, options?: QrTerminalOptions): string {
-  const matrix = qrModules(text, options);
-  const quiet = resolveQuietZone(options?.quietZone);
-  const background = options?.background ?? 'dark';
+  const checked = checkObject(options, 'options', TERMINAL_OPTIONS, true);
+  const matrix = matrixOf(text, checked.level);
+  const quiet = resolveQuietZone(checked.quietZone);
+  const background = checked.background ?? 'dark';
   if (background !== 'dark' && background !== 'light') optionsError("background must be 'dark' or 'light'");
   // A block is drawn where the module should look light on a dark terminal, dark on a light one.
   const inked = background === 'dark' ? false : true;

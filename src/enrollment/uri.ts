@@ -1,6 +1,7 @@
 import { base32Decode, base32Encode } from '../core/base32.js';
 import type { Algorithm } from '../core/options.js';
 import { OtpError } from '../errors.js';
+import { checkObject, checkSecret, checkString, checkType, optionsError } from './options.js';
 
 /**
  * What an `otpauth://` URI describes (Google's Key URI Format): the input of
@@ -55,6 +56,40 @@ export interface BuildUriOptions {
 }
 
 /**
+ * The stable code of a {@link UriWarning}; match on it, not on the message,
+ * to translate or filter warnings. The union only grows.
+ *
+ * - `'issuer-mismatch'`: the label's `Issuer:` prefix differs from the
+ *   `issuer` parameter; the parameter was used.
+ *
+ * @example
+ * ```ts
+ * import { parseUri, type UriWarningCode } from 'otpgate';
+ * const code: UriWarningCode = 'issuer-mismatch';
+ * parseUri('otpauth://totp/A:alice?secret=JBSWY3DPEHPK3PXP&issuer=B').warnings.some((w) => w.code === code); // true
+ * ```
+ */
+export type UriWarningCode = 'issuer-mismatch';
+
+/**
+ * Something a person should know about a URI that {@link parseUri} read
+ * anyway.
+ *
+ * @example
+ * ```ts
+ * import { parseUri, type UriWarning } from 'otpgate';
+ * const [warning]: readonly UriWarning[] = parseUri('otpauth://totp/A:alice?secret=JBSWY3DPEHPK3PXP&issuer=B').warnings;
+ * console.log(warning?.code); // 'issuer-mismatch'
+ * ```
+ */
+export interface UriWarning {
+  /** The stable code, for translating or filtering. */
+  readonly code: UriWarningCode;
+  /** The warning in an English sentence, for a log or an administrator. */
+  readonly message: string;
+}
+
+/**
  * Fields shared by both kinds of {@link ParsedUri}.
  *
  * @example
@@ -77,8 +112,8 @@ export interface ParsedUriBase {
   readonly digits: number;
   /** The `image` parameter, when there is one. */
   readonly image?: string;
-  /** Things a person should know about this URI, for example an issuer that differs between label and parameter. Empty when all is well. */
-  readonly warnings: readonly string[];
+  /** Things a person should know about this URI, for example an issuer that differs between label and parameter (code `'issuer-mismatch'`). Empty when all is well. */
+  readonly warnings: readonly UriWarning[];
 }
 
 /**
@@ -157,16 +192,14 @@ function encode(value: string, name: string): string {
 }
 
 function canonicalSecret(secret: unknown): string {
-  let bytes: Uint8Array;
-  if (typeof secret === 'string') bytes = base32Decode(secret);
-  else if (secret instanceof Uint8Array) bytes = secret;
-  else return fail('secret must be a base32 string or a Uint8Array');
+  checkSecret(secret, 'secret');
+  const bytes = typeof secret === 'string' ? base32Decode(secret) : secret;
   if (bytes.length === 0) fail('secret must not be empty');
   return base32Encode(bytes);
 }
 
 function checkLabelPart(value: unknown, name: string): string {
-  if (typeof value !== 'string') return fail(`${name} must be a string`);
+  checkString(value, name);
   if (value.length === 0) fail(`${name} must not be empty`);
   // Google's format: "Neither issuer nor account name may themselves contain a colon."
   if (value.includes(':')) fail(`${name} must not contain ':' (it separates issuer and account in the label)`);
@@ -190,7 +223,8 @@ function isInteger(value: unknown, min: number, max: number): value is number {
  * @param params - what the URI describes
  * @param options - `includeDefaults` (default `false`)
  * @returns the URI
- * @throws {@link OtpError} `ERR_URI` for an empty account, a `:` in the issuer or
+ * @throws {@link OtpError} `ERR_OPTIONS` for an argument of the wrong type or an unknown
+ *   option or parameter name; `ERR_URI` for an empty account, a `:` in the issuer or
  *   account, a missing hotp `counter`, a `period` on hotp or `counter` on totp, or
  *   an out-of-range value; `ERR_BASE32` for a secret that is not base32
  *
@@ -203,15 +237,21 @@ function isInteger(value: unknown, min: number, max: number): value is number {
  * ```
  */
 export function buildUri(params: KeyUriParams, options?: BuildUriOptions): string {
-  if (typeof params !== 'object' || params === null) return fail('params must be an object');
+  checkObject(params, 'params', PARAM_NAMES, false);
+  const { includeDefaults } = checkObject(options, 'options', OPTION_NAMES, true);
+  checkType(includeDefaults, 'boolean', 'includeDefaults');
   const { type, issuer, algorithm, digits, period, counter, image } = params;
+  checkString(type, 'type');
+  checkType(algorithm, 'string', 'algorithm');
+  for (const [value, name] of [[digits, 'digits'], [period, 'period'], [counter, 'counter']] as const) checkType(value, 'number', name);
+  checkType(image, 'string', 'image');
   if (type !== 'totp' && type !== 'hotp') fail("type must be 'totp' or 'hotp'");
   const account = checkLabelPart(params.account, 'account');
   // Readers drop spaces before the account name (Google's format allows them after the colon).
   if (account.startsWith(' ')) fail('account must not begin with a space');
   if (issuer !== undefined) checkLabelPart(issuer, 'issuer');
   const secret = canonicalSecret(params.secret);
-  const all = options?.includeDefaults === true;
+  const all = includeDefaults === true;
 
   let query = `secret=${secret}`;
   if (issuer !== undefined) query += `&issuer=${encode(issuer, 'issuer')}`;
@@ -230,7 +270,6 @@ export function buildUri(params: KeyUriParams, options?: BuildUriOptions): strin
     query += `&counter=${counter}`;
   }
   if (image !== undefined) {
-    if (typeof image !== 'string') fail('image must be a string');
     query += `&image=${encode(image, 'image')}`;
   }
   const label = issuer === undefined ? encode(account, 'account') : `${encode(issuer, 'issuer')}:${encode(account, 'account')}`;
@@ -266,8 +305,8 @@ function parseInteger(text: string, name: string, min: number, rule: string): nu
  * case. Defaults are filled in.
  *
  * @param uri - the URI, at most {@link MAX_URI_LENGTH} characters
- * @returns the resolved parameters and any warnings
- * @throws {@link OtpError} `ERR_URI` for another scheme or type, a missing or empty
+ * @returns the resolved parameters and any warnings, each a {@link UriWarning} with a stable `code`
+ * @throws {@link OtpError} `ERR_OPTIONS` for a `uri` that is not a string; `ERR_URI` for another scheme or type, a missing or empty
  *   secret, digits outside 6..10, a period that is not a positive integer, a hotp
  *   counter that is missing or not a non-negative integer, malformed
  *   percent-encoding, a repeated parameter or an over-long input; `ERR_BASE32` for
@@ -279,11 +318,11 @@ function parseInteger(text: string, name: string, min: number, rule: string): nu
  * import { parseUri } from 'otpgate';
  * const parsed = parseUri('otpauth://totp/Microsoft:alice@contoso.com?secret=jbswy3dpehpk3pxp&issuer=Contoso');
  * parsed.issuer;   // 'Contoso' (the parameter wins)
- * parsed.warnings; // ['the issuer in the label ("Microsoft") differs from the issuer parameter ("Contoso"); using the parameter']
+ * parsed.warnings; // [{ code: 'issuer-mismatch', message: 'the issuer in the label ("Microsoft") differs from the issuer parameter ("Contoso"); using the parameter' }]
  * ```
  */
 export function parseUri(uri: string): ParsedUri {
-  if (typeof uri !== 'string') return fail('uri must be a string');
+  if (typeof uri !== 'string') return optionsError('uri must be a string');
   if (uri.length > MAX_URI_LENGTH) fail(`uri must be at most ${MAX_URI_LENGTH} characters`);
   if (LONE_SURROGATE.test(uri)) fail('uri is not well-formed Unicode');
   const head = /^otpauth:\/\/([a-z]+)\//i.exec(uri);
@@ -309,7 +348,7 @@ export function parseUri(uri: string): ParsedUri {
     if (!params.has(key)) params.set(key, value);
   }
 
-  const warnings: string[] = [];
+  const warnings: UriWarning[] = [];
   const label = decode(rawLabel, false, 'label');
   const colon = label.indexOf(':');
   let labelIssuer: string | undefined;
@@ -329,7 +368,10 @@ export function parseUri(uri: string): ParsedUri {
   let issuer = issuerParam === '' ? undefined : issuerParam;
   if (issuer !== undefined && issuer.includes(':')) fail("issuer must not contain ':'");
   if (issuer !== undefined && labelIssuer !== undefined && issuer !== labelIssuer && issuer !== labelIssuer.replaceAll('+', ' ')) {
-    warnings.push(`the issuer in the label (${JSON.stringify(labelIssuer)}) differs from the issuer parameter (${JSON.stringify(issuer)}); using the parameter`);
+    warnings.push({
+      code: 'issuer-mismatch',
+      message: `the issuer in the label (${JSON.stringify(labelIssuer)}) differs from the issuer parameter (${JSON.stringify(issuer)}); using the parameter`,
+    });
   }
   issuer ??= labelIssuer;
   if (issuer !== undefined && issuer.length > 512) fail('issuer must be at most 512 characters');
@@ -372,5 +414,10 @@ export function parseUri(uri: string): ParsedUri {
 }
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+// The fields of KeyUriParams, and those a ParsedUri (warnings) or a MigrationAccount (name)
+// adds, so the output of parseUri and parseMigrationUri can be passed back in.
+const PARAM_NAMES: ReadonlySet<string> = new Set(['type', 'secret', 'issuer', 'account', 'algorithm', 'digits', 'period', 'counter', 'image', 'warnings', 'name']);
+const OPTION_NAMES: ReadonlySet<string> = new Set(['includeDefaults']);
 
 const KNOWN: ReadonlySet<string> = new Set(['secret', 'issuer', 'algorithm', 'digits', 'period', 'counter', 'image']);

@@ -3,38 +3,60 @@
 // the shell (gate.ts) passes the time, the decrypted keys and any fresh secret,
 // ids or recovery codes in `ctx`, then stores `next` by compare-and-set and
 // delivers the events from the record's outbox.
+import { prepareKey } from '../core/secret.js';
 import { verifyTotp } from '../core/totp.js';
 import { OtpError, type OtpErrorCode } from '../errors.js';
 import type { GateEvent, JsonValue } from './events.js';
 import { enqueue } from './outbox.js';
 import type { ResolvedPolicy } from './policy.js';
-import type { ActiveSecret, GateRecord, MfaState, PendingSecret, ResetRequestRecord, Throttle } from './record.js';
+import { authenticatorsOf, idOf, labelOf, withAuthenticators } from './authenticators.js';
+import { findDevice, hashDeviceToken, liveDevices } from './devices.js';
+import type { ActiveSecret, GateRecord, MfaState, PendingSecret, ResetRequestRecord, Throttle, TrustedDevice } from './record.js';
 import { findRecoveryCode, normalizeRecoveryCode, type IssuedRecoveryCodes } from './recovery.js';
-import type { AdminActionResult, ConfirmResult, NextStep, PostponeResult, ResetRequestResult, VerifyResult } from './results.js';
+import type {
+  AdminActionResult,
+  ConfirmResult,
+  NextStep,
+  PostponeResult,
+  ReauthRefusal,
+  RecoveryCodesResult,
+  RemoveResult,
+  ResetRequestResult,
+  Status,
+  VerifyResult,
+} from './results.js';
 
 /** @internal Everything a user or an administrator can ask of the gate. */
 export type Command =
-  | { readonly type: 'inspect' }
+  | { readonly type: 'inspect'; readonly deviceToken?: string | undefined }
   | { readonly type: 'postpone'; readonly attempt?: string | undefined }
-  | { readonly type: 'begin-enrollment'; readonly renew: boolean }
+  | { readonly type: 'begin-enrollment'; readonly renew: boolean; readonly label?: string | undefined; readonly code?: string | undefined }
   | { readonly type: 'confirm-enrollment'; readonly code: string }
-  | { readonly type: 'verify'; readonly code: string }
+  | { readonly type: 'verify'; readonly code: string; readonly rememberDevice?: { readonly label: string } | undefined }
   | { readonly type: 'request-reset'; readonly to: readonly string[] }
   | { readonly type: 'reset'; readonly adminId: string; readonly requestId?: string | undefined }
   | { readonly type: 'decline'; readonly adminId: string; readonly requestId?: string | undefined }
   | { readonly type: 'enable' }
-  | { readonly type: 'disable' };
+  | { readonly type: 'disable'; readonly code?: string | undefined }
+  | { readonly type: 'remove-authenticator'; readonly id: string; readonly code?: string | undefined }
+  | { readonly type: 'rename-authenticator'; readonly id: string; readonly label: string }
+  | { readonly type: 'regenerate-recovery-codes'; readonly code?: string | undefined }
+  | { readonly type: 'status' }
+  | { readonly type: 'forget-device'; readonly id: string }
+  | { readonly type: 'forget-all-devices' };
 
-/** @internal What `begin-enrollment` decided: the secret to show, new or the pending one again. */
-export interface BeginResult {
-  readonly secret: string;
-  readonly algorithm: PendingSecret['algorithm'];
-  readonly digits: number;
-  readonly period: number;
-  readonly expiresAt: number;
-  /** `true` when the pending secret came back unchanged (a page reload). */
-  readonly reused: boolean;
-}
+/** @internal What `begin-enrollment` decided: the secret to show, new or the pending one again, or why the re-authentication failed. */
+export type BeginResult =
+  | {
+      readonly secret: string;
+      readonly algorithm: PendingSecret['algorithm'];
+      readonly digits: number;
+      readonly period: number;
+      readonly expiresAt: number;
+      /** `true` when the pending secret came back unchanged (a page reload). */
+      readonly reused: boolean;
+    }
+  | { readonly refused: ReauthRefusal };
 
 /** @internal The result type of each command. */
 export interface Results {
@@ -47,11 +69,17 @@ export interface Results {
   readonly reset: AdminActionResult;
   readonly decline: AdminActionResult;
   readonly enable: { readonly enabled: true };
-  readonly disable: { readonly disabled: true };
+  readonly disable: RemoveResult;
+  readonly 'remove-authenticator': RemoveResult;
+  readonly 'rename-authenticator': { readonly renamed: true };
+  readonly 'regenerate-recovery-codes': RecoveryCodesResult;
+  readonly status: Status;
+  readonly 'forget-device': { readonly forgotten: boolean };
+  readonly 'forget-all-devices': { readonly forgotten: number };
 }
 
 /** @internal What the shell must put in `ctx` for a command (see {@link TRANSITIONS}). */
-export type Need = 'required' | 'pendingKey' | 'activeKey' | 'freshSecret' | 'recoveryCodes';
+export type Need = 'required' | 'pendingKey' | 'activeKey' | 'freshSecret' | 'recoveryCodes' | 'deviceToken';
 
 /** @internal The inputs of one decision, gathered by the shell. */
 export interface DecideContext {
@@ -67,12 +95,16 @@ export interface DecideContext {
   readonly required?: boolean | undefined;
   /** The pending secret in base32, decrypted (need `pendingKey`, when there is one). */
   readonly pendingKey?: string | undefined;
-  /** The active secret in base32, decrypted (need `activeKey`, when there is one). */
+  /** The first authenticator's secret in base32, decrypted (need `activeKey`, when there is one). */
   readonly activeKey?: string | undefined;
+  /** Every authenticator's secret in base32, decrypted, in the record's order (need `activeKey`); `[activeKey]` when absent. */
+  readonly activeKeys?: readonly string[] | undefined;
   /** A secret drawn for a new enrollment: base32, and as it is to be stored (need `freshSecret`). */
   readonly freshSecret?: { readonly plain: string; readonly stored: string; readonly wrapped: boolean } | undefined;
   /** Recovery codes drawn for a confirmation (need `recoveryCodes`). */
   readonly recoveryCodes?: IssuedRecoveryCodes | undefined;
+  /** A fresh device token (256 random bits, hex), drawn when a verify asks to remember the device. */
+  readonly deviceToken?: string | undefined;
 }
 
 /** @internal A decision: the record to store (the same object when nothing changes), its events, the caller's result. */
@@ -122,7 +154,7 @@ const NOT_ENROLLED: readonly MfaState[] = ['none', 'enrolling'];
 export const TRANSITIONS: { readonly [T in Command['type']]: Rule<Extract<Command, { type: T }>> } = {
   inspect: { from: ANY, otherwise: 'ERR_STATE', needs: ['required'], apply: inspect },
   postpone: { from: NOT_ENROLLED, otherwise: 'ERR_STATE', needs: ['required'], apply: postpone },
-  'begin-enrollment': { from: ANY, otherwise: 'ERR_STATE', needs: ['pendingKey', 'freshSecret'], apply: beginEnrollment },
+  'begin-enrollment': { from: ANY, otherwise: 'ERR_STATE', needs: ['pendingKey', 'freshSecret', 'activeKey'], apply: beginEnrollment },
   'confirm-enrollment': {
     from: ANY,
     otherwise: 'ERR_STATE',
@@ -134,7 +166,13 @@ export const TRANSITIONS: { readonly [T in Command['type']]: Rule<Extract<Comman
   reset: { from: ANY, otherwise: 'ERR_STATE', needs: [], apply: reset },
   decline: { from: ANY, otherwise: 'ERR_STATE', needs: [], apply: decline },
   enable: { from: NOT_ENROLLED, otherwise: 'ERR_STATE', needs: ['required'], apply: enable },
-  disable: { from: ANY, otherwise: 'ERR_STATE', needs: ['required'], apply: disable },
+  disable: { from: ANY, otherwise: 'ERR_STATE', needs: ['required', 'activeKey'], apply: disable },
+  'remove-authenticator': { from: ['enrolled'], otherwise: 'ERR_NOT_ENROLLED', needs: ['required', 'activeKey'], apply: removeAuthenticator },
+  'rename-authenticator': { from: ['enrolled'], otherwise: 'ERR_NOT_ENROLLED', needs: [], apply: renameAuthenticator },
+  'regenerate-recovery-codes': { from: ['enrolled'], otherwise: 'ERR_NOT_ENROLLED', needs: ['activeKey', 'recoveryCodes'], apply: regenerateRecoveryCodes },
+  status: { from: ANY, otherwise: 'ERR_STATE', needs: ['required'], apply: status },
+  'forget-device': { from: ANY, otherwise: 'ERR_STATE', needs: [], apply: forgetDevice },
+  'forget-all-devices': { from: ANY, otherwise: 'ERR_STATE', needs: [], apply: forgetAllDevices },
 };
 
 /** How long after a postpone the same login-attempt id counts as that postpone again (a double click, a second tab). */
@@ -257,10 +295,13 @@ function clampDrift(delta: number, policy: ResolvedPolicy): number {
   return Math.max(-bound, Math.min(bound, delta));
 }
 
-function inspect(record: GateRecord, _: unknown, ctx: DecideContext): Outcome<NextStep> {
+function inspect(record: GateRecord, command: { readonly deviceToken?: string | undefined }, ctx: DecideContext): Outcome<NextStep> {
   const lock = lockOf(record.throttle, ctx.now);
   if (lock !== null) return { next: record, result: { step: 'locked', retryAt: lock.retryAt } };
-  if (record.state === 'enrolled') return { next: record, result: { step: 'code' } };
+  if (record.state === 'enrolled') {
+    const remembered = ctx.policy.trustedDevices.enabled && command.deviceToken !== undefined && findDevice(record, command.deviceToken, ctx.now) !== undefined;
+    return { next: record, result: remembered ? { step: 'allow', remembered: true } : { step: 'code' } };
+  }
   if (record.mustEnroll) return { next: record, result: { step: 'setup', required: true, postponesLeft: 0 } };
   if (need(ctx.required, 'required')) {
     return { next: record, result: { step: 'setup', required: true, postponesLeft: postponesLeft(record, ctx) } };
@@ -291,12 +332,28 @@ function postpone(record: GateRecord, command: { readonly attempt?: string | und
   };
 }
 
-function beginEnrollment(record: GateRecord, command: { readonly renew: boolean }, ctx: DecideContext, emit: Emit): Outcome<BeginResult> {
+function beginEnrollment(
+  record: GateRecord,
+  command: { readonly renew: boolean; readonly label?: string | undefined; readonly code?: string | undefined },
+  ctx: DecideContext,
+  emit: Emit,
+): Outcome<BeginResult> {
+  // While enrolled this adds an authenticator: only after a fresh code, or a
+  // password alone would let anyone add their own phone.
+  if (record.active !== null) {
+    if (authenticatorsOf(record).length >= ctx.policy.authenticators.max) {
+      refuse('ERR_LIMIT', `at most ${ctx.policy.authenticators.max} authenticators per user`);
+    }
+    const check = reauthenticate(record, command.code, ctx, emit, 'adding an authenticator');
+    if (!check.ok) return { next: check.outcome.next, result: { refused: check.outcome.result } };
+    record = check.record;
+  }
   const live = livePending(record, ctx.now);
   // A page reload must not break the QR code being scanned.
   if (live !== null && !command.renew) {
     const { algorithm, digits, period, expiresAt } = live;
-    return { next: record, result: { secret: need(ctx.pendingKey, 'pendingKey'), algorithm, digits, period, expiresAt, reused: true } };
+    const relabelled = command.label === undefined || command.label === live.label ? record : { ...record, pending: { ...live, label: command.label } };
+    return { next: relabelled, result: { secret: need(ctx.pendingKey, 'pendingKey'), algorithm, digits, period, expiresAt, reused: true } };
   }
   const fresh = need(ctx.freshSecret, 'freshSecret');
   const { algorithm, digits, period } = ctx.policy.code;
@@ -310,6 +367,7 @@ function beginEnrollment(record: GateRecord, command: { readonly renew: boolean 
     createdAt: ctx.now,
     expiresAt,
     failures: 0,
+    ...(command.label === undefined ? {} : { label: command.label }),
   };
   emit({ type: 'enrollment-started', renew: record.active !== null, expiresAt });
   return { next: { ...record, pending }, result: { secret: fresh.plain, algorithm, digits, period, expiresAt, reused: false } };
@@ -324,17 +382,17 @@ function confirmEnrollment(record: GateRecord, command: { readonly code: string 
   if (lock !== null) return { next: record, result: { ok: false, reason: 'locked', retryAt: lock.retryAt } };
 
   const match = verifyTotp(need(ctx.pendingKey, 'pendingKey'), command.code, {
-    now: ctx.now,
+    now: new Date(ctx.now),
     algorithm: pending.algorithm,
     digits: pending.digits,
     period: pending.period,
     window: ctx.policy.code.window,
   });
   if (match !== null) {
-    const issued = need(ctx.recoveryCodes, 'recoveryCodes');
     const { secret, wrapped, algorithm, digits, period } = pending;
+    const existing = authenticatorsOf(record);
     // The confirming step is consumed: the same code cannot log in afterwards.
-    const active: ActiveSecret = {
+    const added: ActiveSecret = {
       secret,
       wrapped,
       algorithm,
@@ -343,12 +401,23 @@ function confirmEnrollment(record: GateRecord, command: { readonly code: string 
       enrolledAt: ctx.now,
       lastStep: match.step,
       drift: clampDrift(match.delta, ctx.policy),
+      id: `a${ctx.id}`,
+      label: pending.label ?? (existing.length === 0 ? 'Authenticator app' : `Authenticator app ${existing.length + 1}`),
+      lastUsedAt: null,
     };
-    emit({ type: 'enrolled', renewed: record.active !== null, recoveryCodes: issued.hashes.length });
+    if (existing.length > 0) {
+      // One more authenticator: the recovery codes stay as they are.
+      emit({ type: 'enrolled', renewed: true, recoveryCodes: 0, authenticatorId: added.id! });
+      return {
+        next: { ...withAuthenticators(record, [...existing, added]), pending: null, throttle: CLEAR },
+        result: { ok: true, recoveryCodes: [] },
+      };
+    }
+    const issued = need(ctx.recoveryCodes, 'recoveryCodes');
+    emit({ type: 'enrolled', renewed: false, recoveryCodes: issued.hashes.length, authenticatorId: added.id! });
     return {
       next: {
-        ...record,
-        active,
+        ...withAuthenticators(record, [added]),
         pending: null,
         throttle: CLEAR,
         recoveryCodes: issued.hashes,
@@ -371,10 +440,39 @@ function confirmEnrollment(record: GateRecord, command: { readonly code: string 
   };
 }
 
-function verify(record: GateRecord, command: { readonly code: string }, ctx: DecideContext, emit: Emit): Outcome<VerifyResult> {
-  const active = record.active;
-  if (active === null) return { next: record, result: { ok: false, reason: 'not-enrolled' } };
-  const recoveryCode = normalizeRecoveryCode(command.code);
+function verify(
+  record: GateRecord,
+  command: { readonly code: string; readonly rememberDevice?: { readonly label: string } | undefined },
+  ctx: DecideContext,
+  emit: Emit,
+): Outcome<VerifyResult> {
+  const checked = checkCode(record, command.code, ctx, emit, 'login');
+  if (!checked.result.ok || command.rememberDevice === undefined || !ctx.policy.trustedDevices.enabled) return checked;
+  const token = need(ctx.deviceToken, 'deviceToken');
+  const { ttlMs, max } = ctx.policy.trustedDevices;
+  const device: TrustedDevice = { id: `d${ctx.id}`, hash: hashDeviceToken(token), label: command.rememberDevice.label, createdAt: ctx.now, expiresAt: ctx.now + ttlMs };
+  // Past the maximum the oldest is forgotten; expired ones go first.
+  const devices = [...liveDevices(checked.next, ctx.now), device].slice(-max);
+  emit({ type: 'device-remembered', deviceId: device.id, expiresAt: device.expiresAt });
+  return { next: { ...checked.next, devices }, result: { ...checked.result, deviceToken: token } };
+}
+
+/** The decrypted keys of every authenticator, in the record's order. */
+function keysOf(ctx: DecideContext, count: number): readonly string[] {
+  const keys = ctx.activeKeys ?? (ctx.activeKey === undefined ? [] : [ctx.activeKey]);
+  if (keys.length < count) throw new OtpError('ERR_OPTIONS', 'internal: the decision context lacks activeKey');
+  return keys;
+}
+
+/**
+ * Checks a one-time code against every authenticator (each with its own
+ * replay floor and drift) or a recovery code, and counts a failure for the
+ * user as a whole: a login, or the fresh code a sensitive action asks for.
+ */
+function checkCode(record: GateRecord, typed: string, ctx: DecideContext, emit: Emit, during: 'login' | 're-authentication'): Outcome<VerifyResult> {
+  const authenticators = authenticatorsOf(record);
+  if (authenticators.length === 0) return { next: record, result: { ok: false, reason: 'not-enrolled' } };
+  const recoveryCode = normalizeRecoveryCode(typed);
   const lock = lockOf(record.throttle, ctx.now);
   // A lock refuses without checking the code; only a recovery code lifts a
   // hard stop, unless wrong ones locked it out for a while too.
@@ -390,35 +488,58 @@ function verify(record: GateRecord, command: { readonly code: string }, ctx: Dec
     if (index >= 0) {
       const recoveryCodes = record.recoveryCodes.filter((_, i) => i !== index);
       emit({ type: 'recovery-code-used', remaining: recoveryCodes.length });
+      const warnBelow = ctx.policy.recovery.warnBelow;
+      if (recoveryCodes.length <= warnBelow && record.recoveryCodes.length > warnBelow) emit({ type: 'recovery-codes-low', remaining: recoveryCodes.length });
       return {
         next: { ...record, recoveryCodes, throttle: CLEAR },
         result: { ok: true, method: 'recovery', recoveryCodesLeft: recoveryCodes.length },
       };
     }
   } else {
-    const key = need(ctx.activeKey, 'activeKey');
-    const { past, future } = ctx.policy.code.window;
-    // RFC 6238 §6: reach towards the drift seen last time, without giving up
-    // the normal window, so only users whose phones drift get a wider one.
-    const window = { past: Math.max(past, past - active.drift), future: Math.max(future, future + active.drift) };
-    const options = { now: ctx.now, algorithm: active.algorithm, digits: active.digits, period: active.period, window };
-    const match = verifyTotp(key, command.code, { ...options, afterStep: active.lastStep });
-    if (match !== null) {
-      emit({ type: 'verified', delta: match.delta });
-      return {
-        next: { ...record, active: { ...active, lastStep: match.step, drift: clampDrift(match.delta, ctx.policy) }, throttle: CLEAR },
-        result: { ok: true, method: 'totp' },
-      };
+    // One HMAC key state per authenticator per call, shared by the check and the replay pass.
+    const keys = keysOf(ctx, authenticators.length).map((key, i) => prepareKey(key, { algorithm: authenticators[i]!.algorithm }));
+    const windows = authenticators.map((active) => {
+      const { past, future } = ctx.policy.code.window;
+      // RFC 6238 §6: reach towards the drift seen last time, without giving up
+      // the normal window, so only users whose phones drift get a wider one.
+      const window = { past: Math.max(past, past - active.drift), future: Math.max(future, future + active.drift) };
+      return { now: new Date(ctx.now), algorithm: active.algorithm, digits: active.digits, period: active.period, window };
+    });
+    for (const [i, active] of authenticators.entries()) {
+      const match = verifyTotp(keys[i]!, typed, { ...windows[i]!, afterStep: active.lastStep });
+      if (match === null) continue;
+      emit({ type: 'verified', delta: match.delta, authenticatorId: idOf(active) });
+      const used: ActiveSecret = { ...active, lastStep: match.step, drift: clampDrift(match.delta, ctx.policy), lastUsedAt: ctx.now };
+      const list = authenticators.map((a, j) => (j === i ? used : a));
+      return { next: { ...withAuthenticators(record, list), throttle: CLEAR }, result: { ok: true, method: 'totp' } };
     }
     // Only a failure pays for the second pass that tells a replay from a typo.
-    if (verifyTotp(key, command.code, options) !== null) reason = 'replayed';
+    if (authenticators.some((_, i) => verifyTotp(keys[i]!, typed, windows[i]!) !== null)) reason = 'replayed';
   }
-  emit({ type: 'code-refused', during: 'login', reason, failures: record.throttle.failures + 1 });
+  emit({ type: 'code-refused', during, reason, failures: record.throttle.failures + 1 });
   const failed = failOnce(record.throttle, ctx.now, ctx.policy, emit);
   return {
     next: { ...record, throttle: failed.throttle },
     result: failed.retryAt === undefined ? { ok: false, reason } : { ok: false, reason, retryAt: failed.retryAt },
   };
+}
+
+/**
+ * The fresh code a sensitive action asks for (OWASP: "require MFA again"):
+ * checked and consumed like a login. Without one the action is refused
+ * before anything changes; a wrong one is counted and answered.
+ */
+function reauthenticate(
+  record: GateRecord,
+  code: string | undefined,
+  ctx: DecideContext,
+  emit: Emit,
+  action: string,
+): { readonly ok: true; readonly record: GateRecord } | { readonly ok: false; readonly outcome: Outcome<ReauthRefusal> } {
+  if (code === undefined) refuse('ERR_REAUTH_REQUIRED', `${action} needs a fresh code from an authenticator, or a recovery code`);
+  const checked = checkCode(record, code, ctx, emit, 're-authentication');
+  if (checked.result.ok) return { ok: true, record: checked.next };
+  return { ok: false, outcome: { next: checked.next, result: checked.result } };
 }
 
 function requestReset(record: GateRecord, command: { readonly to: readonly string[] }, ctx: DecideContext, emit: Emit): Outcome<ResetRequestResult> {
@@ -481,8 +602,8 @@ function reset(record: GateRecord, command: { readonly adminId: string; readonly
   emit({ type: 'reset-completed', requestId: open?.id ?? null, actor: command.adminId });
   return {
     next: {
-      ...record,
-      active: null,
+      ...withAuthenticators(record, []),
+      devices: [],
       pending: null,
       recoveryCodes: [],
       throttle: CLEAR,
@@ -518,13 +639,87 @@ function enable(record: GateRecord, _: unknown, ctx: DecideContext, emit: Emit):
   return { next: { ...record, voluntary: true }, result: { enabled: true } };
 }
 
-function disable(record: GateRecord, _: unknown, ctx: DecideContext, emit: Emit): Outcome<{ readonly disabled: true }> {
+function disable(record: GateRecord, command: { readonly code?: string | undefined }, ctx: DecideContext, emit: Emit): Outcome<RemoveResult> {
   if (need(ctx.required, 'required') || record.mustEnroll) refuse('ERR_REQUIRED', '2-step verification is required for this user');
   if (lockOf(record.throttle, ctx.now) !== null) refuse('ERR_STATE', '2-step verification cannot be disabled while locked');
   if (record.state === 'none' && !record.voluntary) refuse('ERR_NOT_ENROLLED', '2-step verification is not enabled');
+  // Turning off what protects the account asks for what it protects with.
+  if (record.active !== null) {
+    const check = reauthenticate(record, command.code, ctx, emit, 'turning 2-step verification off');
+    if (!check.ok) return check.outcome;
+    record = check.record;
+  }
   emit({ type: 'disabled' });
   return {
-    next: { ...record, voluntary: false, active: null, pending: null, recoveryCodes: [], throttle: CLEAR },
-    result: { disabled: true },
+    next: { ...withAuthenticators(record, []), voluntary: false, pending: null, recoveryCodes: [], throttle: CLEAR, devices: [] },
+    result: { ok: true },
   };
+}
+
+function removeAuthenticator(record: GateRecord, command: { readonly id: string; readonly code?: string | undefined }, ctx: DecideContext, emit: Emit): Outcome<RemoveResult> {
+  const list = authenticatorsOf(record);
+  const target = list.find((a) => idOf(a) === command.id);
+  if (target === undefined) refuse('ERR_NOT_FOUND', 'this user has no authenticator with that id');
+  const last = list.length === 1;
+  if (last && (need(ctx.required, 'required') || record.mustEnroll)) {
+    refuse('ERR_REQUIRED', 'the last authenticator cannot be removed where 2-step verification is required: add another one first');
+  }
+  const check = reauthenticate(record, command.code, ctx, emit, 'removing an authenticator');
+  if (!check.ok) return check.outcome;
+  // Read again: the check moved the replay floor of the authenticator that answered.
+  const kept = authenticatorsOf(check.record).filter((a) => idOf(a) !== command.id);
+  emit({ type: 'authenticator-removed', authenticatorId: command.id, remaining: kept.length });
+  const next: GateRecord = { ...withAuthenticators(check.record, kept), devices: [] };
+  // Without any authenticator nothing is enrolled: the recovery codes go too, as when turning off.
+  return { next: last ? { ...next, recoveryCodes: [], voluntary: false } : next, result: { ok: true } };
+}
+
+function renameAuthenticator(record: GateRecord, command: { readonly id: string; readonly label: string }, _ctx: DecideContext, emit: Emit): Outcome<{ readonly renamed: true }> {
+  const list = authenticatorsOf(record);
+  if (!list.some((a) => idOf(a) === command.id)) refuse('ERR_NOT_FOUND', 'this user has no authenticator with that id');
+  emit({ type: 'authenticator-renamed', authenticatorId: command.id });
+  return { next: withAuthenticators(record, list.map((a) => (idOf(a) === command.id ? { ...a, label: command.label } : a))), result: { renamed: true } };
+}
+
+function regenerateRecoveryCodes(record: GateRecord, command: { readonly code?: string | undefined }, ctx: DecideContext, emit: Emit): Outcome<RecoveryCodesResult> {
+  const check = reauthenticate(record, command.code, ctx, emit, 'new recovery codes');
+  if (!check.ok) return check.outcome;
+  const issued = need(ctx.recoveryCodes, 'recoveryCodes');
+  emit({ type: 'recovery-codes-regenerated', count: issued.hashes.length });
+  return { next: { ...check.record, recoveryCodes: issued.hashes, devices: [] }, result: { ok: true, recoveryCodes: issued.codes } };
+}
+
+function status(record: GateRecord, _: unknown, ctx: DecideContext): Outcome<Status> {
+  const authenticators = authenticatorsOf(record);
+  const lock = lockOf(record.throttle, ctx.now);
+  const request = openRequest(record, ctx.now);
+  return {
+    next: record,
+    result: {
+      state: record.state,
+      required: need(ctx.required, 'required') || record.mustEnroll,
+      enabled: record.state === 'enrolled' || record.voluntary || record.mustEnroll || need(ctx.required, 'required'),
+      enrolledAt: authenticators.length === 0 ? null : Math.min(...authenticators.map((a) => a.enrolledAt)),
+      authenticators: authenticators.map((a) => ({ id: idOf(a), type: 'totp' as const, label: labelOf(a), createdAt: a.enrolledAt, lastUsedAt: a.lastUsedAt ?? null })),
+      recoveryCodesLeft: record.recoveryCodes.length,
+      locked: lock,
+      resetRequest: request === null ? null : { requestId: request.id, to: request.to, requestedAt: request.requestedAt, expiresAt: request.expiresAt },
+      postponesLeft: record.state === 'enrolled' ? 0 : postponesLeft(record, ctx),
+      trustedDevices: liveDevices(record, ctx.now).map(({ id, label, createdAt, expiresAt }) => ({ id, label, createdAt, expiresAt })),
+    },
+  };
+}
+
+function forgetDevice(record: GateRecord, command: { readonly id: string }, ctx: DecideContext, emit: Emit): Outcome<{ readonly forgotten: boolean }> {
+  const devices = record.devices ?? [];
+  if (!devices.some((device) => device.id === command.id)) return { next: record, result: { forgotten: false } };
+  emit({ type: 'devices-forgotten', deviceIds: [command.id] });
+  return { next: { ...record, devices: liveDevices(record, ctx.now).filter((device) => device.id !== command.id) }, result: { forgotten: true } };
+}
+
+function forgetAllDevices(record: GateRecord, _: unknown, ctx: DecideContext, emit: Emit): Outcome<{ readonly forgotten: number }> {
+  const live = liveDevices(record, ctx.now);
+  if ((record.devices ?? []).length === 0) return { next: record, result: { forgotten: 0 } };
+  if (live.length > 0) emit({ type: 'devices-forgotten', deviceIds: live.map((device) => device.id) });
+  return { next: { ...record, devices: [] }, result: { forgotten: live.length } };
 }

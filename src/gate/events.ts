@@ -51,9 +51,14 @@ export type JsonValue = null | boolean | number | string | readonly JsonValue[] 
  * | `reset-requested` | the user asked administrators for a reset | `requestId`, `to` (exactly the administrators to notify), `expiresAt` |
  * | `reset-completed` | an administrator reset the user's 2-step verification | `requestId` (`null` without a request) |
  * | `reset-declined` | an administrator closed the request without resetting | `requestId` |
- * | `verified` | a login code was accepted (its step is now used) | `delta` (steps between the phone's clock and the server's) |
- * | `code-refused` | a login or set-up code was wrong or replayed, and counted as a failure | `during` (`'login'` or `'set-up'`), `reason`, `failures` |
+ * | `verified` | a login code (or a fresh code for a sensitive action) was accepted (its step is now used) | `delta` (steps between the phone's clock and the server's), `authenticatorId` |
+ * | `code-refused` | a login, set-up or re-authentication code was wrong or replayed, and counted as a failure | `during` (`'login'`, `'set-up'` or `'re-authentication'`), `reason`, `failures` |
  * | `recovery-code-used` | a recovery code was consumed (the login succeeded) | `remaining` |
+ * | `recovery-codes-low` | a used recovery code left `policy.recovery.warnBelow` or fewer | `remaining` |
+ * | `recovery-codes-regenerated` | new recovery codes replaced the old ones | `count` |
+ * | `device-remembered` | a login asked to remember its device | `deviceId`, `expiresAt` |
+ * | `devices-forgotten` | the user forgot remembered devices | `deviceIds` |
+ * | `authenticator-removed` / `authenticator-renamed` | the user removed or renamed an authenticator | `authenticatorId` (and `remaining` for a removal) |
  * | `enabled` / `disabled` | the user opted in or out where 2-step is not required | — |
  * | `events-dropped` | more than 500 events waited for a notifier that kept failing; the oldest were dropped | `dropped` (how many), `types` (how many of each type) |
  *
@@ -99,8 +104,10 @@ export type GateEvent =
       readonly type: 'enrolled';
       /** A new secret replaced an active one. */
       readonly renewed: boolean;
-      /** How many recovery codes were issued (never the codes). */
+      /** How many recovery codes were issued (never the codes); 0 when an authenticator was added and the codes stayed. */
       readonly recoveryCodes: number;
+      /** The new authenticator. */
+      readonly authenticatorId?: string | undefined;
     })
   | (GateEventBase & {
       /** Consecutive failures locked the user. */
@@ -137,12 +144,14 @@ export type GateEvent =
       readonly type: 'verified';
       /** The matched step minus the server's step: the phone's clock drift, in steps. */
       readonly delta: number;
+      /** The authenticator whose code it was. */
+      readonly authenticatorId?: string | undefined;
     })
   | (GateEventBase & {
       /** A code was refused and counted as a failed attempt (a refusal while locked is not counted and emits nothing). */
       readonly type: 'code-refused';
-      /** At a login (`verify`) or at "Verify and Save" (`confirmEnrollment`). */
-      readonly during: 'login' | 'set-up';
+      /** At a login (`verify`), at "Verify and Save" (`confirmEnrollment`), or as the fresh code of a sensitive action. */
+      readonly during: 'login' | 'set-up' | 're-authentication';
       /** `'replayed'`: a code that was right once and is used up; `'invalid'`: anything else. */
       readonly reason: 'invalid' | 'replayed';
       /** Consecutive failures, this one included. */
@@ -153,6 +162,46 @@ export type GateEvent =
       readonly type: 'recovery-code-used';
       /** Unused recovery codes left. */
       readonly remaining: number;
+    })
+  | (GateEventBase & {
+      /** A used recovery code left few: suggest new ones. */
+      readonly type: 'recovery-codes-low';
+      /** Unused recovery codes left. */
+      readonly remaining: number;
+    })
+  | (GateEventBase & {
+      /** New recovery codes replaced the old ones. */
+      readonly type: 'recovery-codes-regenerated';
+      /** How many were issued (never the codes). */
+      readonly count: number;
+    })
+  | (GateEventBase & {
+      /** The user removed an authenticator. */
+      readonly type: 'authenticator-removed';
+      /** The one removed. */
+      readonly authenticatorId: string;
+      /** Authenticators left. */
+      readonly remaining: number;
+    })
+  | (GateEventBase & {
+      /** A login asked to remember its device: later logins from it skip the code until it expires. */
+      readonly type: 'device-remembered';
+      /** The device, as `trustedDevices` lists it. */
+      readonly deviceId: string;
+      /** When it stops being remembered. */
+      readonly expiresAt: number;
+    })
+  | (GateEventBase & {
+      /** The user forgot remembered devices. */
+      readonly type: 'devices-forgotten';
+      /** Which. */
+      readonly deviceIds: readonly string[];
+    })
+  | (GateEventBase & {
+      /** The user renamed an authenticator. */
+      readonly type: 'authenticator-renamed';
+      /** The one renamed. */
+      readonly authenticatorId: string;
     })
   | (GateEventBase & {
       /** The user opted in where 2-step verification is not required. */

@@ -22,14 +22,20 @@ import { createKeyedQueue } from './queue.js';
 import { resolvePolicy, type Policy, type ResolvedPolicy } from './policy.js';
 import { initialRecord, parseGateRecord, type GateRecord, type StoredSecret } from './record.js';
 import { issueRecoveryCodes } from './recovery.js';
+import { authenticatorsOf } from './authenticators.js';
 import type {
   AdminActionResult,
+  AuthenticatorInfo,
   ConfirmResult,
   FlushResult,
   NextStep,
   PendingReset,
   PostponeResult,
+  RecoveryCodesResult,
+  RemoveResult,
   ResetRequestResult,
+  Status,
+  TrustedDeviceInfo,
   VerifyResult,
 } from './results.js';
 
@@ -156,6 +162,14 @@ export interface BeginEnrollmentOptions extends CallOptions {
   readonly account?: string | undefined;
   /** Draw a new secret even while the pending one is unexpired. @defaultValue `false` */
   readonly renew?: boolean | undefined;
+  /** The name of the new authenticator on the settings page ("Work phone"), 1 to 64 characters. @defaultValue "Authenticator app" (with a number after the first) */
+  readonly label?: string | undefined;
+  /**
+   * For a user who is enrolled already (adding one more authenticator): a
+   * fresh code from one of theirs, or a recovery code. Without it:
+   * `ERR_REAUTH_REQUIRED`; a wrong one is counted and `ERR_REAUTH_FAILED`.
+   */
+  readonly code?: string | undefined;
   /** How `qrSvg` draws the code (size, colours, level). @defaultValue `qrSvg`'s defaults */
   readonly qr?: QrSvgOptions | undefined;
 }
@@ -232,8 +246,13 @@ export interface Enrollment {
  * ```
  */
 export interface Gate {
-  /** What to ask of the user after the password: see {@link NextStep}. */
-  nextStep(userId: string, options?: CallOptions): Promise<NextStep>;
+  /**
+   * What to ask of the user after the password: see {@link NextStep}. With
+   * the `deviceToken` of a remembered device (and `policy.trustedDevices`
+   * enabled) an enrolled user who is not locked is let through:
+   * `{ step: 'allow', remembered: true }`.
+   */
+  nextStep(userId: string, options?: CallOptions & { readonly deviceToken?: string | undefined }): Promise<NextStep>;
   /**
    * "Postpone setup": uses one postpone. Pass the login attempt's id so a
    * double click or a second tab of the same login uses only one: for ten
@@ -244,12 +263,14 @@ export interface Gate {
    */
   postpone(userId: string, options?: CallOptions & { readonly attempt?: string | undefined }): Promise<PostponeResult>;
   /**
-   * Starts set-up (or re-enrollment): a new secret, pending until confirmed.
-   * While it is unexpired the same secret comes back, so a page reload does
-   * not break the QR code being scanned, unless `renew` asks for a new one.
-   * `account` is the label in the app: by default the directory's
-   * `accountLabel`, else the user id.
-   * @throws {@link OtpError} `ERR_URI` for an account label an `otpauth://` URI cannot carry (empty, or with `:`), before anything is stored
+   * Starts set-up: a new secret, pending until confirmed. While it is
+   * unexpired the same secret comes back, so a page reload does not break
+   * the QR code being scanned, unless `renew` asks for a new one. `account`
+   * is the label in the app: by default the directory's `accountLabel`, else
+   * the user id. For a user who is enrolled already this adds one more
+   * authenticator (up to `policy.authenticators.max`), and asks for a fresh
+   * `code` first.
+   * @throws {@link OtpError} `ERR_URI` for an account label an `otpauth://` URI cannot carry (empty, or with `:`), before anything is stored; `ERR_REAUTH_REQUIRED` / `ERR_REAUTH_FAILED` while enrolled without a right `code`; `ERR_LIMIT` with as many authenticators as allowed
    */
   beginEnrollment(userId: string, options?: BeginEnrollmentOptions): Promise<Enrollment>;
   /**
@@ -259,8 +280,20 @@ export interface Gate {
    * success) or `no-setup` (begin again), never an error.
    */
   confirmEnrollment(userId: string, code: string, options?: CallOptions): Promise<ConfirmResult>;
-  /** Checks a one-time code or a recovery code at login: see {@link VerifyResult}. */
-  verify(userId: string, code: string, options?: CallOptions): Promise<VerifyResult>;
+  /**
+   * Checks a one-time code or a recovery code at login: see {@link VerifyResult}.
+   * With `rememberDevice` (where `policy.trustedDevices` is enabled) an
+   * accepted code also returns a `deviceToken` for this browser; only its
+   * hash is stored.
+   * @throws {@link OtpError} `ERR_OPTIONS` for `rememberDevice` where the policy does not enable remembered devices
+   */
+  verify(userId: string, code: string, options?: CallOptions & { readonly rememberDevice?: { readonly label?: string | undefined } | undefined }): Promise<VerifyResult>;
+  /** The user's remembered devices that have not expired (never their tokens). */
+  trustedDevices(userId: string): Promise<readonly TrustedDeviceInfo[]>;
+  /** Forgets one remembered device; resolves whether there was one with that id. */
+  forgetDevice(userId: string, id: string, options?: CallOptions): Promise<boolean>;
+  /** Forgets every remembered device of the user ("log out everywhere"); resolves how many were live. */
+  forgetAllDevices(userId: string, options?: CallOptions): Promise<number>;
   /** The administrators the user may ask for a reset ("Lost 2-Step Verification code?"), never the user. */
   administrators(userId: string): Promise<readonly Administrator[]>;
   /**
@@ -295,10 +328,38 @@ export interface Gate {
    */
   enable(userId: string, options?: CallOptions): Promise<void>;
   /**
-   * Opts out where 2-step verification is not required: the enrollment and recovery codes are deleted.
-   * @throws {@link OtpError} `ERR_REQUIRED` where required; `ERR_STATE` while locked; `ERR_NOT_ENROLLED` with nothing to disable
+   * Opts out where 2-step verification is not required: every authenticator
+   * and the recovery codes are deleted. An enrolled user confirms with a
+   * fresh `code` (or a recovery code), checked and counted like a login.
+   * @throws {@link OtpError} `ERR_REQUIRED` where required; `ERR_STATE` while locked; `ERR_NOT_ENROLLED` with nothing to disable; `ERR_REAUTH_REQUIRED` without a code while enrolled
    */
-  disable(userId: string, options?: CallOptions): Promise<void>;
+  disable(userId: string, options?: CallOptions & { readonly code?: string | undefined }): Promise<RemoveResult>;
+  /**
+   * Where the user stands, for a settings page: state, whether 2-step is
+   * required, authenticators, recovery codes left, lock, open reset request.
+   * Reads only.
+   */
+  status(userId: string, options?: CallOptions): Promise<Status>;
+  /** The user's authenticators (never their secrets), as in {@link Gate.status}. */
+  authenticators(userId: string): Promise<readonly AuthenticatorInfo[]>;
+  /**
+   * Removes one authenticator, after a fresh `code` (from any of the user's
+   * authenticators, or a recovery code). Removing the last one where 2-step
+   * is not required turns it off, recovery codes included.
+   * @throws {@link OtpError} `ERR_NOT_FOUND` for an unknown id; `ERR_REQUIRED` for the last one where required; `ERR_REAUTH_REQUIRED` without a code
+   */
+  removeAuthenticator(userId: string, id: string, options?: CallOptions & { readonly code?: string | undefined }): Promise<RemoveResult>;
+  /**
+   * Renames one authenticator (1 to 64 characters).
+   * @throws {@link OtpError} `ERR_NOT_FOUND` for an unknown id; `ERR_OPTIONS` for a bad label
+   */
+  renameAuthenticator(userId: string, id: string, label: string, options?: CallOptions): Promise<void>;
+  /**
+   * "New recovery codes": after a fresh `code` (or a recovery code), a new
+   * set replaces the old one and is returned this once.
+   * @throws {@link OtpError} `ERR_NOT_ENROLLED` when not enrolled; `ERR_REAUTH_REQUIRED` without a code
+   */
+  regenerateRecoveryCodes(userId: string, options?: CallOptions & { readonly code?: string | undefined }): Promise<RecoveryCodesResult>;
   /**
    * Sends the user's queued events again (after a notifier failure).
    * @throws {@link OtpError} `ERR_NOTIFY` when the notifier failed again (the events stay queued)
@@ -552,6 +613,7 @@ export function createGate(config: GateConfig): Gate {
     let required: boolean | undefined;
     let freshSecret: DecideContext['freshSecret'];
     let recoveryCodes: DecideContext['recoveryCodes'];
+    let deviceToken: string | undefined;
     const keys = new Map<string, string>();
     const key = async (stored: StoredSecret | null): Promise<string | undefined> => {
       if (stored === null) return undefined;
@@ -562,12 +624,19 @@ export function createGate(config: GateConfig): Gate {
       return plain;
     };
 
+    const keysFor = async (record: GateRecord): Promise<{ activeKey?: string; activeKeys: string[] }> => {
+      const activeKeys: string[] = [];
+      for (const authenticator of authenticatorsOf(record)) activeKeys.push((await key(authenticator))!);
+      return activeKeys.length === 0 ? { activeKeys } : { activeKey: activeKeys[0]!, activeKeys };
+    };
+
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       if (attempt > 0) await backoff(attempt);
       const { found, record: loaded } = await load(call, userId);
       if (needs.has('required') && required === undefined) required = await isRequired(call, userId);
       if (needs.has('freshSecret') && freshSecret === undefined) freshSecret = await wrap(call, generateSecret(), userId);
       if (needs.has('recoveryCodes') && recoveryCodes === undefined) recoveryCodes = issueRecoveryCodes(policy.recovery.count);
+      if (command.type === 'verify' && command.rememberDevice !== undefined) deviceToken ??= randomId() + randomId();
       const at = now();
       const { record, used } = fold(userId, loaded);
       // An expired pending secret is never used, so it is never decrypted either.
@@ -582,7 +651,8 @@ export function createGate(config: GateConfig): Gate {
         required,
         freshSecret,
         recoveryCodes,
-        activeKey: needs.has('activeKey') ? await key(record.active) : undefined,
+        deviceToken,
+        ...(needs.has('activeKey') ? await keysFor(record) : {}),
         pendingKey: needs.has('pendingKey') ? await key(livePending) : undefined,
       };
       const decision = decide(record, command, ctx);
@@ -772,8 +842,10 @@ export function createGate(config: GateConfig): Gate {
 
   return {
     async nextStep(userId, options) {
-      checkKeys(options, ['context'], 'nextStep');
-      return (await run(userId, { type: 'inspect' }, options)).result;
+      checkKeys(options, ['deviceToken', 'context'], 'nextStep');
+      const deviceToken = options?.deviceToken;
+      if (deviceToken !== undefined && (typeof deviceToken !== 'string' || deviceToken.length > 256)) throw new OtpError('ERR_OPTIONS', 'deviceToken must be a string');
+      return (await run(userId, { type: 'inspect', deviceToken }, options)).result;
     },
 
     async postpone(userId, options) {
@@ -784,9 +856,11 @@ export function createGate(config: GateConfig): Gate {
     },
 
     async beginEnrollment(userId, options) {
-      checkKeys(options, ['account', 'renew', 'qr', 'context'], 'beginEnrollment');
+      checkKeys(options, ['account', 'renew', 'qr', 'label', 'code', 'context'], 'beginEnrollment');
       checkId(userId, 'userId');
       if (options?.renew !== undefined && typeof options.renew !== 'boolean') throw new OtpError('ERR_OPTIONS', 'renew must be a boolean');
+      if (options?.label !== undefined) checkLabel(options.label);
+      if (options?.code !== undefined) checkCode(options.code);
       if (options?.account !== undefined && typeof options.account !== 'string') throw new OtpError('ERR_OPTIONS', 'account must be a string');
       let account = options?.account;
       if (account === undefined && directory?.accountLabel !== undefined) {
@@ -803,7 +877,8 @@ export function createGate(config: GateConfig): Gate {
       // Refuse a label the URI cannot carry, and QR options qrSvg refuses, before anything is stored.
       const probe = buildUri({ type: 'totp', secret: PROBE_SECRET, issuer, account });
       if (options?.qr !== undefined) qrSvg(probe, options.qr);
-      const begun = await quietly(userId, { type: 'begin-enrollment', renew: options?.renew === true }, options);
+      const begun = await quietly(userId, { type: 'begin-enrollment', renew: options?.renew === true, label: options?.label, code: options?.code }, options);
+      if ('refused' in begun) throw reauthFailed(begun.refused);
       const { secret, algorithm, digits, period, expiresAt } = begun;
       const uri = buildUri({ type: 'totp', secret, issuer, account, algorithm, digits, period });
       return { secret, manualKey: formatManualKey(secret), uri, qrSvg: qrSvg(uri, options?.qr), expiresAt };
@@ -816,9 +891,29 @@ export function createGate(config: GateConfig): Gate {
     },
 
     async verify(userId, code, options) {
-      checkKeys(options, ['context'], 'verify');
+      checkKeys(options, ['rememberDevice', 'context'], 'verify');
       checkCode(code);
-      return quietly(userId, { type: 'verify', code }, options);
+      const remember = options?.rememberDevice;
+      if (remember === undefined) return quietly(userId, { type: 'verify', code }, options);
+      if (!policy.trustedDevices.enabled) throw new OtpError('ERR_OPTIONS', 'rememberDevice needs policy.trustedDevices.enabled');
+      checkKeys(remember, ['label'], 'rememberDevice');
+      if (remember.label !== undefined) checkLabel(remember.label);
+      return quietly(userId, { type: 'verify', code, rememberDevice: { label: remember.label ?? 'This device' } }, options);
+    },
+
+    async trustedDevices(userId) {
+      return (await run(userId, { type: 'status' }, undefined)).result.trustedDevices;
+    },
+
+    async forgetDevice(userId, id, options) {
+      checkKeys(options, ['context'], 'forgetDevice');
+      checkId(id, 'id');
+      return (await quietly(userId, { type: 'forget-device', id }, options)).forgotten;
+    },
+
+    async forgetAllDevices(userId, options) {
+      checkKeys(options, ['context'], 'forgetAllDevices');
+      return (await quietly(userId, { type: 'forget-all-devices' }, options)).forgotten;
     },
 
     administrators: (userId) => administrators(userId),
@@ -885,8 +980,38 @@ export function createGate(config: GateConfig): Gate {
     },
 
     async disable(userId, options) {
-      checkKeys(options, ['context'], 'disable');
-      await quietly(userId, { type: 'disable' }, options);
+      checkKeys(options, ['code', 'context'], 'disable');
+      if (options?.code !== undefined) checkCode(options.code);
+      return quietly(userId, { type: 'disable', code: options?.code }, options);
+    },
+
+    async status(userId, options) {
+      checkKeys(options, ['context'], 'status');
+      return (await run(userId, { type: 'status' }, options)).result;
+    },
+
+    async authenticators(userId) {
+      return (await run(userId, { type: 'status' }, undefined)).result.authenticators;
+    },
+
+    async removeAuthenticator(userId, id, options) {
+      checkKeys(options, ['code', 'context'], 'removeAuthenticator');
+      checkId(id, 'id');
+      if (options?.code !== undefined) checkCode(options.code);
+      return quietly(userId, { type: 'remove-authenticator', id, code: options?.code }, options);
+    },
+
+    async renameAuthenticator(userId, id, label, options) {
+      checkKeys(options, ['context'], 'renameAuthenticator');
+      checkId(id, 'id');
+      checkLabel(label);
+      await quietly(userId, { type: 'rename-authenticator', id, label }, options);
+    },
+
+    async regenerateRecoveryCodes(userId, options) {
+      checkKeys(options, ['code', 'context'], 'regenerateRecoveryCodes');
+      if (options?.code !== undefined) checkCode(options.code);
+      return quietly(userId, { type: 'regenerate-recovery-codes', code: options?.code }, options);
     },
 
     async flushNotifications(userId) {
@@ -989,6 +1114,20 @@ function checkId(value: unknown, name: string): asserts value is string {
 function checkCode(code: unknown): asserts code is string {
   // Longer than any code or recovery code: refused before it reaches a hash.
   if (typeof code !== 'string' || code.length > 64) throw new OtpError('ERR_OPTIONS', 'code must be a string of at most 64 characters');
+}
+
+/** An authenticator's name: shown on pages, so short and without control characters. */
+function checkLabel(label: unknown): asserts label is string {
+  // eslint-disable-next-line no-control-regex
+  if (typeof label !== 'string' || label.trim() === '' || label.length > 64 || /[\u0000-\u001f\u007f]/.test(label)) {
+    throw new OtpError('ERR_OPTIONS', 'label must be 1 to 64 characters, not only spaces, without control characters');
+  }
+}
+
+/** The error of a sensitive action whose fresh code was refused (the failure is stored by then). */
+function reauthFailed(refusal: { readonly reason: string; readonly retryAt?: number | null | undefined }): OtpError {
+  const why = refusal.reason === 'locked' ? 'the user is locked' : refusal.reason === 'replayed' ? 'the code was used already' : 'the code is not right';
+  return new OtpError('ERR_REAUTH_FAILED', `re-authentication failed: ${why}`);
 }
 
 /** A private copy of the caller's context, checked to be JSON and small. */

@@ -2,7 +2,9 @@ export type { GateEvent, GateEventBase, GateEventType, JsonValue } from './event
 export {
   DEFAULT_POLICY,
   resolvePolicy,
+  type AuthenticatorPolicy,
   type CodePolicy,
+  type TrustedDevicePolicy,
   type EnrollmentPolicy,
   type Policy,
   type RecoveryPolicy,
@@ -13,12 +15,18 @@ export {
 export type { Resolution } from './record.js';
 export type {
   AdminActionResult,
+  AuthenticatorInfo,
   ConfirmResult,
   FlushResult,
   NextStep,
   PendingReset,
   PostponeResult,
+  ReauthRefusal,
+  RecoveryCodesResult,
+  RemoveResult,
   ResetRequestResult,
+  Status,
+  TrustedDeviceInfo,
   VerifyResult,
 } from './results.js';
 export { createAesGcmCipher, type AesGcmCipherOptions } from './aes-gcm.js';

@@ -38,6 +38,46 @@ export interface Policy {
   readonly recovery?: RecoveryPolicy | undefined;
   /** Requests to administrators after a lost phone. */
   readonly reset?: ResetPolicy | undefined;
+  /** How many authenticators one user may have. */
+  readonly authenticators?: AuthenticatorPolicy | undefined;
+  /** "Remember this device": logins from a remembered browser skip the code for a while. */
+  readonly trustedDevices?: TrustedDevicePolicy | undefined;
+}
+
+/**
+ * "Remember this device" (better-auth `trustDevice`, ASP.NET `rememberClient`).
+ * Off unless enabled: a remembered browser logs in with the password alone
+ * until the device expires or is forgotten, so a stolen session store or
+ * laptop is worth more. Resets, turning 2-step off, removing an
+ * authenticator and new recovery codes forget every device.
+ *
+ * @example
+ * ```ts
+ * import type { TrustedDevicePolicy } from 'otpgate';
+ * const trustedDevices: TrustedDevicePolicy = { enabled: true, ttlMs: 14 * 86_400_000, max: 5 };
+ * ```
+ */
+export interface TrustedDevicePolicy {
+  /** @defaultValue `false` */
+  readonly enabled?: boolean | undefined;
+  /** How long a device stays remembered, 1 minute to 400 days. @defaultValue `2_592_000_000` (30 days) */
+  readonly ttlMs?: number | undefined;
+  /** Devices per user; past it the oldest is forgotten. 1 to 100. @defaultValue `10` */
+  readonly max?: number | undefined;
+}
+
+/**
+ * How many authenticators (phones, spare devices) one user may enroll.
+ *
+ * @example
+ * ```ts
+ * import type { AuthenticatorPolicy } from 'otpgate';
+ * const authenticators: AuthenticatorPolicy = { max: 2 }; // a phone and a spare
+ * ```
+ */
+export interface AuthenticatorPolicy {
+  /** 1 to 20. @defaultValue `5` */
+  readonly max?: number | undefined;
 }
 
 /**
@@ -135,6 +175,8 @@ export interface EnrollmentPolicy {
 export interface RecoveryPolicy {
   /** How many, 0 to 100; `0` turns them off. @defaultValue `10` */
   readonly count?: number | undefined;
+  /** A `recovery-codes-low` event goes out when a used code leaves this many or fewer (NIST SP 800-63B rev 4). @defaultValue `3` */
+  readonly warnBelow?: number | undefined;
 }
 
 /**
@@ -212,6 +254,22 @@ export interface ResolvedPolicy {
   readonly recovery: {
     /** Codes issued per enrollment; 0: none. */
     readonly count: number;
+    /** Codes left at which `recovery-codes-low` goes out. */
+    readonly warnBelow: number;
+  };
+  /** See {@link AuthenticatorPolicy}. */
+  readonly authenticators: {
+    /** Authenticators per user at most. */
+    readonly max: number;
+  };
+  /** See {@link TrustedDevicePolicy}. */
+  readonly trustedDevices: {
+    /** Whether devices may be remembered. */
+    readonly enabled: boolean;
+    /** Life of a remembered device in ms. */
+    readonly ttlMs: number;
+    /** Devices per user at most. */
+    readonly max: number;
   };
   /** See {@link ResetPolicy}. */
   readonly reset: {
@@ -238,8 +296,10 @@ export const DEFAULT_POLICY: ResolvedPolicy = deepFreeze({
   code: { algorithm: 'SHA1', digits: 6, period: 30, window: { past: 1, future: 1 }, maxDrift: 4 },
   throttle: { lockAfter: 5, lockMs: 30_000, lockGrowth: 2, maxLockMs: 900_000, hardStopAfter: 100 },
   enrollment: { ttlMs: 600_000, maxFailures: 5 },
-  recovery: { count: 10 },
+  recovery: { count: 10, warnBelow: 3 },
   reset: { ttlMs: 72 * 3_600_000, cooldownMs: 900_000 },
+  authenticators: { max: 5 },
+  trustedDevices: { enabled: false, ttlMs: 30 * 86_400_000, max: 10 },
 });
 
 /**
@@ -259,7 +319,7 @@ export const DEFAULT_POLICY: ResolvedPolicy = deepFreeze({
 export function resolvePolicy(policy?: Policy): ResolvedPolicy {
   if (policy === undefined) return DEFAULT_POLICY;
   if (typeof policy !== 'object' || policy === null) fail('policy must be an object');
-  known(policy, 'policy', ['required', 'maxPostpones', 'postponeDeadline', 'code', 'throttle', 'enrollment', 'recovery', 'reset']);
+  known(policy, 'policy', ['required', 'maxPostpones', 'postponeDeadline', 'code', 'throttle', 'enrollment', 'recovery', 'reset', 'authenticators', 'trustedDevices']);
   const d = DEFAULT_POLICY;
   const required = policy.required ?? d.required;
   if (typeof required !== 'boolean' && typeof required !== 'function') fail('policy.required must be a boolean or a function');
@@ -281,7 +341,11 @@ export function resolvePolicy(policy?: Policy): ResolvedPolicy {
   }
 
   const enrollment = section(policy.enrollment, 'policy.enrollment', ['ttlMs', 'maxFailures']);
-  const recovery = section(policy.recovery, 'policy.recovery', ['count']);
+  const recovery = section(policy.recovery, 'policy.recovery', ['count', 'warnBelow']);
+  const authenticators = section(policy.authenticators, 'policy.authenticators', ['max']);
+  const trustedDevices = section(policy.trustedDevices, 'policy.trustedDevices', ['enabled', 'ttlMs', 'max']);
+  const devicesEnabled = trustedDevices.enabled ?? d.trustedDevices.enabled;
+  if (typeof devicesEnabled !== 'boolean') fail('policy.trustedDevices.enabled must be a boolean');
   const reset = section(policy.reset, 'policy.reset', ['ttlMs', 'cooldownMs']);
   return deepFreeze({
     required,
@@ -299,7 +363,16 @@ export function resolvePolicy(policy?: Policy): ResolvedPolicy {
       ttlMs: int(enrollment.ttlMs, d.enrollment.ttlMs, 'policy.enrollment.ttlMs', 1000, DAY),
       maxFailures: int(enrollment.maxFailures, d.enrollment.maxFailures, 'policy.enrollment.maxFailures', 1, 100),
     },
-    recovery: { count: int(recovery.count, d.recovery.count, 'policy.recovery.count', 0, 100) },
+    recovery: {
+      count: int(recovery.count, d.recovery.count, 'policy.recovery.count', 0, 100),
+      warnBelow: int(recovery.warnBelow, d.recovery.warnBelow, 'policy.recovery.warnBelow', 0, 100),
+    },
+    authenticators: { max: int(authenticators.max, d.authenticators.max, 'policy.authenticators.max', 1, 20) },
+    trustedDevices: {
+      enabled: devicesEnabled,
+      ttlMs: int(trustedDevices.ttlMs, d.trustedDevices.ttlMs, 'policy.trustedDevices.ttlMs', 60_000, DAY * 400),
+      max: int(trustedDevices.max, d.trustedDevices.max, 'policy.trustedDevices.max', 1, 100),
+    },
     reset: {
       ttlMs: int(reset.ttlMs, d.reset.ttlMs, 'policy.reset.ttlMs', 60_000, DAY * 365),
       cooldownMs: int(reset.cooldownMs, d.reset.cooldownMs, 'policy.reset.cooldownMs', 0, DAY * 365),

@@ -40,6 +40,8 @@ export type PendingSecret = StoredSecret & {
   readonly expiresAt: number;
   /** Wrong confirmations so far. */
   readonly failures: number;
+  /** The label the new authenticator will get. */
+  readonly label?: string | undefined;
 };
 
 /**
@@ -53,6 +55,12 @@ export type ActiveSecret = StoredSecret & {
   readonly lastStep: number;
   /** Steps between the server's clock and the phone's on the last accepted code (RFC 6238 §6). */
   readonly drift: number;
+  /** Absent on authenticators enrolled before they had ids: `'primary'`. */
+  readonly id?: string | undefined;
+  /** The name the user gave it ("Work phone"); absent: "Authenticator app". */
+  readonly label?: string | undefined;
+  /** When it last produced an accepted code. */
+  readonly lastUsedAt?: number | null | undefined;
 };
 
 /**
@@ -78,6 +86,21 @@ export type Throttle = {
  * @internal
  */
 export type RecoveryHash = { readonly salt: string; readonly hash: string };
+
+/**
+ * A device the user chose to remember at a login: only the hash of its
+ * token is stored.
+ *
+ * @internal
+ */
+export type TrustedDevice = {
+  readonly id: string;
+  /** Hex SHA-256 of the token the browser holds. */
+  readonly hash: string;
+  readonly label: string;
+  readonly createdAt: number;
+  readonly expiresAt: number;
+};
 
 /**
  * An open "Lost 2-Step Verification code?" request.
@@ -158,7 +181,10 @@ export type GateRecord = {
   /** An administrator reset the user: set-up is mandatory, with no postpones. */
   readonly mustEnroll: boolean;
   readonly pending: PendingSecret | null;
+  /** The first authenticator (see authenticators.ts). */
   readonly active: ActiveSecret | null;
+  /** Authenticators after the first; absent in records written before there could be several. */
+  readonly additional?: readonly ActiveSecret[] | undefined;
   readonly throttle: Throttle;
   readonly recoveryCodes: readonly RecoveryHash[];
   readonly resetRequest: ResetRequestRecord | null;
@@ -173,6 +199,8 @@ export type GateRecord = {
   readonly cooldowns?: { readonly [adminId: string]: number } | undefined;
   /** The id of the write that stored this version: after a store error the gate reads it back to learn whether its write happened. */
   readonly lastWrite?: string | undefined;
+  /** Remembered devices; absent in records written before they existed. */
+  readonly devices?: readonly TrustedDevice[] | undefined;
 };
 
 /**
@@ -235,12 +263,16 @@ export function parseGateRecord(value: unknown): GateRecord {
   if (!count(t.failures) || !count(t.locks) || !isTimeOrNull(t.lockedUntil) || typeof t.hardStop !== 'boolean') return corrupt('throttle is malformed');
   if (hasPending && !isPending(r.pending)) return corrupt('pending is malformed');
   if (hasActive && !isActive(r.active)) return corrupt('active is malformed');
+  if (r.additional !== undefined && !(Array.isArray(r.additional) && r.additional.every((a) => isObject(a) && isActive(a)) && (hasActive || r.additional.length === 0))) {
+    return corrupt('additional is malformed');
+  }
   if (!r.recoveryCodes.every(isRecoveryHash)) return corrupt('recoveryCodes is malformed');
   if (r.resetRequest !== null && !isRequest(r.resetRequest)) return corrupt('resetRequest is malformed');
   if (r.lastResolution !== null && !isResolution(r.lastResolution)) return corrupt('lastResolution is malformed');
   if (!r.outbox.every(isOutboxEntry)) return corrupt('outbox is malformed');
   if (r.cooldowns !== undefined && !isTimes(r.cooldowns)) return corrupt('cooldowns is malformed');
   if (r.lastWrite !== undefined && typeof r.lastWrite !== 'string') return corrupt('lastWrite is malformed');
+  if (r.devices !== undefined && !(Array.isArray(r.devices) && r.devices.every(isDevice))) return corrupt('devices is malformed');
   return value as GateRecord;
 }
 
@@ -284,7 +316,15 @@ function isPending(v: unknown): boolean {
 
 function isActive(v: unknown): boolean {
   const a = v as Loose;
-  return isStoredSecret(a) && isTime(a.enrolledAt) && isInt(a.lastStep) && isInt(a.drift);
+  return (
+    isStoredSecret(a) &&
+    isTime(a.enrolledAt) &&
+    isInt(a.lastStep) &&
+    isInt(a.drift) &&
+    (a.id === undefined || typeof a.id === 'string') &&
+    (a.label === undefined || typeof a.label === 'string') &&
+    (a.lastUsedAt === undefined || isTimeOrNull(a.lastUsedAt))
+  );
 }
 
 function isRecoveryHash(v: unknown): boolean {
@@ -302,6 +342,11 @@ function isRequest(v: unknown): boolean {
     isTimeOrNull(q.lastNotifiedAt) &&
     isTimes(q.notifiedAt)
   );
+}
+
+function isDevice(v: unknown): boolean {
+  const d = v as Loose;
+  return isObject(d) && typeof d.id === 'string' && typeof d.hash === 'string' && /^[0-9a-f]{64}$/.test(d.hash) && typeof d.label === 'string' && isTime(d.createdAt) && isTime(d.expiresAt);
 }
 
 function isTimes(v: unknown): boolean {

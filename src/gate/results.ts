@@ -26,8 +26,10 @@ import type { Resolution } from './record.js';
  */
 export type NextStep =
   | {
-      /** Log the user in: 2-step verification does not apply. */
+      /** Log the user in: 2-step verification does not apply, or this device is remembered. */
       readonly step: 'allow';
+      /** Present when a remembered device's token let the user through (`nextStep(userId, { deviceToken })`). */
+      readonly remembered?: true;
     }
   | {
       /** Show 2-step set-up. */
@@ -140,14 +142,18 @@ export type VerifyResult =
       readonly ok: true;
       /** A one-time code. */
       readonly method: 'totp';
+      /** With `rememberDevice`: the token to keep in the browser (a long-lived, HttpOnly cookie) and pass to `nextStep`. Shown once. */
+      readonly deviceToken?: string;
     }
   | {
       /** Accepted. */
       readonly ok: true;
       /** A recovery code, now used up. */
       readonly method: 'recovery';
-      /** Unused recovery codes left: suggest re-enrolling when few are. */
+      /** Unused recovery codes left: suggest new ones when few are. */
       readonly recoveryCodesLeft: number;
+      /** With `rememberDevice`: the token to keep in the browser. */
+      readonly deviceToken?: string;
     }
   | {
       /** Refused. */
@@ -171,6 +177,162 @@ export type VerifyResult =
       /** The user has no active secret. */
       readonly reason: 'not-enrolled';
     };
+
+/**
+ * Why a sensitive action's fresh code was refused (the failure was counted
+ * like a wrong login code): the {@link VerifyResult} refusals.
+ *
+ * @example
+ * ```ts
+ * import type { ReauthRefusal } from 'otpgate';
+ * const say = (r: ReauthRefusal) => (r.reason === 'locked' ? 'Too many wrong codes' : 'That code is not right');
+ * ```
+ */
+export type ReauthRefusal =
+  | {
+      /** Refused. */
+      readonly ok: false;
+      /** Wrong, or already used. */
+      readonly reason: 'invalid' | 'replayed';
+      /** Present when this failure locked the user: until when (`null`: hard stop). */
+      readonly retryAt?: number | null;
+    }
+  | {
+      /** Refused. */
+      readonly ok: false;
+      /** Throttled; the code was not checked. */
+      readonly reason: 'locked';
+      /** When to try again; `null` until a recovery code or an administrator's reset. */
+      readonly retryAt: number | null;
+    }
+  | {
+      /** Refused. */
+      readonly ok: false;
+      /** Nothing is enrolled to check the code against. */
+      readonly reason: 'not-enrolled';
+    };
+
+/**
+ * The result of `gate.disable` and `gate.removeAuthenticator`: done, or the
+ * fresh code was refused.
+ *
+ * @example
+ * ```ts
+ * import type { RemoveResult } from 'otpgate';
+ * const done = (r: RemoveResult) => r.ok;
+ * ```
+ */
+export type RemoveResult =
+  | {
+      /** Done. */
+      readonly ok: true;
+    }
+  | ReauthRefusal;
+
+/**
+ * The result of `gate.regenerateRecoveryCodes`: the new codes, shown this
+ * once (the old ones no longer work), or the fresh code was refused.
+ *
+ * @example
+ * ```ts
+ * import type { RecoveryCodesResult } from 'otpgate';
+ * const show = (r: RecoveryCodesResult) => (r.ok ? r.recoveryCodes.join('\n') : r.reason);
+ * ```
+ */
+export type RecoveryCodesResult =
+  | {
+      /** Done: the old codes no longer work. */
+      readonly ok: true;
+      /** The new codes, shown this once. */
+      readonly recoveryCodes: readonly string[];
+    }
+  | ReauthRefusal;
+
+/**
+ * One authenticator as a settings page lists it (never its secret).
+ *
+ * @example
+ * ```ts
+ * import type { AuthenticatorInfo } from 'otpgate';
+ * const line = (a: AuthenticatorInfo) => `${a.label}, last used ${a.lastUsedAt === null ? 'never' : new Date(a.lastUsedAt).toISOString()}`;
+ * ```
+ */
+export interface AuthenticatorInfo {
+  /** Pass it to `removeAuthenticator` and `renameAuthenticator`. */
+  readonly id: string;
+  /** An authenticator app (TOTP). */
+  readonly type: 'totp';
+  /** The name the user gave it. */
+  readonly label: string;
+  /** When it was enrolled (ms since the epoch). */
+  readonly createdAt: number;
+  /** When it last produced an accepted code, or `null`. */
+  readonly lastUsedAt: number | null;
+}
+
+/**
+ * Where a user stands, for a settings page (`gate.status(userId)`).
+ *
+ * @example
+ * ```ts
+ * import type { Status } from 'otpgate';
+ * const offerTurnOff = (s: Status) => s.state === 'enrolled' && !s.required;
+ * ```
+ */
+export interface Status {
+  /** `none`, `enrolling` (a set-up is pending) or `enrolled`. */
+  readonly state: 'none' | 'enrolling' | 'enrolled';
+  /** The company requires 2-step verification for this user (or an administrator's reset does): it cannot be turned off. */
+  readonly required: boolean;
+  /** 2-step verification applies at login: enrolled, required or opted in. */
+  readonly enabled: boolean;
+  /** When the first authenticator still enrolled was set up, or `null`. */
+  readonly enrolledAt: number | null;
+  /** The user's authenticators. */
+  readonly authenticators: readonly AuthenticatorInfo[];
+  /** Unused recovery codes. */
+  readonly recoveryCodesLeft: number;
+  /** The lock in force, or `null` when not locked. */
+  readonly locked: {
+    /** When it ends; `null` for a hard stop (until a recovery code or an administrator's reset). */
+    readonly retryAt: number | null;
+  } | null;
+  /** The open "Lost 2-Step Verification code?" request, or `null`. */
+  readonly resetRequest: {
+    /** As `pendingResets` lists it. */
+    readonly requestId: string;
+    /** The administrators asked. */
+    readonly to: readonly string[];
+    /** When it was made. */
+    readonly requestedAt: number;
+    /** When it expires. */
+    readonly expiresAt: number;
+  } | null;
+  /** "Postpone setup" clicks left (0 once enrolled). */
+  readonly postponesLeft: number;
+  /** Remembered devices that have not expired. */
+  readonly trustedDevices: readonly TrustedDeviceInfo[];
+}
+
+/**
+ * A remembered device as a settings page lists it (never its token).
+ *
+ * @example
+ * ```ts
+ * import type { TrustedDeviceInfo } from 'otpgate';
+ * const line = (d: TrustedDeviceInfo) => `${d.label} until ${new Date(d.expiresAt).toDateString()}`;
+ * ```
+ */
+export interface TrustedDeviceInfo {
+  /** Pass it to `forgetDevice`. */
+  readonly id: string;
+  /** The name given when it was remembered ("Firefox on Linux"). */
+  readonly label: string;
+  /** When it was remembered. */
+  readonly createdAt: number;
+  /** When it stops being remembered. */
+  readonly expiresAt: number;
+}
 
 /**
  * The result of `gate.requestReset`: the request and exactly the

@@ -19,3 +19,16 @@ export function constantTimeEqual(a: string, b: string): boolean {
   for (let i = 0; i < n; i++) diff |= (a.charCodeAt(i) | 0) ^ (b.charCodeAt(i) | 0);
   return diff === 0;
 }
+
+// The intrinsic getters of every typed array: they read the internal slots,
+// so neither a look-alike (`{ length: 1e9 }`, a Proxy) nor an own or
+// inherited `length` can answer for them, and they work across realms
+// (an iframe's or a vm context's Uint8Array), where `instanceof` does not.
+const TYPED_ARRAY = /* @__PURE__ */ Object.getPrototypeOf(Uint8Array.prototype) as object;
+const TAG = /* @__PURE__ */ Object.getOwnPropertyDescriptor(TYPED_ARRAY, Symbol.toStringTag)!.get!;
+const LENGTH = /* @__PURE__ */ Object.getOwnPropertyDescriptor(TYPED_ARRAY, 'length')!.get!;
+
+/** Whether `value` really is a Uint8Array (a Node Buffer is one) whose `length` is its own. */
+export function isBytes(value: unknown): value is Uint8Array {
+  return TAG.call(value) === 'Uint8Array' && (value as Uint8Array).length === LENGTH.call(value);
+}

@@ -294,6 +294,7 @@ async function settingsPage(x: Exchange, deps: RouteDeps): Promise<Outcome> {
 
 const SETTINGS_ERRORS: Readonly<Record<string, readonly [number, FlowErrorCode, MessageKey]>> = {
   ERR_REQUIRED: [400, 'required', 'errRequired'],
+  ERR_REAUTH_REQUIRED: [400, 'bad-request', 'errCodeEmpty'],
   ERR_STATE: [409, 'state', 'errState'],
   ERR_NOT_ENROLLED: [400, 'not-enrolled', 'errNotEnrolled'],
 };
@@ -318,7 +319,15 @@ async function enable(x: Exchange, deps: RouteDeps): Promise<Outcome> {
 
 async function disable(x: Exchange, deps: RouteDeps): Promise<Outcome> {
   return settingsAction(x, deps, async () => {
-    await deps.gate.disable(x.user);
+    // An enrolled user confirms with a current code; the gate says when one is needed.
+    const typed = (x.form['code'] ?? '').trim() === '' ? undefined : readCode(x, true);
+    if (typed !== undefined && typeof typed !== 'string') return { view: { ...(await settingsView(x, deps)), error: failure(x, typed.code, typed.key) }, status: 400 };
+    const result = await deps.gate.disable(x.user, typed === undefined ? {} : { code: typed });
+    if (!result.ok) {
+      if (result.reason === 'locked') return { view: { page: 'locked', retryAt: result.retryAt, error: failure(x, 'locked', 'errLocked') }, status: 429 };
+      const [code, key] = result.reason === 'replayed' ? (['replayed-code', 'errReplayedCode'] as const) : (['invalid-code', 'errInvalidCode'] as const);
+      return { view: { ...(await settingsView(x, deps)), error: failure(x, code, key) }, status: 401 };
+    }
     return { view: { ...(await settingsView(x, deps)), notice: x.text('turnedOff') } };
   });
 }

@@ -1,7 +1,7 @@
 // Runs the built binary as a user would: `node dist/cli.js …`, checking exit codes and streams.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -157,6 +157,59 @@ describe.concurrent('otpgate binary', () => {
     const result = await cli(['demo']);
     expect(result.status).toBe(0);
     expect(result.stdout).toMatch(/delta=0 step=\d+\n\(exit 0\)/);
+  });
+
+  // Issue 11 item 12: the QR encoder costs start-up time, so only qr and demo load it.
+  it('loads qrcode-svg only for the commands that draw a QR code', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'otpgate-cli-load-'));
+    try {
+      // A module hook records every module Node loads; it runs in its own thread, so to a file.
+      writeFileSync(join(dir, 'hooks.mjs'), `import { appendFileSync } from 'node:fs';
+export async function load(url, context, next) { appendFileSync(process.env.LOADED_LOG, url + '\\n'); return next(url, context); }`);
+      writeFileSync(join(dir, 'register.mjs'), `import { register } from 'node:module'; register('./hooks.mjs', import.meta.url);`);
+      const loaded = (name: string, argv: string[]): string => {
+        const log = join(dir, `${name}.log`);
+        const run = spawnSync(process.execPath, ['--import', join(dir, 'register.mjs'), cliPath, ...argv], {
+          encoding: 'utf8',
+          env: { ...process.env, LOADED_LOG: log },
+        });
+        expect(run.status, run.stderr).toBe(0);
+        return readFileSync(log, 'utf8');
+      };
+      const uri = `otpauth://totp/ACME:bob?secret=${hotpSecretBase32}&issuer=ACME`;
+      for (const argv of [['totp', hotpSecretBase32], ['secret'], ['parse', uri], ['qr', '--help'], ['--version']]) {
+        const log = loaded(argv[0]!.replace(/\W/g, ''), argv);
+        expect(log).toContain('/dist/cli.js');
+        expect(log, argv.join(' ')).not.toContain('qrcode-svg');
+      }
+      expect(loaded('qr', ['qr', uri])).toContain('/qrcode-svg/');
+      expect(loaded('qrsvg', ['qr', uri, '--svg', '-'])).toContain('/qrcode-svg/');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  // Issue 16 item 5: `totp -` on a terminal used to wait without a word and echo the key.
+  const pty = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
+  it.skipIf(!pty)(`asks for a SECRET on a terminal without echoing it${pty ? '' : ' (skipped: script from util-linux is not installed)'}`, async () => {
+    // script(1) runs the command on a pseudo-terminal; what we write to its standard input is typed there.
+    const command = [process.execPath, cliPath, 'totp', '-', '--time', '59', '--digits', '8'].map((arg) => `'${arg}'`).join(' ');
+    const child = spawn('script', ['--quiet', '--return', '--command', command, '/dev/null'], { timeout: 20_000 });
+    let screen = '';
+    const prompted = new Promise<void>((resolve) => {
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        screen += chunk;
+        if (screen.includes('(input hidden): ')) resolve();
+      });
+    });
+    const status = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await prompted;
+    // Typed only once the prompt shows, so echo is already off.
+    child.stdin.write(`${hotpSecretBase32}\r`);
+    expect(await status).toBe(0);
+    expect(screen).toContain('SECRET (input hidden): ');
+    expect(screen).toContain('94287082');
+    expect(screen).not.toContain(hotpSecretBase32.slice(0, 8));
   });
 
   const reader = has('zbarimg') && has('rsvg-convert');

@@ -158,9 +158,12 @@ describe('refusals', () => {
     });
   }
 
-  it('a non-string throws ERR_BASE32', () => {
-    for (const value of [undefined, null, 42, new Uint8Array(4), {}]) {
-      expect(() => base32Decode(value as unknown as string)).toThrow(expect.objectContaining({ code: 'ERR_BASE32' }));
+  // The wrong type is the caller's mistake, not bad base32: ERR_OPTIONS, as everywhere (issue 11).
+  it('a non-string throws ERR_OPTIONS', () => {
+    for (const value of [undefined, null, 42, new Uint8Array(4), {}, new String('MZXW6YTBOI')]) {
+      expect(() => base32Decode(value as unknown as string)).toThrow(
+        expect.objectContaining({ code: 'ERR_OPTIONS', message: 'base32Decode: expected a string' }),
+      );
     }
   });
 

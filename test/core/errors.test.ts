@@ -9,6 +9,7 @@ const ALL: Record<OtpErrorCode, true> = {
   ERR_BASE32: true, ERR_OPTIONS: true, ERR_URI: true, ERR_MIGRATION: true, ERR_QR: true, ERR_POSTPONE_LIMIT: true,
   ERR_POSTPONE_NOT_ALLOWED: true, ERR_NOT_ADMIN: true, ERR_STATE: true, ERR_REQUIRED: true, ERR_NOT_ENROLLED: true,
   ERR_COOLDOWN: true, ERR_CONFLICT: true, ERR_STORE: true, ERR_NOTIFY: true, ERR_DIRECTORY: true, ERR_CIPHER: true, ERR_USAGE: true,
+  ERR_REAUTH_REQUIRED: true, ERR_REAUTH_FAILED: true, ERR_NOT_FOUND: true, ERR_LIMIT: true,
 };
 const CODES = Object.keys(ALL) as OtpErrorCode[];
 
@@ -57,7 +58,7 @@ describe('OtpError', () => {
 
 describe('isOtpError', () => {
   it('is true for an OtpError of every code', () => {
-    expect(CODES).toHaveLength(18);
+    expect(CODES).toHaveLength(22);
     for (const code of CODES) expect(isOtpError(new OtpError(code, 'message'))).toBe(true);
   });
 

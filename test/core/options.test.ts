@@ -8,6 +8,8 @@ import { refHotp } from './reference.js';
 const SECRET = 'JBSWY3DPEHPK3PXP';
 const KEY = new Uint8Array([0x48, 0x65, 0x6c, 0x6c, 0x6f, 0x21, 0xde, 0xad, 0xbe, 0xef]);
 const CODE = '123456';
+/** A time the core takes as a number of milliseconds (2001-09-09). */
+const NOW = 1e12;
 
 /** Runs `call`, expects ERR_OPTIONS naming `option`, and checks the message leaks nothing. */
 function expectOptionsError(call: () => unknown, option: string | RegExp): OtpError {
@@ -36,8 +38,8 @@ function everywhere(label: string, option: string, bad: Record<string, unknown>)
   return [
     [`hotp ${label}`, () => hotp(SECRET, 0, bad as never), option],
     [`verifyHotp ${label}`, () => verifyHotp(SECRET, CODE, 0, bad as never), option],
-    [`totp ${label}`, () => totp(SECRET, { now: 0, ...bad } as never), option],
-    [`verifyTotp ${label}`, () => verifyTotp(SECRET, CODE, { now: 0, ...bad } as never), option],
+    [`totp ${label}`, () => totp(SECRET, { now: NOW, ...bad } as never), option],
+    [`verifyTotp ${label}`, () => verifyTotp(SECRET, CODE, { now: NOW, ...bad } as never), option],
   ];
 }
 
@@ -60,14 +62,14 @@ const CASES: Case[] = [
   ...['MD5', 'sha1', 'SHA-1', 'SHA384', '', 1, null].flatMap((algorithm) =>
     everywhere(`algorithm ${JSON.stringify(algorithm)}`, 'algorithm', { algorithm }),
   ),
-  ...[0, -1, 1.5, NaN, Infinity, -Infinity, '30', null].flatMap((period) => totps(`period ${String(period)}`, 'period', { now: 0, period })),
-  ...[1.5, NaN, Infinity, '0', 8.64e12 + 1, null].flatMap((epoch) => totps(`epoch ${String(epoch)}`, 'epoch', { now: 0, epoch })),
+  ...[0, -1, 1.5, NaN, Infinity, -Infinity, '30', null].flatMap((period) => totps(`period ${String(period)}`, 'period', { now: NOW, period })),
+  ...[1.5, NaN, Infinity, '0', 8.64e12 + 1, null].flatMap((epoch) => totps(`epoch ${String(epoch)}`, 'epoch', { now: NOW, epoch })),
   ...[NaN, Infinity, -Infinity, '2020-01-01', new Date('not a date'), 8.64e15 + 1, 1e20, 1e300, -8.64e15 - 1, null, {}].flatMap(
     (now) => totps(`now ${String(now)}`, 'now', { now }),
   ),
   ...totps('now too far from a negative epoch', /now.*epoch/, { now: 8.64e15, epoch: -8.64e12 }),
-  ['totp now before epoch', () => totp(SECRET, { now: 999, epoch: 1 }), /now.*epoch/],
-  ['totp now before 1970', () => totp(SECRET, { now: -1 }), /now.*epoch/],
+  ['totp now before epoch', () => totp(SECRET, { now: new Date(999), epoch: 1 }), /now.*epoch/],
+  ['totp now before 1970', () => totp(SECRET, { now: new Date(-1) }), /now.*epoch/],
   ...[-1, 1.5, 2 ** 53, NaN, Infinity, '1', null, undefined].flatMap((counter): Case[] => [
     [`hotp counter ${String(counter)}`, () => hotp(SECRET, counter as never), 'counter'],
     [`verifyHotp counter ${String(counter)}`, () => verifyHotp(SECRET, CODE, counter as never), 'counter'],
@@ -82,7 +84,7 @@ const CASES: Case[] = [
     [`verifyTotp secret ${JSON.stringify(secret)} (decodes to no byte)`, () => verifyTotp(secret, CODE), 'secret'],
   ]),
   ['hotp empty key bytes', () => hotp(new Uint8Array(0), 0), 'secret'],
-  ['totp empty key bytes', () => totp(new Uint8Array(0), { now: 0 }), 'secret'],
+  ['totp empty key bytes', () => totp(new Uint8Array(0), { now: NOW }), 'secret'],
   ...[42, null, undefined, {}, [1, 2, 3], new ArrayBuffer(4)].flatMap((secret): Case[] => [
     [`hotp secret of type ${Object.prototype.toString.call(secret)}`, () => hotp(secret as never, 0), 'secret'],
     [`verifyHotp secret of type ${Object.prototype.toString.call(secret)}`, () => verifyHotp(secret as never, CODE, 0), 'secret'],
@@ -106,13 +108,14 @@ describe('bad options throw ERR_OPTIONS naming the option', () => {
     expect(error.message).not.toMatch(/72|0x48|Hello/);
   });
 
-  // A code is user input, not an option: a number or null from a parsed form
-  // body never matches (a number has lost its leading zeros) and never throws.
-  it('a code that is not a string does not match and does not throw', () => {
+  // A code is user input, but its type is the caller's: a number from a parsed
+  // form body has lost its leading zeros, so it is refused like any other
+  // argument of the wrong type (issue 11), never quietly left unmatched.
+  it('a code that is not a string throws ERR_OPTIONS naming the code', () => {
     const code = hotp(KEY, 0);
     for (const typed of [Number(code), null, undefined, [code], { code }]) {
-      expect(verifyHotp(KEY, typed as unknown as string, 0)).toBeNull();
-      expect(verifyTotp(KEY, typed as unknown as string, { period: 1, now: 500, window: 0 })).toBeNull();
+      expectOptionsError(() => verifyHotp(KEY, typed as unknown as string, 0), 'code');
+      expectOptionsError(() => verifyTotp(KEY, typed as unknown as string, { period: 1, now: new Date(500), window: 0 }), 'code');
     }
   });
 });
@@ -121,7 +124,7 @@ describe('limits that are accepted', () => {
   it('digits 6 and 10, periods 1 and large, counter 2^53 - 1, window MAX_WINDOW, afterStep -1', () => {
     expect(hotp(KEY, 0, { digits: 6 })).toMatch(/^\d{6}$/);
     expect(hotp(KEY, 0, { digits: 10 })).toMatch(/^\d{10}$/);
-    expect(totp(KEY, { period: 1, now: 0 })).toBe(refHotp(KEY, 0n, 'SHA1', 6));
+    expect(totp(KEY, { period: 1, now: new Date(0) })).toBe(refHotp(KEY, 0n, 'SHA1', 6));
     expect(totp(KEY, { period: 10 ** 9, now: 1.7e12 })).toBe(refHotp(KEY, 1n, 'SHA1', 6));
     expect(hotp(KEY, Number.MAX_SAFE_INTEGER)).toBe(refHotp(KEY, BigInt(Number.MAX_SAFE_INTEGER), 'SHA1', 6));
     expect(verifyHotp(KEY, hotp(KEY, 7), 0, { window: MAX_WINDOW })).toEqual({ delta: 7, step: 7 });
@@ -134,22 +137,25 @@ describe('limits that are accepted', () => {
 
   it('the farthest Date, and epochs before 1970', () => {
     expect(totp(KEY, { now: new Date(8.64e15) })).toBe(refHotp(KEY, BigInt(8.64e15 / 30_000), 'SHA1', 6));
-    expect(totp(KEY, { now: 0, epoch: -60 })).toBe(refHotp(KEY, 2n, 'SHA1', 6));
-    expect(totp(KEY, { now: -8.64e15, epoch: -8.64e12 })).toBe(refHotp(KEY, 0n, 'SHA1', 6));
+    expect(totp(KEY, { now: new Date(0), epoch: -60 })).toBe(refHotp(KEY, 2n, 'SHA1', 6));
+    expect(totp(KEY, { now: new Date(-8.64e15), epoch: -8.64e12 })).toBe(refHotp(KEY, 0n, 'SHA1', 6));
   });
 
   it('verifyTotp before epoch does not throw: steps below 0 just do not exist', () => {
-    expect(verifyTotp(KEY, hotp(KEY, 0), { now: 0, epoch: 20 })).toEqual({ delta: 1, step: 0 });
-    expect(verifyTotp(KEY, hotp(KEY, 0), { now: 0, epoch: 60 })).toBeNull();
+    expect(verifyTotp(KEY, hotp(KEY, 0), { now: new Date(0), epoch: 20 })).toEqual({ delta: 1, step: 0 });
+    expect(verifyTotp(KEY, hotp(KEY, 0), { now: new Date(0), epoch: 60 })).toBeNull();
   });
 
   it('undefined options take the defaults', () => {
     expect(DEFAULTS).toEqual({ algorithm: 'SHA1', digits: 6, period: 30, epoch: 0, totpWindow: 1, hotpWindow: 0 });
     expect(Object.isFrozen(DEFAULTS)).toBe(true);
-    const all = { algorithm: undefined, digits: undefined, period: undefined, epoch: undefined, window: undefined, afterStep: undefined };
-    expect(totp(KEY, { ...all, now: 90_000 })).toBe(refHotp(KEY, 3n, 'SHA1', 6));
-    expect(verifyTotp(KEY, refHotp(KEY, 2n, 'SHA1', 6), { ...all, now: 90_000 })).toEqual({ delta: -1, step: 2 });
-    expect(verifyHotp(KEY, refHotp(KEY, 1n, 'SHA1', 6), 0, all)).toBeNull();
+    const code = { algorithm: undefined, digits: undefined };
+    const time = { ...code, period: undefined, epoch: undefined };
+    const verify = { window: undefined, afterStep: undefined };
+    expect(totp(KEY, { ...time, now: new Date(90_000) })).toBe(refHotp(KEY, 3n, 'SHA1', 6));
+    expect(verifyTotp(KEY, refHotp(KEY, 2n, 'SHA1', 6), { ...time, ...verify, now: new Date(90_000) })).toEqual({ delta: -1, step: 2 });
+    expect(verifyHotp(KEY, refHotp(KEY, 1n, 'SHA1', 6), 0, { ...code, ...verify })).toBeNull();
+    expect(hotp(KEY, 1, code)).toBe(refHotp(KEY, 1n, 'SHA1', 6));
   });
 });
 
@@ -175,7 +181,7 @@ describe('a typed code is input, not an exception', () => {
   for (const typed of [code, ` ${code}`, `${code}  `, spaced, `  ${spaced} `, code.split('').join(' '), `\t${code}\n`, `${code.slice(0, 3)}\t${code.slice(3)}`, `${code.slice(0, 3)}  ${code.slice(3)}`]) {
     it(`${JSON.stringify(typed)} matches`, () => {
       expect(verifyHotp(KEY, typed, 5)).toEqual({ delta: 0, step: 5 });
-      expect(verifyTotp(KEY, typed, { period: 1, now: 5_500, window: 0 })).toEqual({ delta: 0, step: 5 });
+      expect(verifyTotp(KEY, typed, { period: 1, now: new Date(5_500), window: 0 })).toEqual({ delta: 0, step: 5 });
     });
   }
 
@@ -200,7 +206,7 @@ describe('a typed code is input, not an exception', () => {
   for (const typed of wrong) {
     it(`${JSON.stringify(typed)} does not match and does not throw`, () => {
       expect(verifyHotp(KEY, typed, 5)).toBeNull();
-      expect(verifyTotp(KEY, typed, { period: 1, now: 5_500, window: 0 })).toBeNull();
+      expect(verifyTotp(KEY, typed, { period: 1, now: new Date(5_500), window: 0 })).toBeNull();
     });
   }
 

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { base32Encode, hotp, prepareKey, totp, verifyHotp, verifyTotp, type Algorithm, type Secret, type Window } from '../../src/core/index.js';
 import { isOtpError } from '../../src/errors.js';
-import { refBase32Encode, refHotp, refStep, refVerify } from './reference.js';
+import { at, refBase32Encode, refHotp, refStep, refVerify } from './reference.js';
 
 const MAX = Number.MAX_SAFE_INTEGER;
 const TWO_32 = 2 ** 32;
@@ -111,7 +111,7 @@ describe('totp against node:crypto', () => {
         keys, secretForms, algorithms, digits, periods, epochs, times, fc.boolean(),
         (key, form, algorithm, n, period, epoch, nowMs, asDate) => {
           const step = refStep(nowMs, period, epoch);
-          const options = { algorithm, digits: n, period, epoch, now: asDate ? new Date(nowMs) : nowMs };
+          const options = { algorithm, digits: n, period, epoch, now: asDate ? new Date(nowMs) : at(nowMs) };
           const secret = asSecret(key, form, algorithm);
           if (step < 0n) {
             expect(() => totp(secret, options)).toThrow(expect.objectContaining({ code: 'ERR_OPTIONS' }));
@@ -130,9 +130,9 @@ describe('totp against node:crypto', () => {
         const start = epoch * 1000 + step * period * 1000;
         fc.pre(start <= MAX_DATE_MS);
         const options = { period, epoch, digits: 8 } as const;
-        expect(totp(key, { ...options, now: start - 1 })).toBe(refHotp(key, BigInt(step - 1), 'SHA1', 8));
-        expect(totp(key, { ...options, now: start })).toBe(refHotp(key, BigInt(step), 'SHA1', 8));
-        expect(totp(key, { ...options, now: start + period * 1000 - 1 })).toBe(refHotp(key, BigInt(step), 'SHA1', 8));
+        expect(totp(key, { ...options, now: at(start - 1) })).toBe(refHotp(key, BigInt(step - 1), 'SHA1', 8));
+        expect(totp(key, { ...options, now: at(start) })).toBe(refHotp(key, BigInt(step), 'SHA1', 8));
+        expect(totp(key, { ...options, now: at(start + period * 1000 - 1) })).toBe(refHotp(key, BigInt(step), 'SHA1', 8));
       }),
       RUNS,
     );
@@ -150,8 +150,9 @@ describe('totp against node:crypto', () => {
 
   it('treats fractional milliseconds as the millisecond they fall in', () => {
     const key = new Uint8Array(20).fill(9);
-    expect(totp(key, { now: 29_999.9 })).toBe(refHotp(key, 0n, 'SHA1', 6));
-    expect(totp(key, { now: 30_000.1 })).toBe(refHotp(key, 1n, 'SHA1', 6));
+    // 1.2e12 ms is the start of step 40,000,000.
+    expect(totp(key, { now: 1.2e12 - 0.1 })).toBe(refHotp(key, 39_999_999n, 'SHA1', 6));
+    expect(totp(key, { now: 1.2e12 + 0.9 })).toBe(refHotp(key, 40_000_000n, 'SHA1', 6));
   });
 });
 
@@ -171,7 +172,7 @@ describe('verifyTotp against the reference contract', () => {
             key, code, expected, past, future, algorithm, digits: n, afterStep: BigInt(afterStep ?? -1),
           });
           const got = verifyTotp(asSecret(key, form, algorithm), code, {
-            algorithm, digits: n, period, epoch, now: asDate ? new Date(nowMs) : nowMs, window, afterStep,
+            algorithm, digits: n, period, epoch, now: asDate ? new Date(nowMs) : at(nowMs), window, afterStep,
           });
           expect(got).toEqual(want);
           if (got !== null) {
@@ -192,7 +193,7 @@ describe('verifyTotp against the reference contract', () => {
         for (let offset = -past - 2; offset <= future + 2; offset++) {
           const step = expected + BigInt(offset);
           if (step < 0n) continue;
-          const got = verifyTotp(key, refHotp(key, step, 'SHA1', 10), { digits: 10, now: nowMs, window });
+          const got = verifyTotp(key, refHotp(key, step, 'SHA1', 10), { digits: 10, now: at(nowMs), window });
           const inside = offset >= -past && offset <= future;
           // A 10-digit code is the whole 31-bit truncation: a false match is ~2^-31 per step.
           expect(got).toEqual(inside ? { delta: offset, step: Number(step) } : null);
@@ -283,14 +284,14 @@ describe('nearest match wins', () => {
     // Expected just before b: b is nearer.
     expect(verifyHotp(key, code, b - 1, { window: { past: w, future: w } })).toEqual({ delta: 1, step: b });
     // The same through TOTP with period 1 s and the steps as seconds.
-    expect(verifyTotp(key, code, { period: 1, now: (a + 1) * 1000, window: w })).toEqual({ delta: -1, step: a });
-    expect(verifyTotp(key, code, { period: 1, now: (b - 1) * 1000, window: w })).toEqual({ delta: 1, step: b });
+    expect(verifyTotp(key, code, { period: 1, now: at((a + 1) * 1000), window: w })).toEqual({ delta: -1, step: a });
+    expect(verifyTotp(key, code, { period: 1, now: at((b - 1) * 1000), window: w })).toEqual({ delta: 1, step: b });
   });
 
   it('on a tie, the older step wins; afterStep can rule it out', () => {
     const middle = a + w / 2;
     expect(verifyHotp(key, code, middle, { window: { past: w, future: w } })).toEqual({ delta: -w / 2, step: a });
-    expect(verifyTotp(key, code, { period: 1, now: middle * 1000, window: w })).toEqual({ delta: -w / 2, step: a });
+    expect(verifyTotp(key, code, { period: 1, now: at(middle * 1000), window: w })).toEqual({ delta: -w / 2, step: a });
     expect(verifyHotp(key, code, middle, { window: { past: w, future: w }, afterStep: a })).toEqual({ delta: w / 2, step: b });
   });
 });

@@ -76,3 +76,11 @@ export function refBase32Decode(text: string): Uint8Array {
   for (let i = 0; i < out.length; i++) out[i] = parseInt(bits.slice(i * 8, i * 8 + 8), 2);
   return out;
 }
+
+/**
+ * `now` as the core takes a time in ms: a number from 10^11 (March 1973) on,
+ * and a Date before, since a smaller number is refused as seconds.
+ */
+export function at(ms: number): number | Date {
+  return ms < 1e11 ? new Date(ms) : ms;
+}

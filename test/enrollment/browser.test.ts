@@ -124,4 +124,39 @@ describe.skipIf(missing)(`in headless Chromium ${missing ? `(skipped: ${missing}
     }
     await page.close();
   });
+
+  // Issue 16 item 3: without width and height an inline SVG took the whole width of the page
+  // (1,280 px in a 1,280 px viewport).
+  it('lays out qrSvg at 256 by 256 CSS pixels by default in a wide page, and at size where given', async () => {
+    const { code } = await bundle();
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.route('**/*', (route) => route.abort());
+    await page.setContent('<!doctype html><html><body><div id="default"></div><div id="sized"></div></body></html>');
+    const dataUrl = `data:text/javascript;base64,${Buffer.from(code).toString('base64')}`;
+    await page.addScriptTag({ type: 'module', content: `import * as m from '${dataUrl}'; window.otpgate = m;` });
+    await page.waitForFunction(() => 'otpgate' in window);
+    await page.evaluate(() => {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      const m = (window as any).otpgate;
+      const uri = m.buildUri({ type: 'totp', secret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP', issuer: 'ACME Co', account: 'alice@example.com' });
+      document.getElementById('default')!.innerHTML = m.qrSvg(uri);
+      document.getElementById('sized')!.innerHTML = m.qrSvg(uri, { size: '10rem' });
+    });
+    const box = async (id: string) => {
+      const b = await page.locator(`#${id} svg`).boundingBox();
+      return [Math.round(b!.width), Math.round(b!.height)];
+    };
+    expect(await box('default')).toEqual([256, 256]);
+    expect(await box('sized')).toEqual([160, 160]);
+    if (hasTool('zbarimg')) {
+      const png = await page.locator('#default svg').screenshot();
+      const decoded = withTempDir((dir) => {
+        const path = join(dir, 'default.png');
+        writeFileSync(path, png);
+        return decodeImages([path]);
+      });
+      expect(decoded[0]).toHaveLength(1);
+    }
+    await page.close();
+  });
 });

@@ -127,7 +127,7 @@ describe('parseMigrationUri', () => {
       ['over-long input', `otpauth-migration://offline?data=${'A'.repeat(20_000)}`],
     ];
     for (const [name, uri] of cases) expect([name, errorCode(() => parseMigrationUri(uri))]).toEqual([name, 'ERR_MIGRATION']);
-    expect(errorCode(() => parseMigrationUri(undefined as unknown as string))).toBe('ERR_MIGRATION');
+    expect(errorCode(() => parseMigrationUri(undefined as unknown as string))).toBe('ERR_OPTIONS');
   });
 
   it('never echoes key material in messages', () => {
@@ -215,7 +215,8 @@ describe('buildMigrationUri', () => {
     expect(errorCode(() => buildMigrationUri([{ ...base, secret: 'not base32!' }]))).toBe('ERR_BASE32');
     expect(errorCode(() => buildMigrationUri([base], { batchIndex: 1 }))).toBe('ERR_MIGRATION');
     expect(errorCode(() => buildMigrationUri([base], { batchId: 2 ** 31 }))).toBe('ERR_MIGRATION');
-    expect(errorCode(() => buildMigrationUri('x' as unknown as MigrationInput[]))).toBe('ERR_MIGRATION');
+    // A wrong JavaScript type is the caller's mistake (issue 11 item 8), not what the format cannot hold.
+    expect(errorCode(() => buildMigrationUri('x' as unknown as MigrationInput[]))).toBe('ERR_OPTIONS');
     expect(buildMigrationUri([{ ...base, period: 30 }])).toMatch(/^otpauth-migration:\/\/offline\?data=[A-Za-z0-9%]+$/);
   });
 });

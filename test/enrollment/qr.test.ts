@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildUri, generateSecret, isOtpError, qrDataUrl, qrModules, qrSvg, type QrLevel } from '../../src/index.js';
 import { decodeImages, missingQrTools, renderSvgs, withTempDir } from './tools.js';
@@ -22,6 +25,13 @@ describe('qrSvg', () => {
     const side = qrModules(TYPICAL).length;
     expect(svg).toContain(`viewBox="-4 -4 ${side + 8} ${side + 8}"`);
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+  });
+
+  it('has a rendered size of 256 pixels by default, so a page does not stretch it to the viewport (issue 16)', () => {
+    expect(qrSvg(TYPICAL)).toMatch(/^<svg [^>]*viewBox="[^"]+" width="256" height="256" /);
+    expect(qrSvg(TYPICAL, { size: '100%' })).toContain(' width="100%" height="100%" ');
+    expect(decodeURIComponent(qrDataUrl(TYPICAL))).toContain(' width="256" height="256" ');
+    expect(code(() => qrSvg(TYPICAL, { size: 0 }))).toBe('ERR_OPTIONS');
   });
 
   it('is accessible: role, aria-label and title, escaped', () => {
@@ -105,6 +115,20 @@ describe.skipIf(missingQrTools)(`qrSvg read back by zbarimg ${missingQrTools ? `
     expect(() => qrModules(textOf(2331 - 2))).toThrow(/too long/);
     const decoded = withTempDir((dir) => decodeImages(renderSvgs(dir, longest.map((t) => qrSvg(t)), 3)));
     expect(decoded).toEqual(longest.map((t) => [t]));
+  });
+
+  it('decodes at its default size: rendered by its own width and height, 256 pixels on a side', () => {
+    const png = withTempDir((dir) => {
+      const svgPath = join(dir, 'default.svg');
+      const pngPath = join(dir, 'default.png');
+      writeFileSync(svgPath, qrSvg(TYPICAL));
+      // No -w: rsvg-convert takes the size from the SVG's width and height attributes.
+      execFileSync('rsvg-convert', ['-b', 'white', '-o', pngPath, svgPath]);
+      const bytes = readFileSync(pngPath);
+      return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20), decoded: decodeImages([pngPath]) };
+    });
+    expect([png.width, png.height]).toEqual([256, 256]);
+    expect(png.decoded).toEqual([[TYPICAL]]);
   });
 
   it('decodes with custom colours, a transparent background and a quiet zone of 2', () => {

@@ -80,6 +80,7 @@ describe('buildUri', () => {
     expect(code(() => buildUri({ ...base, account: 'x'.repeat(600) }))).toBe('ERR_URI');
     expect(code(() => buildUri({ ...base, secret: '' }))).toBe('ERR_URI');
     expect(code(() => buildUri({ ...base, secret: 'NOT BASE32!' }))).toBe('ERR_BASE32');
-    expect(code(() => buildUri(null as unknown as KeyUriParams))).toBe('ERR_URI');
+    // A wrong JavaScript type is the caller's mistake (issue 11 item 8): see types.test.ts.
+    expect(code(() => buildUri(null as unknown as KeyUriParams))).toBe('ERR_OPTIONS');
   });
 });

@@ -20,7 +20,9 @@ describe('parseUri on the corpus of real-world URIs', () => {
       const { warnings, ...parsed } = parseUri(entry.uri);
       expect(parsed).toEqual(expected);
       expect(warnings).toHaveLength(expectedWarnings.length === 0 ? 0 : 1);
-      for (const part of expectedWarnings) expect(warnings[0]).toContain(part);
+      // The corpus's only warning is the issuer mismatch: a stable code and a message naming both.
+      if (expectedWarnings.length > 0) expect(warnings[0]!.code).toBe('issuer-mismatch');
+      for (const part of expectedWarnings) expect(warnings[0]!.message).toContain(part);
       // What we parse, we can write again, and read back the same.
       const rebuilt = buildUri(parseUri(entry.uri));
       const { warnings: again, ...reparsed } = parseUri(rebuilt);
@@ -59,11 +61,12 @@ describe('parseUri refuses malformed URIs with a stable code and without echoing
     expect((thrown(() => parseUri('otpauth://totp/ACME:%20?secret=JBSWY3DPEHPK3PXP')) as { code?: string }).code).toBe('ERR_URI');
   });
 
-  it('refuses input over 2,048 characters, and non-strings', () => {
+  it('refuses input over 2,048 characters (ERR_URI), and non-strings (ERR_OPTIONS)', () => {
     const long = `otpauth://totp/ACME:alice?secret=JBSWY3DPEHPK3PXP&image=${'x'.repeat(2048)}`;
     expect((thrown(() => parseUri(long)) as { code?: string }).code).toBe('ERR_URI');
-    expect((thrown(() => parseUri(42 as unknown as string)) as { code?: string }).code).toBe('ERR_URI');
-    expect((thrown(() => parseUri(null as unknown as string)) as { code?: string }).code).toBe('ERR_URI');
+    // A wrong type is the caller's mistake, not a bad URI (issue 11 item 8).
+    expect((thrown(() => parseUri(42 as unknown as string)) as { code?: string }).code).toBe('ERR_OPTIONS');
+    expect((thrown(() => parseUri(null as unknown as string)) as { code?: string }).code).toBe('ERR_OPTIONS');
   });
 });
 
@@ -202,7 +205,7 @@ describe('cross-check with the otpauth package (hectorm/otpauth)', () => {
         expect(rest).toEqual(withoutImage);
         expect(warnings).toEqual([]);
         if (parsed.type === 'totp') {
-          expect(totp(parsed.secret, { ...parsed, now: nowSeconds * 1000 })).toBe((otp as OTPAuth.TOTP).generate({ timestamp: nowSeconds * 1000 }));
+          expect(totp(parsed.secret, { ...parsed, now: new Date(nowSeconds * 1000) })).toBe((otp as OTPAuth.TOTP).generate({ timestamp: nowSeconds * 1000 }));
         } else {
           expect(hotp(parsed.secret, parsed.counter, parsed)).toBe((otp as OTPAuth.HOTP).generate());
         }

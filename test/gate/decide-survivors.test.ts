@@ -92,14 +92,15 @@ describe('results', () => {
     const on = run(none, { type: 'enable' }, optional);
     expect(on.result).toEqual({ enabled: true });
     expect(on.next.voluntary).toBe(true);
-    const off = run(enrolled(T0, { voluntary: true }), { type: 'disable' }, optional);
-    expect(off.result).toEqual({ disabled: true });
+    const off = run(enrolled(T0, { voluntary: true }), { type: 'disable', code: codeAt(T0) }, optional);
+    expect(off.result).toEqual({ ok: true });
     expect(off.next).toMatchObject({ state: 'none', voluntary: false, active: null });
+    expect(off.events.map((e) => e.type)).toEqual(['verified', 'disabled']);
   });
 
   it('an enrolled user where it is optional can turn it off even without having enabled it', () => {
     // An enrollment made while required stays after the requirement is lifted.
-    expect(run(enrolled(T0), { type: 'disable' }, optional).result).toEqual({ disabled: true });
+    expect(run(enrolled(T0), { type: 'disable', code: codeAt(T0) }, optional).result).toEqual({ ok: true });
   });
 
   it('a confirmation where 2-step is required does not make it voluntary', () => {

@@ -60,6 +60,12 @@ describe('the transition table', () => {
     { type: 'decline', adminId: 'root' },
     { type: 'enable' },
     { type: 'disable' },
+    { type: 'remove-authenticator', id: 'primary', code: '000000' },
+    { type: 'rename-authenticator', id: 'primary', label: 'Phone' },
+    { type: 'regenerate-recovery-codes', code: '000000' },
+    { type: 'status' },
+    { type: 'forget-device', id: 'd1' },
+    { type: 'forget-all-devices' },
   ];
   it('names every command', () => {
     expect(Object.keys(TRANSITIONS).sort()).toEqual(commands.map((c) => c.type).sort());
@@ -78,7 +84,11 @@ describe('the transition table', () => {
       (['none', 'enrolling', 'enrolled'] as const).filter((s) => !rule.from.includes(s)).map((s) => `${type}:${s}`),
     );
     expect(refused.sort()).toEqual(
-      ['postpone:enrolled', 'enable:enrolled'].sort(),
+      [
+        'postpone:enrolled',
+        'enable:enrolled',
+        ...['remove-authenticator', 'rename-authenticator', 'regenerate-recovery-codes'].flatMap((type) => [`${type}:none`, `${type}:enrolling`]),
+      ].sort(),
     );
   });
   it('refuses request-reset from none and enrolling with ERR_NOT_ENROLLED, unless hard-stopped', () => {
@@ -139,16 +149,18 @@ describe('beginEnrollment', () => {
   it('draws a new one when asked to renew, or once the pending one expired', () => {
     const fresh = { plain: OTHER_SECRET, stored: OTHER_SECRET, wrapped: false };
     const renewed = run(enrolling(T0), { type: 'begin-enrollment', renew: true }, ctx({ freshSecret: fresh }));
-    expect(renewed.result.secret).toBe(OTHER_SECRET);
+    expect(renewed.result).toMatchObject({ secret: OTHER_SECRET });
     const expired = run(enrolling(T0), { type: 'begin-enrollment', renew: false }, ctx({ now: T0 + 600_000, freshSecret: fresh }));
     expect(expired.result).toMatchObject({ secret: OTHER_SECRET, reused: false });
   });
-  it('keeps the active secret of an enrolled user beside the new pending one', () => {
-    const d = run(enrolled(), { type: 'begin-enrollment', renew: false }, ctx({ freshSecret: { plain: OTHER_SECRET, stored: OTHER_SECRET, wrapped: false } }));
+  it('keeps the active secret of an enrolled user beside the new pending one, after a fresh code', () => {
+    const fresh = ctx({ freshSecret: { plain: OTHER_SECRET, stored: OTHER_SECRET, wrapped: false } });
+    expect(refusal(() => run(enrolled(), { type: 'begin-enrollment', renew: false }, fresh))).toBe('ERR_REAUTH_REQUIRED');
+    const d = run(enrolled(), { type: 'begin-enrollment', renew: false, code: codeAt(T0) }, fresh);
     expect(d.next.state).toBe('enrolled');
     expect(d.next.active?.secret).toBe(SECRET);
     expect(d.next.pending?.secret).toBe(OTHER_SECRET);
-    expect(d.events).toMatchObject([{ type: 'enrollment-started', renew: true }]);
+    expect(d.events).toMatchObject([{ type: 'verified' }, { type: 'enrollment-started', renew: true }]);
   });
   it('takes the code options of new enrollments from the policy', () => {
     const d = run(none(), { type: 'begin-enrollment', renew: false }, ctx({ policy: policy({ code: { digits: 8, period: 60, algorithm: 'SHA256' } }) }));
@@ -401,9 +413,11 @@ describe('enable and disable', () => {
     expect(refusal(() => run(none(), { type: 'enable' }))).toBe('ERR_STATE');
   });
   it('disable clears an enrollment where not required', () => {
-    const d = run(enrolled(T0, { voluntary: true, recoveryCodes: RECOVERY.hashes }), { type: 'disable' }, ctx({ required: false }));
+    const record = enrolled(T0, { voluntary: true, recoveryCodes: RECOVERY.hashes });
+    expect(refusal(() => run(record, { type: 'disable' }, ctx({ required: false })))).toBe('ERR_REAUTH_REQUIRED');
+    const d = run(record, { type: 'disable', code: codeAt(T0) }, ctx({ required: false }));
     expect(d.next).toMatchObject({ state: 'none', voluntary: false, active: null, recoveryCodes: [] });
-    expect(d.events).toMatchObject([{ type: 'disabled' }]);
+    expect(d.events).toMatchObject([{ type: 'verified' }, { type: 'disabled' }]);
   });
   it('disable is refused where required (ERR_REQUIRED), while locked (ERR_STATE), and with nothing to disable (ERR_NOT_ENROLLED)', () => {
     expect(refusal(() => run(enrolled(), { type: 'disable' }))).toBe('ERR_REQUIRED');

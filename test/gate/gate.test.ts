@@ -109,22 +109,27 @@ describe('enrollment', () => {
     expect(await h.gate.verify('alice', code)).toEqual({ ok: false, reason: 'replayed' });
   });
 
-  it('an abandoned re-enrollment leaves the old secret working; a confirmed one replaces it', async () => {
+  it('an enrolled user adds an authenticator only with a fresh code; an abandoned one leaves the first working, a confirmed one works beside it', async () => {
     const h = harness();
     const { secret: old } = await enroll(h, 'alice');
-    const next = await h.gate.beginEnrollment('alice');
+    expect(await codeOf(h.gate.beginEnrollment('alice'))).toBe('ERR_REAUTH_REQUIRED');
+    const next = await h.gate.beginEnrollment('alice', { code: h.code(old), label: 'Spare phone' });
+    h.advance(30_000);
     expect(await h.gate.verify('alice', h.code(old))).toEqual({ ok: true, method: 'totp' });
     h.advance(3_600_000); // abandoned: the pending secret expires
     expect(await h.gate.verify('alice', h.code(old))).toEqual({ ok: true, method: 'totp' });
     expect(await h.gate.confirmEnrollment('alice', h.code(next.secret))).toEqual({ ok: false, reason: 'expired' });
     h.advance(30_000);
-    const again = await h.gate.beginEnrollment('alice');
+    const again = await h.gate.beginEnrollment('alice', { code: h.code(old), label: 'Spare phone' });
     expect(again.secret).not.toBe(next.secret);
-    expect((await h.gate.confirmEnrollment('alice', h.code(again.secret))).ok).toBe(true);
-    expect(h.events.filter((e) => e.type === 'enrolled').at(-1)).toMatchObject({ renewed: true });
+    // The recovery codes stay as they are: none come back.
+    expect(await h.gate.confirmEnrollment('alice', h.code(again.secret))).toEqual({ ok: true, recoveryCodes: [] });
+    expect(h.events.filter((e) => e.type === 'enrolled').at(-1)).toMatchObject({ renewed: true, recoveryCodes: 0 });
     h.advance(30_000);
-    expect(await h.gate.verify('alice', h.code(old))).toEqual({ ok: false, reason: 'invalid' });
+    expect(await h.gate.verify('alice', h.code(old))).toEqual({ ok: true, method: 'totp' });
+    h.advance(30_000);
     expect(await h.gate.verify('alice', h.code(again.secret))).toEqual({ ok: true, method: 'totp' });
+    expect((await h.gate.authenticators('alice')).map((a) => a.label)).toEqual(['Authenticator app', 'Spare phone']);
   });
 
   it('five wrong confirmations discard the pending secret', async () => {
@@ -369,17 +374,21 @@ describe('policy per user, enable and disable', () => {
     const { secret } = await enroll(h, 'dave');
     expect(await h.gate.nextStep('dave')).toEqual({ step: 'code' });
     expect(await h.gate.verify('dave', h.code(secret))).toEqual({ ok: true, method: 'totp' });
-    await h.gate.disable('dave');
+    h.advance(30_000);
+    expect(await h.gate.disable('dave', { code: h.code(secret) })).toEqual({ ok: true });
     expect(await h.gate.nextStep('dave')).toEqual({ step: 'allow' });
     expect(await h.gate.verify('dave', h.code(secret))).toEqual({ ok: false, reason: 'not-enrolled' });
-    expect(h.events.map((e) => e.type)).toEqual(['enabled', 'enrollment-started', 'enrolled', 'verified', 'disabled']);
+    expect(h.events.map((e) => e.type)).toEqual(['enabled', 'enrollment-started', 'enrolled', 'verified', 'verified', 'disabled']);
   });
 
   it('a user who enrolls where not required, without enable, gets code and may disable', async () => {
     const h = harness({ policy: { required: false } });
-    await enroll(h, 'dave');
+    const { secret } = await enroll(h, 'dave');
     expect(await h.gate.nextStep('dave')).toEqual({ step: 'code' });
-    await h.gate.disable('dave');
+    expect(await codeOf(h.gate.disable('dave'))).toBe('ERR_REAUTH_REQUIRED');
+    expect(await h.gate.disable('dave', { code: '000000' === h.code(secret) ? '111111' : '000000' })).toEqual({ ok: false, reason: 'invalid' });
+    expect(await h.gate.nextStep('dave')).toEqual({ step: 'code' });
+    expect(await h.gate.disable('dave', { code: h.code(secret) })).toEqual({ ok: true });
     expect(await h.gate.nextStep('dave')).toEqual({ step: 'allow' });
   });
 

@@ -10,8 +10,10 @@ describe('resolvePolicy', () => {
       code: { algorithm: 'SHA1', digits: 6, period: 30, window: { past: 1, future: 1 }, maxDrift: 4 },
       throttle: { lockAfter: 5, lockMs: 30_000, lockGrowth: 2, maxLockMs: 900_000, hardStopAfter: 100 },
       enrollment: { ttlMs: 600_000, maxFailures: 5 },
-      recovery: { count: 10 },
+      recovery: { count: 10, warnBelow: 3 },
       reset: { ttlMs: 259_200_000, cooldownMs: 900_000 },
+      authenticators: { max: 5 },
+      trustedDevices: { enabled: false, ttlMs: 2_592_000_000, max: 10 },
     });
     expect(Object.isFrozen(DEFAULT_POLICY.throttle)).toBe(true);
     expect(resolvePolicy()).toBe(DEFAULT_POLICY);

@@ -42,7 +42,8 @@ describe('core properties pinned by mutation testing', () => {
     for (const typed of ['1', '01', '00001', '0000001', '1e0000', '0x0001', '+00001', '00000a', 'abcdef']) {
       expect(verifyHotp(RFC_KEY, typed, ONE_AT)).toBeNull();
     }
-    expect(verifyHotp(RFC_KEY, 1 as unknown as string, ONE_AT)).toBeNull();
+    // A number is the wrong type (issue 11): refused, not read as digits.
+    expect(() => verifyHotp(RFC_KEY, 1 as unknown as string, ONE_AT)).toThrow(expect.objectContaining({ code: 'ERR_OPTIONS' }));
   });
 
   it('when two counters in the window share a code, the nearest wins, also when it is counter 0', () => {

@@ -257,7 +257,8 @@ describe('the policy seam', () => {
     const { secret } = await enroll(h, 'alice');
     asked = 0;
     await h.gate.verify('alice', h.code(secret));
-    await h.gate.beginEnrollment('alice');
+    h.advance(30_000);
+    await h.gate.beginEnrollment('alice', { code: h.code(secret) });
     await h.gate.requestReset('alice', { to: 'root' });
     expect(asked).toBe(0);
   });

@@ -6,7 +6,7 @@
 // It builds into its own folder rather than using dist/, so a concurrent
 // `npm run build` (whose tsup config cleans dist/) cannot pull files from under it.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -74,17 +74,18 @@ describe('the packed tarball', () => {
     expect(output).toContain('All good!');
   });
 
-  it('passes @arethetypeswrong/cli for every entry under node16 (CJS and ESM) and bundler', () => {
-    // The node16 profile leaves out node10, the resolution of TypeScript's
-    // deprecated `moduleResolution: "node"`, which ignores `exports` and so cannot
-    // see any subpath; the package needs Node 20, which always reads `exports`.
-    // attw exits non-zero on a problem its profile counts; the JSON lists all of
-    // them, node10 included, so those are filtered here.
-    const output = run(bin('attw'), [tarball, '--profile', 'node16', '--format', 'json'], work);
+  it('passes @arethetypeswrong/cli for every entry under every resolution: node10, node16 (CJS and ESM), bundler', () => {
+    // node10 is TypeScript's `moduleResolution: "node"`, which ignores `exports`: the
+    // subpaths reach it through `typesVersions` (issue 16 item 2). attw exits non-zero on
+    // any problem; the JSON is checked as well, so a failure names the problem.
+    const output = run(bin('attw'), [tarball, '--format', 'json'], work);
     const report = JSON.parse(output) as {
-      analysis: { problems: Array<{ kind: string; resolutionKind?: string }>; entrypoints: Record<string, unknown> };
+      analysis: {
+        problems: Array<{ kind: string; resolutionKind?: string }>;
+        entrypoints: Record<string, { resolutions: Record<string, { resolution?: { fileName?: string } }> }>;
+      };
     };
-    expect(report.analysis.problems.filter((problem) => problem.resolutionKind !== 'node10')).toEqual([]);
+    expect(report.analysis.problems).toEqual([]);
     expect(Object.keys(report.analysis.entrypoints).sort()).toEqual([
       '.',
       './package.json',
@@ -98,6 +99,30 @@ describe('the packed tarball', () => {
       './web/fastify',
       './web/next',
     ]);
+    expect(report.analysis.entrypoints['./stores/sqlite']!.resolutions['node10']!.resolution?.fileName).toMatch(/dist\/stores\/sqlite\.d\.cts$/);
+  });
+
+  it('has a README whose links work outside the repository (issue 16 item 4)', () => {
+    const readme = run('tar', ['xzf', tarball, '-O', 'package/README.md'], work);
+    const manifest = JSON.parse(run('tar', ['xzf', tarball, '-O', 'package/package.json'], work)) as Record<string, unknown>;
+    expect(manifest['repository']).toEqual({ type: 'git', url: 'git+https://github.com/otpgate/otpgate.git' });
+    expect(manifest['homepage']).toBe('https://github.com/otpgate/otpgate#readme');
+    expect(manifest['bugs']).toEqual({ url: 'https://github.com/otpgate/otpgate/issues' });
+    // Markdown links and images: every target is absolute or an anchor in the README itself.
+    const targets = [...readme.matchAll(/\]\(([^)\s]+)[^)]*\)/g)].map((m) => m[1]!);
+    expect(targets.length).toBeGreaterThan(5);
+    expect(targets.filter((target) => !/^(https:\/\/|#)/.test(target))).toEqual([]);
+    for (const image of targets.filter((t) => t.startsWith('https://raw.githubusercontent.com/'))) {
+      const path = image.replace('https://raw.githubusercontent.com/otpgate/otpgate/main/', '');
+      expect(statSync(join(root, path), { throwIfNoEntry: false })?.isFile(), image).toBe(true);
+    }
+    expect(targets.filter((target) => target.includes('/docs/') || target.includes('/examples/')).length).toBeGreaterThan(3);
+    for (const target of targets.filter((t) => t.startsWith('https://github.com/otpgate/otpgate/'))) {
+      expect(target).toMatch(/^https:\/\/github\.com\/otpgate\/otpgate\/(blob|tree)\/main\//);
+      // The file (blob) or folder (tree) linked exists in this repository.
+      const [, kind, path] = /^https:\/\/github\.com\/otpgate\/otpgate\/(blob|tree)\/main\/([^#]*)/.exec(target)!;
+      expect([target, statSync(join(root, path!), { throwIfNoEntry: false })?.isDirectory()]).toEqual([target, kind === 'tree']);
+    }
   });
 
   it('works as ESM and as CommonJS, and isOtpError holds across the two copies', () => {
@@ -196,7 +221,7 @@ console.log(JSON.stringify(out));
     expect(output).toMatch(/^\d{6} \{ delta: 0, step: \d+ \}\n$/);
   });
 
-  it('type-checks a consumer, and the examples, under moduleResolution node16 (ESM and CJS) and bundler', () => {
+  it('type-checks a consumer, and the examples, under moduleResolution node10, node16 (ESM and CJS) and bundler', () => {
     const source = (from: string) => `
 import { createGate, createMemoryStore, isOtpError, verifyTotp, type Gate, type VerifyResult } from 'otpgate';
 import { createSqliteStore, type SqliteDatabaseLike } from 'otpgate/stores/sqlite';
@@ -218,6 +243,7 @@ export { verifyTotpp } from 'otpgate';
     writeFileSync(join(consumer, 'esm.ts'), source('node16 esm'));
     writeFileSync(join(consumer, 'cjs.cts'), source('node16 cjs'));
     writeFileSync(join(consumer, 'bundler.ts'), source('bundler'));
+    writeFileSync(join(consumer, 'node10.ts'), source('node10'));
     // No @types/node in the consumer (types: []): the declarations must not need Node's types.
     const tsconfig = (resolution: string, module: string, files: string[]) =>
       JSON.stringify({
@@ -238,6 +264,12 @@ export { verifyTotpp } from 'otpgate';
     writeFileSync(join(consumer, 'tsconfig.bundler.json'), tsconfig('bundler', 'esnext', ['bundler.ts']));
     run('node', [tsc, '-p', 'tsconfig.node16.json'], consumer);
     run('node', [tsc, '-p', 'tsconfig.bundler.json'], consumer);
+    // TypeScript's `moduleResolution: "node"` (node10), deprecated but still common: the
+    // subpaths come from typesVersions. TypeScript 5.x warns about it, hence ignoreDeprecations.
+    const node10 = JSON.parse(tsconfig('node10', 'commonjs', ['node10.ts'])) as { compilerOptions: Record<string, unknown> };
+    node10.compilerOptions['ignoreDeprecations'] = '5.0';
+    writeFileSync(join(consumer, 'tsconfig.node10.json'), JSON.stringify(node10));
+    run('node', [tsc, '-p', 'tsconfig.node10.json'], consumer);
     // The examples that need nothing but otpgate, importing the package instead of the sources.
     const examples = ['core.ts', 'custom-store.ts', 'edge-handler.ts'];
     for (const name of examples) {
