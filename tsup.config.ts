@@ -4,6 +4,10 @@ export default defineConfig([
   {
     entry: {
       index: 'src/index.ts',
+      // The conformance suite for hosts' own stores, and the Durable Object
+      // store (it runs in workerd): runtime-neutral too.
+      'testing/index': 'src/testing/index.ts',
+      'stores/durable-object': 'src/stores/durable-object.ts',
     },
     format: ['cjs'],
     dts: true,
@@ -29,6 +33,8 @@ export default defineConfig([
         'stores/redis': 'src/stores/redis.ts',
         'stores/kysely': 'src/stores/kysely.ts',
         'stores/drizzle': 'src/stores/drizzle.ts',
+        'stores/durable-object': 'src/stores/durable-object.ts',
+        'testing/index': 'src/testing/index.ts',
         'web/index': 'src/web/index.ts',
         'web/express': 'src/web/express.ts',
         'web/fastify': 'src/web/fastify.ts',

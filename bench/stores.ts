@@ -5,16 +5,17 @@
 // each database also gets its floor: the same logins as single-row
 // conditional UPDATEs straight through the driver, at the same concurrency
 // (a verify is a read and one such write, so a store cannot beat it).
-// Run: npx tsx bench/stores.ts [--only=word,word]   (PostgreSQL, MariaDB and
-// Redis rows need OTPGATE_PG_URL, OTPGATE_MYSQL_URL and OTPGATE_REDIS_URL;
-// they are skipped without them; --only keeps the rows whose name contains a word)
+// Run: npx tsx bench/stores.ts [--only=word,word]   (PostgreSQL, MariaDB,
+// Redis and Redis Cluster rows need OTPGATE_PG_URL, OTPGATE_MYSQL_URL,
+// OTPGATE_REDIS_URL and OTPGATE_REDIS_CLUSTER_URLS; they are skipped without
+// them; --only, or OTPGATE_BENCH_STORES, keeps the rows whose name contains a word)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import pg from 'pg';
-import { createClient } from 'redis';
+import { createClient, createCluster } from 'redis';
 import { totp } from '../src/core/totp.js';
 import { createGate, type Gate } from '../src/gate/gate.js';
 import type { Policy } from '../src/gate/policy.js';
@@ -358,6 +359,42 @@ async function backends(): Promise<Backend[]> {
     console.log('redis: skipped, OTPGATE_REDIS_URL is not set');
   }
 
+  const clusterUrls = process.env['OTPGATE_REDIS_CLUSTER_URLS']?.split(',').filter(Boolean);
+  if (clusterUrls && clusterUrls.length > 0) {
+    // Keys of a run are spread over every master: each deletes its own.
+    const cleanup = async (cluster: Cluster, prefix: string) => {
+      for (const node of cluster.nodes('master')) {
+        const keys = await node.keys(`${prefix}*`);
+        if (keys.length > 0) await node.pipeline(keys.map((key) => ['del', key])).exec();
+      }
+    };
+    const ioCluster = new Cluster(clusterUrls.map((url) => ({ host: new URL(url).hostname, port: Number(new URL(url).port) })));
+    await new Promise((resolve) => ioCluster.once('ready', resolve));
+    const ioPrefix = `otpgate-bench:${run}:io-cluster:`;
+    list.push({
+      name: 'redis cluster (ioredis)',
+      store: createRedisStore({ client: ioCluster, prefix: ioPrefix }),
+      close: async () => {
+        await cleanup(ioCluster, ioPrefix);
+        ioCluster.disconnect();
+      },
+    });
+    const nodeCluster = await createCluster({ rootNodes: clusterUrls.map((url) => ({ url })) }).connect();
+    const nodePrefix = `otpgate-bench:${run}:node-cluster:`;
+    list.push({
+      name: 'redis cluster (node-redis)',
+      store: createRedisStore({ client: nodeCluster, prefix: nodePrefix }),
+      close: async () => {
+        const admin = new Cluster(clusterUrls.map((url) => ({ host: new URL(url).hostname, port: Number(new URL(url).port) })));
+        await new Promise((resolve) => admin.once('ready', resolve));
+        await cleanup(admin, nodePrefix);
+        admin.disconnect();
+        nodeCluster.destroy();
+      },
+    });
+  } else {
+    console.log('redis cluster: skipped, OTPGATE_REDIS_CLUSTER_URLS is not set');
+  }
   // The query-builder stores, each on its own pool of 16 (SQLite: its own file).
   const mysqlUrl = process.env['OTPGATE_MYSQL_URL'];
   if (!mysqlUrl) console.log('mariadb: skipped, OTPGATE_MYSQL_URL is not set');
@@ -397,11 +434,12 @@ async function backends(): Promise<Backend[]> {
   return list;
 }
 
-const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
+const only = (process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length) ?? process.env['OTPGATE_BENCH_STORES'])
+  ?.split(',')
+  .filter(Boolean);
 const wanted = (name: string) => only === undefined || only.some((word) => name.includes(word));
 const rows: Row[] = [];
-const all = await backends();
-for (const backend of all) {
+for (const backend of await backends()) {
   try {
     if (!wanted(backend.name)) continue;
     for (const concurrency of LEVELS) rows.push(await independent(backend.name, backend.store, concurrency));
@@ -426,10 +464,10 @@ const pad = (value: string | number, width: number) => String(value).padStart(wi
 console.log(`\ngate.verify per store (Node ${process.version}; ${LOGINS} logins per level, ${CONTENDED_ROUNDS} rounds for one user)`);
 console.log('(floor rows: single-row conditional UPDATEs through the driver; "verify/s" is UPDATEs per second)');
 console.log(
-  `${'store'.padEnd(22)} ${'logins'.padEnd(14)} ${pad('conc.', 5)} ${pad('verify/s', 9)} ${pad('p50 ms', 8)} ${pad('p99 ms', 8)} ${pad('CAS', 6)} ${pad('conflicts', 9)}`,
+  `${'store'.padEnd(26)} ${'logins'.padEnd(14)} ${pad('conc.', 5)} ${pad('verify/s', 9)} ${pad('p50 ms', 8)} ${pad('p99 ms', 8)} ${pad('CAS', 6)} ${pad('conflicts', 9)}`,
 );
 for (const row of rows) {
   console.log(
-    `${row.store.padEnd(22)} ${row.mode.padEnd(14)} ${pad(row.concurrency, 5)} ${pad(Math.round(row.opsPerSecond), 9)} ${pad(row.p50.toFixed(2), 8)} ${pad(row.p99.toFixed(2), 8)} ${pad(row.writes, 6)} ${pad(row.conflicts, 9)}`,
+    `${row.store.padEnd(26)} ${row.mode.padEnd(14)} ${pad(row.concurrency, 5)} ${pad(Math.round(row.opsPerSecond), 9)} ${pad(row.p50.toFixed(2), 8)} ${pad(row.p99.toFixed(2), 8)} ${pad(row.writes, 6)} ${pad(row.conflicts, 9)}`,
   );
 }

@@ -43,7 +43,16 @@ export type Command =
   | { readonly type: 'regenerate-recovery-codes'; readonly code?: string | undefined }
   | { readonly type: 'status' }
   | { readonly type: 'forget-device'; readonly id: string }
-  | { readonly type: 'forget-all-devices' };
+  | { readonly type: 'forget-all-devices' }
+  | {
+      readonly type: 'import';
+      readonly algorithm: ActiveSecret['algorithm'];
+      readonly digits: number;
+      readonly period: number;
+      readonly lastStep: number;
+      readonly label: string | undefined;
+      readonly add: boolean;
+    };
 
 /** @internal What `begin-enrollment` decided: the secret to show, new or the pending one again, or why the re-authentication failed. */
 export type BeginResult =
@@ -76,6 +85,7 @@ export interface Results {
   readonly status: Status;
   readonly 'forget-device': { readonly forgotten: boolean };
   readonly 'forget-all-devices': { readonly forgotten: number };
+  readonly import: { readonly authenticatorId: string };
 }
 
 /** @internal What the shell must put in `ctx` for a command (see {@link TRANSITIONS}). */
@@ -173,6 +183,7 @@ export const TRANSITIONS: { readonly [T in Command['type']]: Rule<Extract<Comman
   status: { from: ANY, otherwise: 'ERR_STATE', needs: ['required'], apply: status },
   'forget-device': { from: ANY, otherwise: 'ERR_STATE', needs: [], apply: forgetDevice },
   'forget-all-devices': { from: ANY, otherwise: 'ERR_STATE', needs: [], apply: forgetAllDevices },
+  import: { from: ANY, otherwise: 'ERR_STATE', needs: ['freshSecret'], apply: importEnrollment },
 };
 
 /** How long after a postpone the same login-attempt id counts as that postpone again (a double click, a second tab). */
@@ -722,4 +733,39 @@ function forgetAllDevices(record: GateRecord, _: unknown, ctx: DecideContext, em
   if ((record.devices ?? []).length === 0) return { next: record, result: { forgotten: 0 } };
   if (live.length > 0) emit({ type: 'devices-forgotten', deviceIds: live.map((device) => device.id) });
   return { next: { ...record, devices: [] }, result: { forgotten: live.length } };
+}
+
+/**
+ * An existing TOTP user brought in as enrolled, keeping their phone: the
+ * secret comes from the host's old table (in `freshSecret`, wrapped by the
+ * shell like a drawn one), not from a QR code.
+ */
+function importEnrollment(
+  record: GateRecord,
+  command: Extract<Command, { readonly type: 'import' }>,
+  ctx: DecideContext,
+  emit: Emit,
+): Outcome<{ readonly authenticatorId: string }> {
+  const existing = authenticatorsOf(record);
+  if (existing.length > 0 && !command.add) refuse('ERR_STATE', 'the user is enrolled already: pass add: true to import one more authenticator');
+  if (existing.length >= ctx.policy.authenticators.max) refuse('ERR_LIMIT', `at most ${ctx.policy.authenticators.max} authenticators per user`);
+  const fresh = need(ctx.freshSecret, 'freshSecret');
+  const imported: ActiveSecret = {
+    secret: fresh.stored,
+    wrapped: fresh.wrapped,
+    algorithm: command.algorithm,
+    digits: command.digits,
+    period: command.period,
+    enrolledAt: ctx.now,
+    lastStep: command.lastStep,
+    drift: 0,
+    id: `a${ctx.id}`,
+    label: command.label ?? (existing.length === 0 ? 'Authenticator app' : `Authenticator app ${existing.length + 1}`),
+    lastUsedAt: null,
+  };
+  emit({ type: 'enrolled', renewed: existing.length > 0, recoveryCodes: 0, authenticatorId: imported.id! });
+  return {
+    next: { ...withAuthenticators(record, [...existing, imported]), mustEnroll: false },
+    result: { authenticatorId: imported.id! },
+  };
 }

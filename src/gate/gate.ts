@@ -1,6 +1,7 @@
 // The shell around decide(): load, decide, compare-and-set (again on a
 // conflict), then deliver the outbox. The only async orchestration of the
 // gate and its only contact with the seams.
+import { base32Decode, base32Encode } from '../core/base32.js';
 import { generateSecret } from '../core/secret.js';
 import { formatManualKey } from '../enrollment/manual-key.js';
 import { qrSvg, type QrSvgOptions } from '../enrollment/qr.js';
@@ -22,6 +23,7 @@ import { createKeyedQueue } from './queue.js';
 import { resolvePolicy, type Policy, type ResolvedPolicy } from './policy.js';
 import { initialRecord, parseGateRecord, type GateRecord, type StoredSecret } from './record.js';
 import { issueRecoveryCodes } from './recovery.js';
+import { upgradeSecrets } from './rewrap.js';
 import { authenticatorsOf } from './authenticators.js';
 import type {
   AdminActionResult,
@@ -294,6 +296,22 @@ export interface Gate {
   forgetDevice(userId: string, id: string, options?: CallOptions): Promise<boolean>;
   /** Forgets every remembered device of the user ("log out everywhere"); resolves how many were live. */
   forgetAllDevices(userId: string, options?: CallOptions): Promise<number>;
+  /**
+   * Brings a user of an existing TOTP setup in as enrolled, with no QR code:
+   * their phone keeps working. For bulk imports from another application's
+   * table (see docs/migrating.md); no recovery codes are issued (the user
+   * makes them in the settings). Refused where the user is enrolled already,
+   * unless `add` asks to import one more authenticator.
+   * @throws {@link OtpError} `ERR_BASE32` / `ERR_OPTIONS` for a bad secret or options; `ERR_STATE` where enrolled without `add`; `ERR_LIMIT` past `policy.authenticators.max`
+   */
+  importEnrollment(userId: string, options: ImportOptions): Promise<ImportResult>;
+  /**
+   * Deletes everything otpgate keeps about the user (account deletion,
+   * GDPR): authenticators, recovery codes, devices, requests and events not
+   * delivered yet. Resolves whether there was a record.
+   * @throws {@link OtpError} `ERR_OPTIONS` when the store has no `delete`
+   */
+  deleteUser(userId: string): Promise<boolean>;
   /** The administrators the user may ask for a reset ("Lost 2-Step Verification code?"), never the user. */
   administrators(userId: string): Promise<readonly Administrator[]>;
   /**
@@ -365,6 +383,51 @@ export interface Gate {
    * @throws {@link OtpError} `ERR_NOTIFY` when the notifier failed again (the events stay queued)
    */
   flushNotifications(userId: string): Promise<FlushResult>;
+}
+
+/**
+ * What `gate.importEnrollment` brings in.
+ *
+ * @example
+ * ```ts
+ * import type { ImportOptions } from 'otpgate';
+ * const row = { totp_secret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP', last_counter: 59_000_000 };
+ * const options: ImportOptions = { secret: row.totp_secret, lastStep: row.last_counter, label: 'Phone (imported)' };
+ * ```
+ */
+export interface ImportOptions extends CallOptions {
+  /** The user's existing TOTP secret: base32 (any case, spaces, padding) of at least 80 bits. */
+  readonly secret: string;
+  /** @defaultValue `'SHA1'` */
+  readonly algorithm?: 'SHA1' | 'SHA256' | 'SHA512' | undefined;
+  /** 6 to 10. @defaultValue `6` */
+  readonly digits?: number | undefined;
+  /** Seconds per code, 1 to 3600. @defaultValue `30` */
+  readonly period?: number | undefined;
+  /**
+   * The last time step the old application accepted (its replay floor):
+   * only later steps log in.
+   * @defaultValue the current step, so a code used at the old application a moment ago cannot be used again here
+   */
+  readonly lastStep?: number | undefined;
+  /** The authenticator's name on the settings page. @defaultValue "Authenticator app" */
+  readonly label?: string | undefined;
+  /** Import one more authenticator for a user who is enrolled already. @defaultValue `false` */
+  readonly add?: boolean | undefined;
+}
+
+/**
+ * What `gate.importEnrollment` answers.
+ *
+ * @example
+ * ```ts
+ * import type { ImportResult } from 'otpgate';
+ * const log = (r: ImportResult) => console.log('imported as', r.authenticatorId);
+ * ```
+ */
+export interface ImportResult {
+  /** The imported authenticator, as `authenticators` lists it. */
+  readonly authenticatorId: string;
 }
 
 /**
@@ -608,7 +671,7 @@ export function createGate(config: GateConfig): Gate {
    * transition table and reused across rounds. The write also carries what
    * earlier deliveries learned and claims the events this call will send.
    */
-  async function transact<C extends Command>(call: Call, userId: string, command: C): Promise<Transacted<Results[C['type']]>> {
+  async function transact<C extends Command>(call: Call, userId: string, command: C, provided?: string): Promise<Transacted<Results[C['type']]>> {
     const needs = new Set(TRANSITIONS[command.type].needs);
     let required: boolean | undefined;
     let freshSecret: DecideContext['freshSecret'];
@@ -624,6 +687,16 @@ export function createGate(config: GateConfig): Gate {
       return plain;
     };
 
+    // Every write stores each secret wrapped under the cipher's current key:
+    // a plain one once a cipher is set, one under a rotated-out key again.
+    const upgrade = async (record: GateRecord): Promise<GateRecord> => {
+      if (cipher === undefined) return record;
+      return upgradeSecrets(record, cipher, {
+        plain: async (stored) => (await key(stored))!,
+        wrap: async (plain) => (await wrap(call, plain, userId)).stored,
+      });
+    };
+
     const keysFor = async (record: GateRecord): Promise<{ activeKey?: string; activeKeys: string[] }> => {
       const activeKeys: string[] = [];
       for (const authenticator of authenticatorsOf(record)) activeKeys.push((await key(authenticator))!);
@@ -634,7 +707,7 @@ export function createGate(config: GateConfig): Gate {
       if (attempt > 0) await backoff(attempt);
       const { found, record: loaded } = await load(call, userId);
       if (needs.has('required') && required === undefined) required = await isRequired(call, userId);
-      if (needs.has('freshSecret') && freshSecret === undefined) freshSecret = await wrap(call, generateSecret(), userId);
+      if (needs.has('freshSecret') && freshSecret === undefined) freshSecret = await wrap(call, provided ?? generateSecret(), userId);
       if (needs.has('recoveryCodes') && recoveryCodes === undefined) recoveryCodes = issueRecoveryCodes(policy.recovery.count);
       if (command.type === 'verify' && command.rememberDevice !== undefined) deviceToken ??= randomId() + randomId();
       const at = now();
@@ -658,7 +731,7 @@ export function createGate(config: GateConfig): Gate {
       const decision = decide(record, command, ctx);
       // Nothing changed but what deliveries learned: that waits for a later write.
       if (decision.next === record) return { result: decision.result, events: [], claimed: [] };
-      let next: GateRecord = { ...decision.next, lastWrite: id };
+      let next: GateRecord = await upgrade({ ...decision.next, lastWrite: id });
       let claimed: GateEvent[] = [];
       if (notifier === undefined) {
         next = { ...next, outbox: [] };
@@ -779,11 +852,12 @@ export function createGate(config: GateConfig): Gate {
     userId: string,
     command: C,
     options: CallOptions | undefined,
+    provided?: string,
   ): Promise<Transacted<Results[C['type']]> & Delivery> {
     checkId(userId, 'userId');
     const call = begin(options);
     try {
-      const done = await exclusive(userId, () => transact(call, userId, command));
+      const done = await exclusive(userId, () => transact(call, userId, command, provided));
       return { ...done, ...(await deliver(userId, call.token, done.claimed)) };
     } finally {
       call.deadline.clear();
@@ -791,8 +865,8 @@ export function createGate(config: GateConfig): Gate {
   }
 
   /** Methods whose caller does not learn of a notifier failure report it to onNotifyError. */
-  async function quietly<C extends Command>(userId: string, command: C, options: CallOptions | undefined): Promise<Results[C['type']]> {
-    const { result, claimed, failures } = await run(userId, command, options);
+  async function quietly<C extends Command>(userId: string, command: C, options: CallOptions | undefined, provided?: string): Promise<Results[C['type']]> {
+    const { result, claimed, failures } = await run(userId, command, options, provided);
     report(failures, claimed);
     return result;
   }
@@ -909,6 +983,38 @@ export function createGate(config: GateConfig): Gate {
       checkKeys(options, ['context'], 'forgetDevice');
       checkId(id, 'id');
       return (await quietly(userId, { type: 'forget-device', id }, options)).forgotten;
+    },
+
+    async importEnrollment(userId, options) {
+      checkKeys(options, ['secret', 'algorithm', 'digits', 'period', 'lastStep', 'label', 'add', 'context'], 'importEnrollment');
+      if (typeof options !== 'object' || options === null) throw new OtpError('ERR_OPTIONS', 'importEnrollment: options with a secret are required');
+      if (typeof options.secret !== 'string') throw new OtpError('ERR_OPTIONS', 'importEnrollment: secret must be a base32 string');
+      const bytes = base32Decode(options.secret);
+      if (bytes.length < 10) throw new OtpError('ERR_OPTIONS', 'importEnrollment: the secret must have at least 80 bits');
+      const algorithm = options.algorithm ?? 'SHA1';
+      if (algorithm !== 'SHA1' && algorithm !== 'SHA256' && algorithm !== 'SHA512') throw new OtpError('ERR_OPTIONS', "importEnrollment: algorithm must be 'SHA1', 'SHA256' or 'SHA512'");
+      const digits = checkInt(options.digits, 6, 6, 10, 'digits');
+      const period = checkInt(options.period, 30, 1, 3600, 'period');
+      const lastStep = checkInt(options.lastStep, Math.floor(now() / 1000 / period), 0, Number.MAX_SAFE_INTEGER, 'lastStep');
+      if (options.label !== undefined) checkLabel(options.label);
+      if (options.add !== undefined && typeof options.add !== 'boolean') throw new OtpError('ERR_OPTIONS', 'importEnrollment: add must be a boolean');
+      const command = { type: 'import', algorithm, digits, period, lastStep, label: options.label, add: options.add === true } as const;
+      return quietly(userId, command, options, base32Encode(bytes));
+    },
+
+    async deleteUser(userId) {
+      checkId(userId, 'userId');
+      if (typeof store.delete !== 'function') throw new OtpError('ERR_OPTIONS', 'deleteUser needs a store with delete()');
+      const remove = store.delete.bind(store);
+      const call = begin(undefined);
+      try {
+        return await exclusive(userId, async () => {
+          owed.delete(userId);
+          return (await storeCall(call, 'store.delete', () => remove(userId))) === true;
+        });
+      } finally {
+        call.deadline.clear();
+      }
     },
 
     async forgetAllDevices(userId, options) {
@@ -1114,6 +1220,14 @@ function checkId(value: unknown, name: string): asserts value is string {
 function checkCode(code: unknown): asserts code is string {
   // Longer than any code or recovery code: refused before it reaches a hash.
   if (typeof code !== 'string' || code.length > 64) throw new OtpError('ERR_OPTIONS', 'code must be a string of at most 64 characters');
+}
+
+function checkInt(value: unknown, fallback: number, min: number, max: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new OtpError('ERR_OPTIONS', `importEnrollment: ${name} must be an integer from ${min} to ${max}`);
+  }
+  return value;
 }
 
 /** An authenticator's name: shown on pages, so short and without control characters. */

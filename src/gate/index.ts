@@ -30,6 +30,7 @@ export type {
   VerifyResult,
 } from './results.js';
 export { createAesGcmCipher, type AesGcmCipherOptions } from './aes-gcm.js';
+export { rewrapSecrets, type RewrapOptions, type RewrapProgress } from './rewrap.js';
 export {
   createGate,
   type AdminActionOptions,
@@ -38,4 +39,6 @@ export {
   type Enrollment,
   type Gate,
   type GateConfig,
+  type ImportOptions,
+  type ImportResult,
 } from './gate.js';

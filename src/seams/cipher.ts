@@ -18,4 +18,11 @@ export interface SecretCipher {
   encrypt(plain: string, context: string): Promise<string>;
   /** Unwraps what `encrypt` produced for the same `context`; rejects with `ERR_CIPHER` on tampering. */
   decrypt(wrapped: string, context: string): Promise<string>;
+  /**
+   * Whether a wrapped secret should be wrapped again (it was wrapped under a
+   * key that is no longer the current one): the gate then re-wraps it on the
+   * user's next write, and `rewrapSecrets` does it for every user.
+   * @defaultValue absent: never
+   */
+  needsRewrap?(wrapped: string): boolean;
 }

@@ -108,4 +108,51 @@ export interface MfaStore {
    * an administrator acts on it, which the gate checks.
    */
   listOpenResets(): Promise<Array<UserRecord>>;
+
+  /**
+   * Deletes the user's record (`gate.deleteUser`: account deletion, GDPR).
+   * Resolves whether there was one. Optional: without it `deleteUser`
+   * throws `ERR_OPTIONS`.
+   */
+  delete?(userId: string): Promise<boolean>;
+
+  /**
+   * User ids that have a record, a page at a time (`rewrapSecrets`, reports,
+   * maintenance): pass the returned `cursor` back for the next page; `null`
+   * means done. The order is the store's own; every user present for the
+   * whole walk is listed once. Optional.
+   */
+  listUsers?(options?: ListUsersOptions): Promise<UserPage>;
+}
+
+/**
+ * Options of {@link MfaStore.listUsers}.
+ *
+ * @example
+ * ```ts
+ * import type { ListUsersOptions } from 'otpgate';
+ * const next: ListUsersOptions = { cursor: 'from the last page', limit: 500 };
+ * ```
+ */
+export interface ListUsersOptions {
+  /** From a previous page's `cursor`; absent or `null`: the first page. */
+  readonly cursor?: string | null | undefined;
+  /** Ids per page, 1 to 1000. @defaultValue `100` */
+  readonly limit?: number | undefined;
+}
+
+/**
+ * One page of {@link MfaStore.listUsers}.
+ *
+ * @example
+ * ```ts
+ * import { createMemoryStore } from 'otpgate';
+ * const page = await createMemoryStore().listUsers!({ limit: 10 }); // { userIds: [], cursor: null }
+ * ```
+ */
+export interface UserPage {
+  /** User ids on this page. */
+  readonly userIds: readonly string[];
+  /** The next page's cursor, or `null` after the last page. */
+  readonly cursor: string | null;
 }

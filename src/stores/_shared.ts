@@ -90,6 +90,13 @@ export function checkUserId(userId: unknown, store: string): asserts userId is s
   if (!isWellFormed(userId)) throw new OtpError('ERR_OPTIONS', `${store}: userId must be well-formed Unicode (it has a lone surrogate)`);
 }
 
+/** The page size of `listUsers`, checked: 1 to 1000, 100 by default. */
+export function pageLimit(limit: unknown, store: string): number {
+  if (limit === undefined) return 100;
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1 || limit > 1000) throw new OtpError('ERR_OPTIONS', `${store}: limit must be an integer from 1 to 1000`);
+  return limit;
+}
+
 /** Where a store reports a row it skipped. */
 export type StoreErrorHook = (error: OtpError) => void;
 

@@ -4,12 +4,13 @@
 // move between those stores and these on the same table; the MySQL table is
 // the same layout in MySQL's types.
 import { OtpError } from '../errors.js';
-import type { MfaRecord, MfaStore, StoredRecord } from '../seams/store.js';
+import type { ListUsersOptions, MfaRecord, MfaStore, StoredRecord, UserPage } from '../seams/store.js';
 import { redactError } from '../internal/redact.js';
 import {
   checkUserId,
   guarded,
   isImpossibleVersion,
+  pageLimit,
   parseRecord,
   parseVersion,
   readOpenRows,
@@ -51,6 +52,10 @@ export interface TableSql {
   /** Writes over version `expected`; PostgreSQL and SQLite return the row written, MySQL counts it. */
   update(userId: string, expected: number, json: string, resetOpen: boolean): Statement;
   open(): Statement;
+  /** Deletes the record; PostgreSQL and SQLite return the row deleted, MySQL counts it. */
+  remove(userId: string): Statement;
+  /** One page of user ids in `user_id` order, after `cursor` when given. */
+  users(cursor: string | null, limit: number): Statement;
 }
 
 function quoted(table: string, dialect: SqlDialect, store: string): { table: string; index: string } {
@@ -142,6 +147,11 @@ export function tableSql(dialect: SqlDialect, table: string, store: string): Tab
           text: `SELECT user_id, version::text AS version, record::text AS record FROM ${t} WHERE reset_open ORDER BY user_id`,
           params: [],
         }),
+        remove: (userId) => ({ text: `DELETE FROM ${t} WHERE user_id = ? RETURNING user_id`, params: [userId] }),
+        users: (cursor, limit) =>
+          cursor === null
+            ? { text: `SELECT user_id FROM ${t} ORDER BY user_id LIMIT ?`, params: [limit] }
+            : { text: `SELECT user_id FROM ${t} WHERE user_id > ? ORDER BY user_id LIMIT ?`, params: [cursor, limit] },
       };
     case 'sqlite':
       return {
@@ -165,6 +175,11 @@ export function tableSql(dialect: SqlDialect, table: string, store: string): Tab
           text: `SELECT user_id, version, record FROM ${t} WHERE reset_open = 1 ORDER BY user_id`,
           params: [],
         }),
+        remove: (userId) => ({ text: `DELETE FROM ${t} WHERE user_id = ? RETURNING user_id`, params: [userId] }),
+        users: (cursor, limit) =>
+          cursor === null
+            ? { text: `SELECT user_id FROM ${t} ORDER BY user_id LIMIT ?`, params: [limit] }
+            : { text: `SELECT user_id FROM ${t} WHERE user_id > ? ORDER BY user_id LIMIT ?`, params: [cursor, limit] },
       };
     case 'mysql':
       return {
@@ -200,6 +215,15 @@ export function tableSql(dialect: SqlDialect, table: string, store: string): Tab
             'WHERE reset_open = 1 ORDER BY user_id',
           params: [],
         }),
+        remove: (userId) => ({ text: `DELETE FROM ${t} WHERE user_id = ?`, params: [userId] }),
+        // Ordered and compared as bytes, like the key itself.
+        users: (cursor, limit) =>
+          cursor === null
+            ? { text: `SELECT CONVERT(user_id USING utf8mb4) AS user_id FROM ${t} ORDER BY user_id LIMIT ?`, params: [limit] }
+            : {
+                text: `SELECT CONVERT(user_id USING utf8mb4) AS user_id FROM ${t} WHERE user_id > ? ORDER BY user_id LIMIT ?`,
+                params: [cursor, limit],
+              },
       };
   }
 }
@@ -270,6 +294,8 @@ export interface SqlRunner {
 
 /** What both query-builder stores add to {@link MfaStore}. */
 export interface SqlStoreBase extends MfaStore {
+  delete(userId: string): Promise<boolean>;
+  listUsers(options?: ListUsersOptions): Promise<UserPage>;
   readonly table: string;
   readonly dialect: SqlDialect;
   migrate(): Promise<void>;
@@ -327,6 +353,24 @@ export function createSqlStore(store: string, sql: TableSql, runner: SqlRunner, 
           if (isDuplicateKey(error)) return false;
           throw error;
         }
+      }),
+
+    delete: (userId) =>
+      run('delete', async () => {
+        checkUserId(userId, store);
+        checkUserIdLength(userId, dialect, store);
+        const statement = sql.remove(userId);
+        return dialect === 'mysql' ? (await runner.affected(statement)) === 1 : (await runner.rows(statement)).length === 1;
+      }),
+
+    listUsers: (options) =>
+      run('listUsers', async () => {
+        const limit = pageLimit(options?.limit, store);
+        const cursor = options?.cursor ?? null;
+        if (cursor !== null && typeof cursor !== 'string') throw new OtpError('ERR_OPTIONS', `${store}: cursor must be a string from a previous page`);
+        const rows = (await runner.rows(sql.users(cursor, limit + 1))) as Array<{ user_id?: unknown }>;
+        const userIds = rows.slice(0, limit).map((row) => String(row.user_id));
+        return { userIds, cursor: rows.length > limit ? userIds.at(-1)! : null };
       }),
 
     listOpenResets: () =>

@@ -1,7 +1,7 @@
 import { OtpError } from '../errors.js';
 import type { MfaRecord } from '../seams/store.js';
 import type { MfaStore, StoredRecord } from '../seams/store.js';
-import { checkUserId } from './_shared.js';
+import { checkUserId, pageLimit } from './_shared.js';
 
 interface Slot {
   // Kept serialised so that no caller ever holds a reference into stored
@@ -71,6 +71,21 @@ export function createMemoryStore(): MfaStore {
       if (isResetOpen(next)) openResets.add(userId);
       else openResets.delete(userId);
       return true;
+    },
+
+    async delete(userId) {
+      checkUserId(userId, 'memory store');
+      openResets.delete(userId);
+      return slots.delete(userId);
+    },
+
+    async listUsers(options) {
+      const limit = pageLimit(options?.limit, 'memory store');
+      const after = options?.cursor ?? null;
+      // Keyset paging on the sorted ids: users added or removed meanwhile do not shift the others.
+      const ids = [...slots.keys()].filter((id) => after === null || id > after).sort();
+      const userIds = ids.slice(0, limit);
+      return { userIds, cursor: ids.length > limit ? userIds.at(-1)! : null };
     },
 
     async listOpenResets() {

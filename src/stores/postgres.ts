@@ -21,6 +21,7 @@ import {
   guarded,
   isImpossibleVersion,
   parseRecord,
+  pageLimit,
   parseVersion,
   readOpenRows,
   requireMethod,
@@ -195,6 +196,8 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     open:
       `SELECT user_id, version::text AS version, record::text AS record FROM ${table} ` +
       'WHERE reset_open ORDER BY user_id',
+    remove: `DELETE FROM ${table} WHERE user_id = $1`,
+    users: `SELECT user_id FROM ${table} WHERE $1::text IS NULL OR user_id > $1 ORDER BY user_id LIMIT $2`,
     // One simple-protocol query string runs as one implicit transaction, so
     // the advisory lock holds while the DDL runs and concurrent migrations
     // queue instead of failing on the catalog's unique indexes. The name is
@@ -233,6 +236,20 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
             ? await client.query(sql.insert, [userId, json, resetOpen])
             : await client.query(sql.update, [userId, expected, json, resetOpen]);
         return result.rowCount === 1;
+      }),
+
+    delete: (userId) =>
+      guarded(NAME, 'delete', async () => {
+        checkUserId(userId, NAME);
+        return (await client.query(sql.remove, [userId])).rowCount === 1;
+      }),
+
+    listUsers: (options) =>
+      guarded(NAME, 'listUsers', async () => {
+        const limit = pageLimit(options?.limit, NAME);
+        const { rows } = await client.query(sql.users, [options?.cursor ?? null, limit + 1]);
+        const userIds = (rows as Array<{ user_id?: unknown }>).slice(0, limit).map((row) => String(row.user_id));
+        return { userIds, cursor: rows.length > limit ? userIds.at(-1)! : null };
       }),
 
     listOpenResets: () =>

@@ -1,6 +1,8 @@
 /**
  * An {@link MfaStore} on Redis through the host's own client: `ioredis`
- * (version 5 or later) or `redis` (node-redis, version 4 or later).
+ * (version 5 or later) or `redis` (node-redis, version 4 or later), on one
+ * Redis server or on Redis Cluster (an ioredis `Cluster` or a node-redis
+ * `createCluster()` client).
  *
  * @example
  * ```ts
@@ -52,6 +54,26 @@ export interface NodeRedisLike {
 }
 
 /**
+ * The part of a node-redis cluster client (`createCluster()` from `redis` 4
+ * or later) the store uses: `sendCommand(firstKey, isReadonly, args)`, which
+ * routes a command to the master of `firstKey`'s slot, and `nodeClient`,
+ * by which the store recognises a cluster client.
+ *
+ * @example
+ * ```ts
+ * import { createCluster } from 'redis';
+ * import type { NodeRedisClusterLike } from 'otpgate/stores/redis';
+ * const cluster: NodeRedisClusterLike = await createCluster({ rootNodes: [{ url: 'redis://127.0.0.1:7000' }] }).connect();
+ * ```
+ */
+export interface NodeRedisClusterLike {
+  /** Sends one command to the node that serves `firstKey`. */
+  sendCommand(firstKey: string | undefined, isReadonly: boolean | undefined, args: string[]): Promise<unknown>;
+  /** Present on every node-redis cluster client; the store does not call it. */
+  nodeClient(node: never): unknown;
+}
+
+/**
  * Options of {@link createRedisStore}.
  *
  * @example
@@ -63,11 +85,12 @@ export interface NodeRedisLike {
  */
 export interface RedisStoreOptions {
   /**
-   * The host's connected client: an `ioredis` `Redis` or a node-redis
-   * client (not a cluster client). Timeouts, reconnection and the offline
-   * queue are the client's settings.
+   * The host's connected client: an `ioredis` `Redis` or `Cluster`, or a
+   * node-redis client from `createClient()` or `createCluster()`. Timeouts,
+   * reconnection, redirections and the offline queue are the client's
+   * settings.
    */
-  readonly client: IoRedisLike | NodeRedisLike;
+  readonly client: IoRedisLike | NodeRedisLike | NodeRedisClusterLike;
   /**
    * Prepended to every key: 0 to 100 letters, digits or `_ - . : { }`.
    * @default 'otpgate:'
@@ -80,6 +103,28 @@ export interface RedisStoreOptions {
    * @default detected
    */
   readonly flavor?: 'ioredis' | 'node-redis' | undefined;
+  /**
+   * Whether the client is a Redis Cluster client. By default the store
+   * looks at the client: ioredis marks a `Cluster` with `isCluster`, and a
+   * node-redis cluster has `nodeClient()`. On a cluster every key carries a
+   * hash tag (see {@link createRedisStore}); the layout differs from the
+   * one-server layout, so keep this the same for the life of the data. Set
+   * it to `true` for a proxy that speaks to a cluster through a one-server
+   * client; `false` with a cluster client works only when the prefix holds a
+   * hash tag (`'{otpgate}:'`), which puts every key in one slot.
+   * @default detected
+   */
+  readonly cluster?: boolean | undefined;
+  /**
+   * Cluster only: how many slot groups the users are spread over. A user's
+   * keys and the open-reset index of the user's group share one hash slot,
+   * so `compareAndSet` is one script on one node; `listOpenResets` reads one
+   * index per group. More groups spread the users over more slots (and
+   * masters) and make `listOpenResets` send more commands. A user's group
+   * follows from this number: never change it once records exist.
+   * @default 16
+   */
+  readonly slotGroups?: number | undefined;
   /**
    * Told about a row `listOpenResets` skipped because it cannot be read (the
    * message names the user, never the row), so one corrupted record never
@@ -105,6 +150,8 @@ export interface RedisStore extends MfaStore {
   readonly prefix: string;
   /** The client API in use. */
   readonly flavor: 'ioredis' | 'node-redis';
+  /** Whether the store uses the Redis Cluster key layout. */
+  readonly cluster: boolean;
   /**
    * Nothing to create in Redis; present so that every store starts the
    * same way. Resolves at once, without I/O.
@@ -157,13 +204,16 @@ const CAS_SHA = createHash('sha1').update(CAS_SCRIPT).digest('hex');
  * rejects with `OtpError('ERR_STORE')`; the record is then at its old
  * version or, if the script ran before the reply was lost, at its new one.
  *
- * With Redis Cluster, put a hash tag in the prefix (`'{otpgate}:'`) so the
- * keys a script touches share a slot; cluster client objects themselves are
- * not supported.
+ * On Redis Cluster (a cluster client, or `cluster: true`) the keys carry
+ * a hash tag naming one of `slotGroups` groups, chosen by a hash of the user
+ * id: `<prefix>{g<n>}:user:<userId>` and `<prefix>{g<n>}:open-resets`. The
+ * script then touches one slot, and `listOpenResets()` reads the
+ * `slotGroups` indexes, wherever in the cluster they live. A store on one
+ * server keeps the layout above, which earlier releases wrote.
  *
  * @param options - the client, the key prefix and optionally the client API
  * @returns the store
- * @throws {OtpError} ERR_OPTIONS when the client has neither shape or the prefix has other characters
+ * @throws {OtpError} ERR_OPTIONS when the client has neither shape, the prefix has other characters or `slotGroups` is not 1 to 1024
  *
  * @example
  * ```ts
@@ -178,6 +228,12 @@ const CAS_SHA = createHash('sha1').update(CAS_SCRIPT).digest('hex');
  */
 export function createRedisStore(options: RedisStoreOptions): RedisStore {
   const client = options?.client as Partial<IoRedisLike & NodeRedisLike> | undefined;
+  if (typeof client === 'string') {
+    throw new OtpError(
+      'ERR_OPTIONS',
+      `${NAME}: client must be a connected client object (new Redis(url), createClient({ url }), a Cluster or createCluster()), not a URL`,
+    );
+  }
   if (client === null || (typeof client !== 'object' && typeof client !== 'function')) {
     throw new OtpError('ERR_OPTIONS', `${NAME}: client is required`);
   }
@@ -196,29 +252,56 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   if (typeof prefix !== 'string' || !PREFIX.test(prefix)) {
     throw new OtpError('ERR_OPTIONS', `${NAME}: prefix must be at most 100 letters, digits or _ - . : { }`);
   }
+  // A node-redis cluster client takes the routing key as its own argument.
+  const nodeRedisCluster = flavor === 'node-redis' && typeof (client as { nodeClient?: unknown }).nodeClient === 'function';
+  const cluster =
+    options.cluster ?? (nodeRedisCluster || (flavor === 'ioredis' && (client as { isCluster?: unknown }).isCluster === true));
+  if (typeof cluster !== 'boolean') throw new OtpError('ERR_OPTIONS', `${NAME}: cluster must be true or false`);
+  const slotGroups = options.slotGroups ?? 16;
+  if (!Number.isSafeInteger(slotGroups) || slotGroups < 1 || slotGroups > 1024) {
+    throw new OtpError('ERR_OPTIONS', `${NAME}: slotGroups must be an integer from 1 to 1024`);
+  }
 
-  const send: (args: string[]) => Promise<unknown> =
+  // `key` is the command's first key: a node-redis cluster routes by it
+  // (ioredis finds the keys of a command itself). Reads too go to the
+  // master (isReadonly false): a replica may not have the last write yet.
+  const send: (args: string[], key: string) => Promise<unknown> =
     flavor === 'ioredis'
       ? (args) => (client as IoRedisLike).call(args[0]!, ...args.slice(1))
-      : (args) => (client as NodeRedisLike).sendCommand(args);
+      : nodeRedisCluster
+        ? (args, key) => (client as unknown as NodeRedisClusterLike).sendCommand(key, false, args)
+        : (args) => (client as NodeRedisLike).sendCommand(args);
 
   const onError = options.onError ?? warn;
-  const userKey = (userId: string) => `${prefix}user:${userId}`;
-  const openKey = `${prefix}open-resets`;
+  // One server: the layout every release so far has written. Cluster: a hash
+  // tag per group, so that a user's hash and that group's index share a slot.
+  const groupOf = (userId: string) =>
+    createHash('sha1').update(userId).digest().readUInt32BE(0) % slotGroups;
+  const userKey = cluster
+    ? (userId: string) => `${prefix}{g${groupOf(userId)}}:user:${userId}`
+    : (userId: string) => `${prefix}user:${userId}`;
+  const openKeyOf = cluster
+    ? (userId: string) => `${prefix}{g${groupOf(userId)}}:open-resets`
+    : () => `${prefix}open-resets`;
+  const openKeys = cluster
+    ? Array.from({ length: slotGroups }, (_, group) => `${prefix}{g${group}}:open-resets`)
+    : [`${prefix}open-resets`];
 
   async function compareAndSetScript(keys: string[], args: string[]): Promise<unknown> {
     const tail = [String(keys.length), ...keys, ...args];
     try {
-      return await send(['EVALSHA', CAS_SHA, ...tail]);
+      return await send(['EVALSHA', CAS_SHA, ...tail], keys[0]!);
     } catch (error) {
-      // The server forgot the script (restart, SCRIPT FLUSH) or never saw it.
+      // The server forgot the script (restart, SCRIPT FLUSH, a replica just
+      // promoted) or never saw it.
       if (!String((error as { message?: unknown })?.message).startsWith('NOSCRIPT')) throw error;
-      return send(['EVAL', CAS_SCRIPT, ...tail]);
+      return send(['EVAL', CAS_SCRIPT, ...tail], keys[0]!);
     }
   }
 
   async function read(userId: string): Promise<StoredRecord | null> {
-    const reply = await send(['HMGET', userKey(userId), 'version', 'record']);
+    const key = userKey(userId);
+    const reply = await send(['HMGET', key, 'version', 'record'], key);
     if (!Array.isArray(reply) || reply.length !== 2) {
       throw new OtpError('ERR_STORE', `${NAME}: unexpected reply to HMGET`);
     }
@@ -230,6 +313,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
   return {
     prefix,
     flavor,
+    cluster,
 
     migrate: async () => {},
 
@@ -245,7 +329,7 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
         const { json, resetOpen } = serialise(next, NAME);
         if (isImpossibleVersion(expected)) return false;
         const reply = await compareAndSetScript(
-          [userKey(userId), openKey],
+          [userKey(userId), openKeyOf(userId)],
           [expected === null ? '' : String(expected), json, resetOpen ? '1' : '0', userId, randomUUID()],
         );
         if (reply !== 1 && reply !== 0) throw new OtpError('ERR_STORE', `${NAME}: unexpected reply to the script`);
@@ -254,9 +338,9 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
 
     listOpenResets: () =>
       guarded(NAME, 'listOpenResets', async () => {
-        const members = await send(['SMEMBERS', openKey]);
-        if (!Array.isArray(members)) throw new OtpError('ERR_STORE', `${NAME}: unexpected reply to SMEMBERS`);
-        const ids = (members as unknown[]).map(String).sort();
+        const sets = await Promise.all(openKeys.map((key) => send(['SMEMBERS', key], key)));
+        if (!sets.every(Array.isArray)) throw new OtpError('ERR_STORE', `${NAME}: unexpected reply to SMEMBERS`);
+        const ids = (sets as unknown[][]).flat().map(String).sort();
         const rows = await Promise.all(
           ids.map(async (userId) => {
             try {

@@ -23,6 +23,7 @@ import {
   guarded,
   isImpossibleVersion,
   parseRecord,
+  pageLimit,
   parseVersion,
   readOpenRows,
   requireMethod,
@@ -192,7 +193,14 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
   // Prepared on first use, not here: the table may not exist yet, and the
   // factory does no I/O.
   let statements:
-    | { get: SqliteStatementLike; insert: SqliteStatementLike; update: SqliteStatementLike; open: SqliteStatementLike }
+    | {
+        get: SqliteStatementLike;
+        insert: SqliteStatementLike;
+        update: SqliteStatementLike;
+        open: SqliteStatementLike;
+        remove: SqliteStatementLike;
+        users: SqliteStatementLike;
+      }
     | undefined;
   const prepared = () =>
     (statements ??= {
@@ -204,6 +212,8 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
         `UPDATE ${table} SET record = ?, reset_open = ?, version = version + 1 WHERE user_id = ? AND version = ?`,
       ),
       open: db.prepare(`SELECT user_id, version, record FROM ${table} WHERE reset_open = 1 ORDER BY user_id`),
+      remove: db.prepare(`DELETE FROM ${table} WHERE user_id = ?`),
+      users: db.prepare(`SELECT user_id FROM ${table} WHERE ? IS NULL OR user_id > ? ORDER BY user_id LIMIT ?`),
     });
 
   const toStored = (row: { version: unknown; record: unknown }): StoredRecord => ({
@@ -234,6 +244,21 @@ export function createSqliteStore(options: SqliteStoreOptions): SqliteStore {
             ? prepared().insert.run(userId, json, flag)
             : prepared().update.run(json, flag, userId, expected);
         return result.changes === 1;
+      }),
+
+    delete: (userId) =>
+      guarded(NAME, 'delete', () => {
+        checkUserId(userId, NAME);
+        return prepared().remove.run(userId).changes === 1;
+      }),
+
+    listUsers: (options) =>
+      guarded(NAME, 'listUsers', () => {
+        const limit = pageLimit(options?.limit, NAME);
+        const after = options?.cursor ?? null;
+        const rows = prepared().users.all(after, after, limit + 1) as Array<{ user_id: unknown }>;
+        const userIds = rows.slice(0, limit).map((row) => String(row.user_id));
+        return { userIds, cursor: rows.length > limit ? userIds.at(-1)! : null };
       }),
 
     listOpenResets: () =>

@@ -76,6 +76,7 @@ describe('code in the guides', () => {
             paths: {
               otpgate: [join(root, 'src', 'index.ts')],
               'otpgate/stores/*': [join(root, 'src', 'stores', '*.ts')],
+              'otpgate/testing': [join(root, 'src', 'testing', 'index.ts')],
               'otpgate/web': [join(root, 'src', 'web', 'index.ts')],
               'otpgate/web/*': [join(root, 'src', 'web', '*.ts')],
             },

@@ -251,3 +251,44 @@ describe('remembered devices', () => {
     expect(await h.gate.verify('alice', h.code(secret))).toEqual({ ok: true, method: 'totp' });
   });
 });
+
+describe('importEnrollment', () => {
+  it('brings an existing TOTP user in as enrolled: their phone keeps working, the current step is spent', async () => {
+    const h = harness();
+    const { totp } = await import('../../src/core/totp.js');
+    const legacy = 'jbsw y3dp ehpk 3pxp'; // 80 bits, as an old app stored it
+    expect(await h.gate.importEnrollment('alice', { secret: legacy, label: 'Phone (imported)' })).toEqual({ authenticatorId: expect.any(String) });
+    expect(await h.gate.nextStep('alice')).toEqual({ step: 'code' });
+    // The step of the import is the replay floor: a code just used at the old app does not work twice.
+    expect(await h.gate.verify('alice', totp('JBSWY3DPEHPK3PXP', { now: new Date(h.now) }))).toEqual({ ok: false, reason: 'replayed' });
+    h.advance(30_000);
+    expect(await h.gate.verify('alice', totp('JBSWY3DPEHPK3PXP', { now: new Date(h.now) }))).toEqual({ ok: true, method: 'totp' });
+    expect(await h.gate.status('alice')).toMatchObject({ recoveryCodesLeft: 0, authenticators: [{ label: 'Phone (imported)' }] });
+    expect(h.events.filter((e) => e.type === 'enrolled')).toMatchObject([{ recoveryCodes: 0 }]);
+  });
+
+  it('keeps the code options and the old replay floor, refuses an enrolled user unless add, and bad input', async () => {
+    const h = harness();
+    const { totp } = await import('../../src/core/totp.js');
+    const secret = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
+    const step = Math.floor(h.now / 60_000);
+    await h.gate.importEnrollment('bob', { secret, algorithm: 'SHA256', digits: 8, period: 60, lastStep: step - 1 });
+    expect(await h.gate.verify('bob', totp(secret, { algorithm: 'SHA256', digits: 8, period: 60, now: new Date(h.now) }))).toEqual({ ok: true, method: 'totp' });
+    expect(await codeOf(h.gate.importEnrollment('bob', { secret }))).toBe('ERR_STATE');
+    await h.gate.importEnrollment('bob', { secret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP', add: true });
+    expect(await h.gate.authenticators('bob')).toHaveLength(2);
+    for (const bad of [{ secret: 'not base32!' }, { secret: 'AAAAAAAA' }, { secret, digits: 5 }, { secret, period: 0 }, { secret, algorithm: 'MD5' }, { secret, colour: 'red' }]) {
+      expect(['ERR_BASE32', 'ERR_OPTIONS']).toContain(await codeOf(h.gate.importEnrollment('carol', bad as never)));
+    }
+    expect(await h.store.get('carol')).toBeNull();
+  });
+
+  it('wraps the imported secret with the cipher', async () => {
+    const { createAesGcmCipher } = await import('../../src/gate/aes-gcm.js');
+    const h = harness({ cipher: createAesGcmCipher({ key: new Uint8Array(32).fill(7) }) });
+    await h.gate.importEnrollment('alice', { secret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP' });
+    const record = await h.record('alice');
+    expect(record.active).toMatchObject({ wrapped: true });
+    expect(JSON.stringify(record)).not.toContain('JBSWY3DPEHPK3PXP');
+  });
+});

@@ -66,6 +66,7 @@ describe('the transition table', () => {
     { type: 'status' },
     { type: 'forget-device', id: 'd1' },
     { type: 'forget-all-devices' },
+    { type: 'import', algorithm: 'SHA1', digits: 6, period: 30, lastStep: 0, label: undefined, add: false },
   ];
   it('names every command', () => {
     expect(Object.keys(TRANSITIONS).sort()).toEqual(commands.map((c) => c.type).sort());

@@ -90,10 +90,12 @@ describe('the packed tarball', () => {
       '.',
       './package.json',
       './stores/drizzle',
+      './stores/durable-object',
       './stores/kysely',
       './stores/postgres',
       './stores/redis',
       './stores/sqlite',
+      './testing',
       './web',
       './web/express',
       './web/fastify',
@@ -176,6 +178,26 @@ console.log(JSON.stringify(out));
     expect(result.cjsSqlite).toEqual(result.esmSqlite);
   });
 
+  it('otpgate/testing runs the conformance suite under node --test, from ESM and CommonJS', () => {
+    writeFileSync(
+      join(consumer, 'conformance.test.mjs'),
+      `
+import { createRequire } from 'node:module';
+import { after, describe, it } from 'node:test';
+import { createMemoryStore } from 'otpgate';
+import { storeConformance } from 'otpgate/testing';
+const cjs = createRequire(import.meta.url)('otpgate/testing');
+storeConformance({ name: 'esm', create: () => createMemoryStore(), burst: 10, users: 20 }, { describe, it, afterAll: after });
+cjs.storeConformance({ name: 'cjs', create: () => createMemoryStore(), burst: 10, users: 20 }, { describe, it });
+`,
+    );
+    const output = run('node', ['--test', '--test-reporter', 'tap', 'conformance.test.mjs'], consumer);
+    expect(output).toContain('MfaStore contract: esm');
+    expect(output).toContain('MfaStore contract: cjs');
+    expect(output).toMatch(/^# pass 26$/m);
+    expect(output).toMatch(/^# fail 0$/m);
+  });
+
   it('otpgate/web and its adapters load as ESM and as CommonJS and serve a page', () => {
     writeFileSync(
       join(consumer, 'web.mjs'),
@@ -227,6 +249,10 @@ import { createGate, createMemoryStore, isOtpError, verifyTotp, type Gate, type 
 import { createSqliteStore, type SqliteDatabaseLike } from 'otpgate/stores/sqlite';
 import { createPostgresStore } from 'otpgate/stores/postgres';
 import { createRedisStore } from 'otpgate/stores/redis';
+import { storeConformanceChecks, type StoreCheck } from 'otpgate/testing';
+import { createDurableObjectStore, OtpgateDurableObject } from 'otpgate/stores/durable-object';
+export const edge = [createDurableObjectStore, OtpgateDurableObject];
+export const checks: StoreCheck[] = storeConformanceChecks({ name: 'memory', create: () => createMemoryStore() });
 export const match: { delta: number; step: number } | null = verifyTotp('GEZDGNBVGY3TQOJQ', '123456');
 export const gate: Gate = createGate({
   store: createMemoryStore(),

@@ -115,6 +115,9 @@ export function describeRedisStore(flavor: Flavor): void {
       );
       expect(() => createRedisStore({ client: both, flavor: 'jedis' as never })).toThrow(expect.objectContaining({ code: 'ERR_OPTIONS' }));
       expect(() => createRedisStore(undefined as never)).toThrow(expect.objectContaining({ code: 'ERR_OPTIONS' }));
+      expect(() => createRedisStore({ client: url as never })).toThrow(
+        expect.objectContaining({ code: 'ERR_OPTIONS', message: expect.stringContaining('not a URL') }),
+      );
       for (const prefix of ['with space', 'star*', 'q?', 'new\nline', 'x'.repeat(101)]) {
         expect(() => createRedisStore({ client: clients[0]!, prefix })).toThrow(expect.objectContaining({ code: 'ERR_OPTIONS' }));
       }
@@ -140,6 +143,24 @@ export function describeRedisStore(flavor: Flavor): void {
       log.length = 0;
       expect((await store.listOpenResets()).map((entry) => entry.userId)).toEqual(['u0', 'u20']);
       expect(log.map((args) => args[0])).toEqual(['SMEMBERS', 'HMGET', 'HMGET']);
+    });
+
+    it('reads and updates records written by earlier releases: the one-server key layout is unchanged', async () => {
+      // A fixture of the keys the store wrote before it knew Redis Cluster.
+      const prefix = `${base}legacy:`;
+      const old = { resetRequest: { requestedAt: 5 }, schema: 1, n: 'old' };
+      await admin.hset(`${prefix}user:alice`, 'version', '3', 'record', JSON.stringify(old), 'token', 'an-old-token');
+      await admin.hset(`${prefix}user:bob`, 'version', '1', 'record', JSON.stringify({ resetRequest: null }), 'token', 't');
+      await admin.sadd(`${prefix}open-resets`, 'alice');
+      const store = createRedisStore({ client: clients[0]!, prefix });
+      expect(store.cluster).toBe(false);
+      expect(await store.get('alice')).toEqual({ record: old, version: 3 });
+      expect(await store.listOpenResets()).toEqual([{ userId: 'alice', record: old, version: 3 }]);
+      expect(await store.compareAndSet('alice', 3, { resetRequest: null, n: 'new' })).toBe(true);
+      expect(await store.compareAndSet('bob', 1, { resetRequest: { requestedAt: 6 } })).toBe(true);
+      expect(await admin.hget(`${prefix}user:alice`, 'version')).toBe('4');
+      expect(await admin.smembers(`${prefix}open-resets`)).toEqual(['bob']);
+      expect((await admin.keys(`${prefix}*`)).sort()).toEqual([`${prefix}open-resets`, `${prefix}user:alice`, `${prefix}user:bob`]);
     });
 
     it('loads its script with EVAL when the server answers NOSCRIPT', async () => {

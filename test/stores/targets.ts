@@ -1,11 +1,11 @@
 // How tests and worker processes open a store on a shared backend.
 import Database from 'better-sqlite3';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import pg from 'pg';
-import { createClient } from 'redis';
+import { createClient, createCluster } from 'redis';
 import type { MfaStore } from '../../src/seams/store.js';
 import { createPostgresStore } from '../../src/stores/postgres.js';
-import { createRedisStore, type IoRedisLike, type NodeRedisLike } from '../../src/stores/redis.js';
+import { createRedisStore, type IoRedisLike, type NodeRedisClusterLike, type NodeRedisLike } from '../../src/stores/redis.js';
 import { createSqliteStore } from '../../src/stores/sqlite.js';
 import type { SqlDialect } from '../../src/stores/_sql.js';
 import { openDb, type QueryBuilder } from './sql-clients.js';
@@ -20,7 +20,8 @@ export type StoreTarget =
       /** The server's URL, or the SQLite file. */
       readonly location: string;
       readonly table: string;
-    };
+    }
+  | { readonly kind: 'ioredis-cluster' | 'node-redis-cluster'; readonly urls: readonly string[]; readonly prefix: string };
 
 export interface OpenedStore {
   readonly store: MfaStore;
@@ -55,7 +56,65 @@ export async function openStore(target: StoreTarget): Promise<OpenedStore> {
       const { client, close } = await openRedisClient(target.kind, { url: target.url });
       return { store: createRedisStore({ client, prefix: target.prefix }), close };
     }
+    case 'ioredis-cluster':
+    case 'node-redis-cluster': {
+      const { client, close } = await openRedisClusterClient(target.kind === 'ioredis-cluster' ? 'ioredis' : 'node-redis', target.urls);
+      return { store: createRedisStore({ client, prefix: target.prefix }), close };
+    }
   }
+}
+
+/** The cluster's node URLs from OTPGATE_REDIS_CLUSTER_URLS (comma-separated), or `undefined`. */
+export const redisClusterUrls: readonly string[] | undefined = process.env['OTPGATE_REDIS_CLUSTER_URLS']
+  ?.split(',')
+  .map((url) => url.trim())
+  .filter(Boolean);
+
+export interface OpenedRedisClusterClient {
+  readonly client: IoRedisLike | NodeRedisClusterLike;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens a real cluster client of either library with settings that ride
+ * out a failover of a few seconds: redirections are followed and retried,
+ * and errors are listened to.
+ */
+export async function openRedisClusterClient(
+  flavor: 'ioredis' | 'node-redis',
+  urls: readonly string[],
+): Promise<OpenedRedisClusterClient> {
+  if (flavor === 'ioredis') {
+    const client = new Cluster(
+      urls.map((url) => {
+        const { hostname, port } = new URL(url);
+        return { host: hostname, port: Number(port) };
+      }),
+      {
+        clusterRetryStrategy: (times: number) => Math.min(times * 100, 1_000),
+        retryDelayOnFailover: 200,
+        retryDelayOnClusterDown: 200,
+        retryDelayOnTryAgain: 200,
+        maxRedirections: 64,
+        slotsRefreshTimeout: 2_000,
+        redisOptions: { maxRetriesPerRequest: 20, connectTimeout: 1_000 },
+      },
+    );
+    client.on('error', () => {});
+    await new Promise<void>((resolve, reject) => {
+      client.once('ready', () => resolve());
+      client.once('end', () => reject(new Error('ioredis cluster ended before it was ready')));
+    });
+    return { client, close: async () => void client.disconnect() };
+  }
+  const client = createCluster({
+    rootNodes: urls.map((url) => ({ url })),
+    defaults: { socket: { connectTimeout: 1_000, reconnectStrategy: (retries: number) => Math.min(retries * 50, 500) } },
+    maxCommandRedirections: 64,
+  });
+  client.on('error', () => {});
+  await client.connect();
+  return { client, close: async () => void client.destroy() };
 }
 
 export interface RedisClientOptions {
