@@ -21,7 +21,7 @@ export const BUDGETS = [
   { name: 'core: verifyTotp', names: ['verifyTotp'], budget: 5.5 * 1024 },
   { name: 'core: totp + verifyTotp + generateSecret', names: ['totp', 'verifyTotp', 'generateSecret'], budget: 5.75 * 1024 },
   { name: 'enrollment: buildUri + parseUri + qrSvg', names: ['buildUri', 'parseUri', 'qrSvg'], budget: 11 * 1024 },
-  { name: 'gate: createGate + createMemoryStore', names: ['createGate', 'createMemoryStore'], budget: 30 * 1024 },
+  { name: 'gate: createGate + createMemoryStore', names: ['createGate', 'createMemoryStore'], budget: 33 * 1024 },
   // otpgate/web: every page, the four message catalogues, CSS and script; no framework, no gate (the host passes one in).
   { name: 'web: createFlow', subpath: 'web', names: ['createFlow'], budget: 22 * 1024 },
 ];
