@@ -31,6 +31,8 @@ export default defineConfig([
         'stores/sqlite': 'src/stores/sqlite.ts',
         'stores/postgres': 'src/stores/postgres.ts',
         'stores/redis': 'src/stores/redis.ts',
+        'stores/kysely': 'src/stores/kysely.ts',
+        'stores/drizzle': 'src/stores/drizzle.ts',
         'stores/durable-object': 'src/stores/durable-object.ts',
         'testing/index': 'src/testing/index.ts',
         'web/index': 'src/web/index.ts',
@@ -45,11 +47,14 @@ export default defineConfig([
   },
   {
     // The database stores, CommonJS (their ESM is built above). They use the
-    // client the host passes in and import no driver.
+    // client the host passes in and import no driver; the Kysely and Drizzle
+    // stores import their query builder (a peer dependency, kept external).
     entry: {
       'stores/sqlite': 'src/stores/sqlite.ts',
       'stores/postgres': 'src/stores/postgres.ts',
       'stores/redis': 'src/stores/redis.ts',
+      'stores/kysely': 'src/stores/kysely.ts',
+      'stores/drizzle': 'src/stores/drizzle.ts',
     },
     format: ['cjs'],
     dts: true,

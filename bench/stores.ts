@@ -1,9 +1,14 @@
 // Gate `verify` on every store: throughput and p50/p99 latency at 1, 8 and
 // 64 concurrent logins, and the compare-and-set conflicts (each one a
 // retry of the transition) when the logins are of one user at once.
-// Run: npx tsx bench/stores.ts   (PostgreSQL, Redis and Redis Cluster rows
-// need OTPGATE_PG_URL, OTPGATE_REDIS_URL and OTPGATE_REDIS_CLUSTER_URLS;
-// they are skipped without them)
+// The Kysely and Drizzle stores run on PostgreSQL, MariaDB and SQLite, and
+// each database also gets its floor: the same logins as single-row
+// conditional UPDATEs straight through the driver, at the same concurrency
+// (a verify is a read and one such write, so a store cannot beat it).
+// Run: npx tsx bench/stores.ts [--only=word,word]   (PostgreSQL, MariaDB,
+// Redis and Redis Cluster rows need OTPGATE_PG_URL, OTPGATE_MYSQL_URL,
+// OTPGATE_REDIS_URL and OTPGATE_REDIS_CLUSTER_URLS; they are skipped without
+// them; --only, or OTPGATE_BENCH_STORES, keeps the rows whose name contains a word)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +24,8 @@ import { createMemoryStore } from '../src/stores/memory.js';
 import { createPostgresStore } from '../src/stores/postgres.js';
 import { createRedisStore } from '../src/stores/redis.js';
 import { createSqliteStore } from '../src/stores/sqlite.js';
+import { createPool as createMysqlPool } from 'mysql2/promise';
+import { openDb } from '../test/stores/sql-clients.js';
 
 const STEP = 30_000;
 const T0 = Date.UTC(2030, 0, 1) + 15_000;
@@ -175,6 +182,114 @@ interface Backend {
   close(): Promise<void>;
 }
 
+/** One conditional single-row UPDATE on a database, through its driver: resolves with the rows it changed. */
+interface Floor {
+  readonly name: string;
+  /** Creates the floor's rows. */
+  setup(users: readonly string[]): Promise<void>;
+  update(userId: string, expected: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** `concurrency` users each write their own row `LOGINS / concurrency` times, version after version. */
+async function floorIndependent(floor: Floor, concurrency: number): Promise<Row> {
+  const users = Array.from({ length: concurrency }, (_, i) => `floor-${run}-c${concurrency}-u${i}`);
+  await floor.setup(users);
+  const perUser = Math.max(1, Math.floor(LOGINS / concurrency));
+  const latencies: number[] = [];
+  const counter = { conflicts: 0, writes: 0 };
+  const start = performance.now();
+  await Promise.all(
+    users.map(async (userId) => {
+      for (let version = 1; version <= perUser; version++) {
+        const began = performance.now();
+        counter.writes++;
+        if ((await floor.update(userId, version)) !== 1) throw new Error(`${floor.name}: an uncontended update lost`);
+        latencies.push(performance.now() - began);
+      }
+    }),
+  );
+  return summarize(floor.name, 'separate users', concurrency, latencies, start, counter);
+}
+
+/** `concurrency` updates of one row over the same version at once, `CONTENDED_ROUNDS` times: one wins each round. */
+async function floorContended(floor: Floor, concurrency: number): Promise<Row> {
+  const userId = `floor-${run}-hot${concurrency}`;
+  await floor.setup([userId]);
+  const latencies: number[] = [];
+  const counter = { conflicts: 0, writes: 0 };
+  const start = performance.now();
+  for (let round = 1; round <= CONTENDED_ROUNDS; round++) {
+    const changed = await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        const began = performance.now();
+        counter.writes++;
+        const rows = await floor.update(userId, round);
+        latencies.push(performance.now() - began);
+        if (rows !== 1) counter.conflicts++;
+        return rows;
+      }),
+    );
+    if (changed.filter((rows) => rows === 1).length !== 1) throw new Error(`${floor.name}: round ${round} did not have one winner`);
+  }
+  return summarize(floor.name, 'one user', concurrency, latencies, start, counter);
+}
+
+/** The floors of the databases that are configured. */
+async function floors(dir: string): Promise<Floor[]> {
+  const list: Floor[] = [];
+  const record = JSON.stringify({ resetRequest: null, bench: 'x'.repeat(400) });
+  const pgUrl = process.env['OTPGATE_PG_URL'];
+  if (pgUrl) {
+    const pool = new pg.Pool({ connectionString: pgUrl, max: 16 });
+    pool.on('error', () => {});
+    const table = `"otpgate_floor_${run}"`;
+    await pool.query(`CREATE TABLE ${table} (user_id text PRIMARY KEY, version bigint NOT NULL, record json NOT NULL)`);
+    list.push({
+      name: 'floor: postgres UPDATE',
+      setup: async (users) => void (await pool.query(`INSERT INTO ${table} SELECT unnest($1::text[]), 1, $2::json`, [users, record])),
+      update: async (userId, expected) =>
+        (await pool.query(`UPDATE ${table} SET record = $3::json, version = version + 1 WHERE user_id = $1 AND version = $2`, [userId, expected, record]))
+          .rowCount ?? 0,
+      close: async () => {
+        await pool.query(`DROP TABLE IF EXISTS ${table}`);
+        await pool.end();
+      },
+    });
+  }
+  const mysqlUrl = process.env['OTPGATE_MYSQL_URL'];
+  if (mysqlUrl) {
+    const pool = createMysqlPool({ uri: mysqlUrl, connectionLimit: 16 });
+    const table = `\`otpgate_floor_${run}\``;
+    await pool.query(`CREATE TABLE ${table} (user_id VARBINARY(1024) PRIMARY KEY, version BIGINT NOT NULL, record LONGTEXT NOT NULL)`);
+    list.push({
+      name: 'floor: mariadb UPDATE',
+      setup: async (users) => void (await pool.query(`INSERT INTO ${table} VALUES ${users.map(() => '(?, 1, ?)').join(', ')}`, users.flatMap((user) => [user, record]))),
+      update: async (userId, expected) => {
+        const [result] = await pool.query(`UPDATE ${table} SET record = ?, version = version + 1 WHERE user_id = ? AND version = ?`, [record, userId, expected]);
+        return (result as { affectedRows: number }).affectedRows;
+      },
+      close: async () => {
+        await pool.query(`DROP TABLE IF EXISTS ${table}`);
+        await pool.end();
+      },
+    });
+  }
+  const db = new Database(join(dir, 'floor.db'), { timeout: 5_000 });
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.exec('CREATE TABLE floor (user_id TEXT PRIMARY KEY, version INTEGER NOT NULL, record TEXT NOT NULL)');
+  const insert = db.prepare('INSERT INTO floor VALUES (?, 1, ?)');
+  const update = db.prepare('UPDATE floor SET record = ?, version = version + 1 WHERE user_id = ? AND version = ?');
+  list.push({
+    name: 'floor: sqlite UPDATE',
+    setup: async (users) => void db.transaction(() => users.forEach((user) => insert.run(user, record)))(),
+    update: async (userId, expected) => update.run(record, userId, expected).changes,
+    close: async () => void db.close(),
+  });
+  return list;
+}
+
 async function backends(): Promise<Backend[]> {
   const list: Backend[] = [{ name: 'memory', store: createMemoryStore(), close: async () => {} }];
 
@@ -280,27 +395,74 @@ async function backends(): Promise<Backend[]> {
   } else {
     console.log('redis cluster: skipped, OTPGATE_REDIS_CLUSTER_URLS is not set');
   }
+  // The query-builder stores, each on its own pool of 16 (SQLite: its own file).
+  const mysqlUrl = process.env['OTPGATE_MYSQL_URL'];
+  if (!mysqlUrl) console.log('mariadb: skipped, OTPGATE_MYSQL_URL is not set');
+  const builderDir = mkdtempSync(join(tmpdir(), 'otpgate-bench-builders-'));
+  for (const builder of ['kysely', 'drizzle'] as const) {
+    for (const [dialect, location] of [
+      ['postgres', pgUrl],
+      ['mysql', mysqlUrl],
+      ['sqlite', join(builderDir, `${builder}.db`)],
+    ] as const) {
+      if (location === undefined) continue;
+      const opened = openDb(builder, dialect, location, { max: 16 });
+      const table = `otpgate_bench_${run}_${builder}`;
+      const store = opened.store(table);
+      await store.migrate();
+      list.push({
+        name: `${builder} (${dialect === 'mysql' ? 'mariadb' : dialect})`,
+        store,
+        close: async () => {
+          await opened.close();
+          if (dialect === 'postgres') {
+            const client = new pg.Client({ connectionString: location });
+            await client.connect();
+            await client.query(`DROP TABLE IF EXISTS "${table}"`);
+            await client.end();
+          } else if (dialect === 'mysql') {
+            const pool = createMysqlPool({ uri: location, connectionLimit: 1 });
+            await pool.query(`DROP TABLE IF EXISTS \`${table}\``);
+            await pool.end();
+          } else {
+            for (const suffix of ['', '-wal', '-shm']) rmSync(`${location}${suffix}`, { force: true });
+          }
+        },
+      });
+    }
+  }
   return list;
 }
 
+const only = (process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length) ?? process.env['OTPGATE_BENCH_STORES'])
+  ?.split(',')
+  .filter(Boolean);
+const wanted = (name: string) => only === undefined || only.some((word) => name.includes(word));
 const rows: Row[] = [];
-// OTPGATE_BENCH_STORES=cluster runs only the stores whose name contains it.
-const only = process.env['OTPGATE_BENCH_STORES'];
 for (const backend of await backends()) {
-  if (only && !backend.name.includes(only)) {
-    await backend.close();
-    continue;
-  }
   try {
+    if (!wanted(backend.name)) continue;
     for (const concurrency of LEVELS) rows.push(await independent(backend.name, backend.store, concurrency));
     for (const concurrency of LEVELS) rows.push(await contended(backend.name, backend.store, concurrency));
   } finally {
     await backend.close();
   }
 }
+const floorDir = mkdtempSync(join(tmpdir(), 'otpgate-bench-floor-'));
+for (const floor of await floors(floorDir)) {
+  try {
+    if (!wanted(floor.name)) continue;
+    for (const concurrency of LEVELS) rows.push(await floorIndependent(floor, concurrency));
+    for (const concurrency of LEVELS) rows.push(await floorContended(floor, concurrency));
+  } finally {
+    await floor.close();
+  }
+}
+rmSync(floorDir, { recursive: true, force: true });
 
 const pad = (value: string | number, width: number) => String(value).padStart(width);
 console.log(`\ngate.verify per store (Node ${process.version}; ${LOGINS} logins per level, ${CONTENDED_ROUNDS} rounds for one user)`);
+console.log('(floor rows: single-row conditional UPDATEs through the driver; "verify/s" is UPDATEs per second)');
 console.log(
   `${'store'.padEnd(26)} ${'logins'.padEnd(14)} ${pad('conc.', 5)} ${pad('verify/s', 9)} ${pad('p50 ms', 8)} ${pad('p99 ms', 8)} ${pad('CAS', 6)} ${pad('conflicts', 9)}`,
 );

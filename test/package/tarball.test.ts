@@ -59,6 +59,9 @@ describe('the packed tarball', () => {
     expect(files).toContain('package/dist/index.js');
     expect(files).toContain('package/dist/index.cjs');
     expect(files).toContain('package/dist/stores/sqlite.cjs');
+    for (const store of ['kysely', 'drizzle']) {
+      for (const suffix of ['.js', '.cjs', '.d.ts', '.d.cts']) expect(files).toContain(`package/dist/stores/${store}${suffix}`);
+    }
     expect(files).toContain('package/dist/cli.js');
     expect(files).toContain('package/dist/web/index.cjs');
     expect(files).toContain('package/dist/web/express.js');
@@ -86,7 +89,9 @@ describe('the packed tarball', () => {
     expect(Object.keys(report.analysis.entrypoints).sort()).toEqual([
       '.',
       './package.json',
+      './stores/drizzle',
       './stores/durable-object',
+      './stores/kysely',
       './stores/postgres',
       './stores/redis',
       './stores/sqlite',

@@ -7,11 +7,20 @@ import type { MfaStore } from '../../src/seams/store.js';
 import { createPostgresStore } from '../../src/stores/postgres.js';
 import { createRedisStore, type IoRedisLike, type NodeRedisClusterLike, type NodeRedisLike } from '../../src/stores/redis.js';
 import { createSqliteStore } from '../../src/stores/sqlite.js';
+import type { SqlDialect } from '../../src/stores/_sql.js';
+import { openDb, type QueryBuilder } from './sql-clients.js';
 
 export type StoreTarget =
   | { readonly kind: 'sqlite'; readonly file: string; readonly table: string }
   | { readonly kind: 'postgres'; readonly url: string; readonly table: string }
   | { readonly kind: 'ioredis' | 'node-redis'; readonly url: string; readonly prefix: string }
+  | {
+      readonly kind: QueryBuilder;
+      readonly dialect: SqlDialect;
+      /** The server's URL, or the SQLite file. */
+      readonly location: string;
+      readonly table: string;
+    }
   | { readonly kind: 'ioredis-cluster' | 'node-redis-cluster'; readonly urls: readonly string[]; readonly prefix: string };
 
 export interface OpenedStore {
@@ -34,6 +43,13 @@ export async function openStore(target: StoreTarget): Promise<OpenedStore> {
       const store = createPostgresStore({ client: pool, table: target.table });
       await store.migrate();
       return { store, close: () => pool.end() };
+    }
+    case 'kysely':
+    case 'drizzle': {
+      const opened = openDb(target.kind, target.dialect, target.location);
+      const store = opened.store(target.table);
+      await store.migrate();
+      return { store, close: opened.close };
     }
     case 'ioredis':
     case 'node-redis': {

@@ -14,6 +14,8 @@ import { createMemoryStore } from '../../src/stores/memory.js';
 import { createPostgresStore } from '../../src/stores/postgres.js';
 import { createRedisStore } from '../../src/stores/redis.js';
 import { createSqliteStore } from '../../src/stores/sqlite.js';
+import { openDb } from './sql-clients.js';
+import { openAdmin } from './sql-suite.js';
 import { openRedisClient } from './targets.js';
 
 const pgUrl = process.env['OTPGATE_PG_URL'];
@@ -72,6 +74,32 @@ if (redisUrl) {
           await close();
         });
         return createRedisStore({ client, prefix });
+      },
+    ]);
+  }
+}
+
+// The Kysely and Drizzle stores on every database that is configured.
+const mysqlUrl = process.env['OTPGATE_MYSQL_URL'];
+for (const builder of ['kysely', 'drizzle'] as const) {
+  for (const [dialect, location] of [['postgres', pgUrl], ['mysql', mysqlUrl], ['sqlite', ':memory:']] as const) {
+    if (location === undefined) continue;
+    stores.push([
+      `${builder} on ${dialect}`,
+      async () => {
+        const opened = openDb(builder, dialect, location, { max: 4 });
+        const table = `otpgate_users_${run}_${serial++}`;
+        cleanups.push(async () => {
+          if (dialect !== 'sqlite') {
+            const admin = await openAdmin(dialect, location);
+            await admin.query(`DROP TABLE IF EXISTS ${dialect === 'mysql' ? `\`${table}\`` : `"${table}"`}`);
+            await admin.close();
+          }
+          await opened.close();
+        });
+        const store = opened.store(table);
+        await store.migrate();
+        return store;
       },
     ]);
   }
