@@ -407,6 +407,8 @@ async function beginAdd(x: Exchange, deps: RouteDeps): Promise<Outcome> {
     view: { page: 'add-authenticator', label: label.slice(0, 64), setup: null, error: failure(x, code, key) },
     status,
   });
+  // Adding is for a user who is set up; the first set-up is /setup (it shows the recovery codes).
+  if ((await deps.gate.status(x.user, { context: x.context })).state !== 'enrolled') return { redirect: `${deps.basePath}/settings` };
   const typed = reauthCode(x);
   if (typed === undefined) return ask(400, 'bad-request', 'errCodeEmpty');
   if (typeof typed === 'object') return ask(400, typed.code, typed.key);
@@ -436,10 +438,16 @@ async function confirmAdd(x: Exchange, deps: RouteDeps): Promise<Outcome> {
     view: { page: 'add-authenticator', label: '', setup: null, error: failure(x, code, key, values) },
     status,
   });
+  // A first set-up is confirmed on /setup, which shows its recovery codes: never here, where they would be lost.
+  if ((await deps.gate.status(x.user, { context: x.context })).state !== 'enrolled') return { redirect: `${deps.basePath}/setup` };
   const code = readCode(x, false);
   if (typeof code !== 'string') return ask(400, code.code, code.key);
   const before = new Set((await deps.gate.authenticators(x.user)).map((a) => a.id));
   const result = await deps.gate.confirmEnrollment(x.user, code, { context: x.context });
+  if (result.ok && result.recoveryCodes.length > 0) {
+    // Enrolled anew meanwhile (a reset in another tab): the codes are shown, once.
+    return { view: { page: 'recovery-codes', codes: result.recoveryCodes, continueUrl: `${deps.basePath}/settings` } };
+  }
   if (result.ok) {
     const added = (await deps.gate.authenticators(x.user)).find((a) => !before.has(a.id));
     return { view: { ...(await settingsView(x, deps)), notice: x.text('authenticatorAddedNotice', { label: added?.label ?? '' }) } };

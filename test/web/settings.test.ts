@@ -172,6 +172,24 @@ describe('add an authenticator', () => {
   });
 });
 
+describe('add an authenticator is for a user who is set up', () => {
+  it('a user not set up yet is sent to the settings / the set-up that shows the recovery codes', async () => {
+    const s = setup();
+    const dave = new Client(s.flow);
+    dave.cookies.set('session', 'dave');
+    await dave.get('/2fa/settings');
+    await dave.post('/2fa/settings/enable');
+    expect((await dave.get('/2fa/settings/authenticators/add')).response.headers.get('location')).toBe('/2fa/settings');
+    expect((await dave.post('/2fa/settings/authenticators/add', { label: 'Spare', code: '123456' })).response.headers.get('location')).toBe('/2fa/settings');
+    const secret = keyOf((await dave.get('/2fa/setup')).body);
+    const sent = await dave.post('/2fa/settings/authenticators/confirm', { code: codeAt(secret, s.clock.t) });
+    expect(sent.response.headers.get('location')).toBe('/2fa/setup');
+    // Nothing was confirmed there: /setup still shows the recovery codes.
+    const saved = await dave.post('/2fa/setup', { code: codeAt(secret, s.clock.t) });
+    expect(saved.body).toContain('Your recovery codes');
+  });
+});
+
 describe('remove an authenticator', () => {
   it('needs a current code (from any authenticator, or a recovery code); the last one where required is refused', async () => {
     const s = setup();
