@@ -23,7 +23,8 @@ export const BUDGETS = [
   { name: 'enrollment: buildUri + parseUri + qrSvg', names: ['buildUri', 'parseUri', 'qrSvg'], budget: 11 * 1024 },
   { name: 'gate: createGate + createMemoryStore', names: ['createGate', 'createMemoryStore'], budget: 33 * 1024 },
   // otpgate/web: every page, the four message catalogues, CSS and script; no framework, no gate (the host passes one in).
-  { name: 'web: createFlow', subpath: 'web', names: ['createFlow'], budget: 22 * 1024 },
+  // 26 KiB since the settings of the gate's second edition (authenticators, add, remove, rename: about 4 KiB, most of it texts in four languages).
+  { name: 'web: createFlow', subpath: 'web', names: ['createFlow'], budget: 26 * 1024 },
 ];
 
 /** The entry file of a budget: the main one, or the subpath's index beside it (src/web/index.ts, dist/web/index.js). */

@@ -1,28 +1,21 @@
-// The demo login app: the support article's flow on otpgate's gate and its
-// SQLite store. This is the file a host copies from: the login handler
-// checks the password, then asks the gate what comes next.
+// The demo login app: a host with its own users, companies, password login
+// (rate limited), session cookie and home page, on otpgate's gate and its
+// SQLite store. Everything 2-step (set-up, code, lost phone, the
+// administrators' inbox, the settings) is otpgate/web's flow, mounted under
+// /2fa: the host calls flow.start() after the password check, and the flow
+// calls onComplete() once the second step is done.
 import type Database from 'better-sqlite3';
 import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { getCookie, setCookie } from 'hono/cookie';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import {
-  createAesGcmCipher,
-  createGate,
-  isOtpError,
-  systemClock,
-  type Clock,
-  type Directory,
-  type Gate,
-  type GateEvent,
-  type Notifier,
-  OtpError,
-} from 'otpgate';
+import { createAesGcmCipher, createGate, isOtpError, systemClock, type Clock, type Directory, type Gate, type GateEvent, type Notifier } from 'otpgate';
 import { createSqliteStore } from 'otpgate/stores/sqlite';
+import { createFlow, type Flow } from 'otpgate/web';
 import { checkPassword, COMPANIES, DUMMY_HASH, openDemoDb, SEED_USERS, type DemoDb, type User } from './db.js';
 import { createRateLimiter } from './rate-limit.js';
-import { anonymous, COOKIE, createSessionCodec, FULL_TTL_MS, LOGIN_TTL_MS, randomToken, sameToken, type Session } from './session.js';
-import { COPY_SCRIPT, STYLE } from './static.js';
+import { anonymous, COOKIE, createSessionCodec, FULL_TTL_MS, randomToken, sameToken, type Session } from './session.js';
+import { STYLE } from './static.js';
 import * as views from './views.js';
 
 export interface DemoOptions {
@@ -32,13 +25,14 @@ export interface DemoOptions {
   readonly clock?: Clock | undefined;
   /** Where notifications and events are logged. @defaultValue `console.log` */
   readonly log?: ((line: string) => void) | undefined;
-  /** Set the cookie's `Secure` flag (behind HTTPS). @defaultValue `false` */
+  /** Set the cookies' `Secure` flag (behind HTTPS). @defaultValue `false` */
   readonly secureCookies?: boolean | undefined;
 }
 
 export interface Demo {
   readonly app: Hono<Env>;
   readonly gate: Gate;
+  readonly flow: Flow;
   readonly data: DemoDb;
 }
 
@@ -57,7 +51,6 @@ export async function createDemo(options: DemoOptions): Promise<Demo> {
 
   const store = createSqliteStore({ db: options.db });
   await store.migrate();
-
   // Who administers whom: the administrators of the user's own company.
   const directory: Directory = {
     async administratorsOf(userId) {
@@ -110,7 +103,46 @@ export async function createDemo(options: DemoOptions): Promise<Demo> {
   const loginByName = createRateLimiter({ limit: 5, windowMs: 15 * 60_000 });
   const loginByAddress = createRateLimiter({ limit: 20, windowMs: 15 * 60_000 });
 
+  /** The host's own session cookie, as a Set-Cookie header value. */
+  function sessionCookie(session: Session): string {
+    const maxAge = Math.max(1, Math.floor((session.exp - clock.now()) / 1000));
+    return `${COOKIE}=${codec.encode(session)}; Path=/; Max-Age=${maxAge}; HttpOnly; SameSite=Lax${options.secureCookies === true ? '; Secure' : ''}`;
+  }
+
+  /** The logged-in user of a request's session cookie, or null. */
+  function sessionUser(cookieHeader: string | null | undefined): string | null {
+    const raw = /(?:^|;\s*)otpgate_demo=([^;]+)/.exec(cookieHeader ?? '')?.[1];
+    const session = codec.decode(raw, clock.now());
+    return session?.stage === 'full' && session.user !== undefined && data.user(session.user) !== undefined ? session.user : null;
+  }
+
+  // ---- otpgate/web: every 2-step page under /2fa ------------------------------
+  const flow = createFlow({
+    gate,
+    // Signs the flow's own cookie; kept in the database like the session key.
+    key: new Uint8Array(data.key('flow-key')),
+    clock,
+    loginUrl: '/login',
+    homeUrl: '/home',
+    cookie: { secure: options.secureCookies === true },
+    // The label in the authenticator app and in the administrators' inbox.
+    account: (userId) => data.user(userId)?.name ?? userId,
+    // The second step is done: the host logs the user in with its own session.
+    onComplete: (userId) => {
+      log(`[login] ${userId} logged in`);
+      const session: Session = { csrf: randomToken(), exp: clock.now() + FULL_TTL_MS, user: userId, stage: 'full' };
+      return new Response(null, { status: 303, headers: { Location: '/home', 'Set-Cookie': sessionCookie(session) } });
+    },
+    currentUser: (request) => sessionUser(request.headers.get('cookie')),
+    // Store or cipher trouble, or a bug: the code and message only (they never hold a secret).
+    onError: (error, request) => log(`[error] ${request.method} ${new URL(request.url).pathname}: ${isOtpError(error) ? error.code : 'error'}: ${error instanceof Error ? error.message : String(error)}`),
+  });
+
   const app = new Hono<Env>();
+
+  // The flow first: its pages set their own headers, cookie and CSRF token.
+  app.all('/2fa', async (c) => (await flow.handle(c.req.raw)) ?? c.notFound());
+  app.all('/2fa/*', async (c) => (await flow.handle(c.req.raw)) ?? c.notFound());
 
   app.use('*', async (c, next) => {
     await next();
@@ -121,10 +153,9 @@ export async function createDemo(options: DemoOptions): Promise<Demo> {
   });
 
   app.get('/static/style.css', (c) => c.body(STYLE, 200, { 'Content-Type': 'text/css; charset=utf-8', 'Cache-Control': 'max-age=300' }));
-  app.get('/static/copy.js', (c) => c.body(COPY_SCRIPT, 200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'max-age=300' }));
 
-  // Every visitor has a session (anonymous until the password is right), so
-  // every form, the login form too, carries a CSRF token.
+  // Every visitor has a session (anonymous until logged in), so every form
+  // of the host, the login form too, carries a CSRF token.
   app.use('*', async (c, next) => {
     let session = codec.decode(getCookie(c, COOKIE), clock.now());
     if (session === null) {
@@ -186,26 +217,12 @@ export async function createDemo(options: DemoOptions): Promise<Demo> {
 
   function chrome(c: Context<Env>, flash?: string): views.Chrome {
     const session = c.get('session');
-    const user = session.user === undefined ? undefined : data.user(session.user);
-    return { csrf: session.csrf, user, full: session.stage === 'full', flash: flash ?? takeFlash(c) };
+    const user = session.user === undefined || session.stage !== 'full' ? undefined : data.user(session.user);
+    return { csrf: session.csrf, user, full: user !== undefined, flash: flash ?? takeFlash(c) };
   }
 
   function field(c: Context<Env>, name: string): string {
     return c.get('form')[name] ?? '';
-  }
-
-  /** The user of a session at `stage`, or null. */
-  function userAt(c: Context<Env>, stage: 'password' | 'full'): User | null {
-    const session = c.get('session');
-    if (session.user === undefined || session.stage !== stage) return null;
-    return data.user(session.user) ?? null;
-  }
-
-  function logIn(c: Context<Env>, user: User, flash?: string): Response {
-    // A new CSRF token at every change of privilege.
-    save(c, { csrf: randomToken(), exp: clock.now() + FULL_TTL_MS, user: user.id, stage: 'full', ...(flash === undefined ? {} : { flash }) });
-    log(`[login] ${user.id} logged in`);
-    return c.redirect('/home', 303);
   }
 
   function withFlash(c: Context<Env>, flash: string, to: string): Response {
@@ -221,12 +238,7 @@ export async function createDemo(options: DemoOptions): Promise<Demo> {
 
   // ---- login -------------------------------------------------------------
 
-  app.get('/', (c) => {
-    const session = c.get('session');
-    if (session.stage === 'full') return c.redirect('/home', 303);
-    if (session.stage === 'password') return c.redirect('/2fa', 303);
-    return c.redirect('/login', 303);
-  });
+  app.get('/', (c) => c.redirect(c.get('session').stage === 'full' ? '/home' : '/login', 303));
 
   app.get('/login', (c) => c.html(views.loginPage(chrome(c), { accounts })));
 
@@ -257,8 +269,12 @@ export async function createDemo(options: DemoOptions): Promise<Demo> {
       return fail('The user name or the password is not right.', 401);
     }
     loginByName.clear(nameKey);
-    save(c, { csrf: randomToken(), exp: now + LOGIN_TTL_MS, user: user.id, stage: 'password', attempt: randomToken() });
-    return c.redirect('/2fa', 303);
+    // The password was right: the flow asks for what the gate wants next
+    // (or calls onComplete at once).
+    const answer = await flow.start(user.id, c.req.raw);
+    // Whoever was logged in on this browser before is not any more (unless onComplete just logged this user in).
+    if (!answer.headers.getSetCookie().some((line) => line.startsWith(`${COOKIE}=`))) answer.headers.append('Set-Cookie', sessionCookie(anonymous(now)));
+    return answer;
   });
 
   app.post('/logout', (c) => {
@@ -266,271 +282,35 @@ export async function createDemo(options: DemoOptions): Promise<Demo> {
     return c.redirect('/login', 303);
   });
 
-  // ---- 2-step verification after the password ----------------------------
-
-  /** The 2-step pages need a password-checked login; anyone else goes to where they belong. */
-  function pending(c: Context<Env>): User | Response {
-    const user = userAt(c, 'password');
-    if (user !== null) return user;
-    if (c.get('session').stage === 'full') return c.redirect('/home', 303);
-    return withFlash(c, 'Log in first.', '/login');
-  }
-
-  app.get('/2fa', async (c) => {
-    const user = pending(c);
-    if (user instanceof Response) return user;
-    const next = await gate.nextStep(user.id);
-    switch (next.step) {
-      case 'allow':
-        return logIn(c, user);
-      case 'setup':
-        return c.html(views.setupChoicePage(chrome(c), { required: next.required, postponesLeft: next.postponesLeft }));
-      case 'code':
-        return c.html(views.codePage(chrome(c), {}));
-      case 'locked':
-        return c.html(views.lockedPage(chrome(c), { retryAt: next.retryAt, now: clock.now() }));
-    }
-  });
-
-  app.post('/2fa/postpone', async (c) => {
-    const user = pending(c);
-    if (user instanceof Response) return user;
-    try {
-      const { postponesLeft } = await gate.postpone(user.id, { attempt: c.get('session').attempt });
-      const left = postponesLeft === 0 ? 'Next time set-up is mandatory.' : `You can postpone ${postponesLeft} more time${postponesLeft === 1 ? '' : 's'}.`;
-      return logIn(c, user, `2-Step Verification set-up postponed. ${left}`);
-    } catch (error) {
-      const next = await gate.nextStep(user.id);
-      const postponesLeft = next.step === 'setup' ? next.postponesLeft : 0;
-      return c.html(views.setupChoicePage(chrome(c), { required: true, postponesLeft, error: gateMessage(error) }), 400);
-    }
-  });
-
-  app.post('/2fa/skip', async (c) => {
-    const user = pending(c);
-    if (user instanceof Response) return user;
-    const next = await gate.nextStep(user.id);
-    if (next.step === 'setup' && !next.required) return logIn(c, user);
-    return c.redirect('/2fa', 303);
-  });
-
-  /**
-   * The set-up page serves both a login (password checked, the gate said
-   * `setup`) and a logged-in user who turned 2-step on in the settings.
-   */
-  async function setupUser(c: Context<Env>): Promise<User | Response> {
-    const user = userAt(c, 'password') ?? userAt(c, 'full');
-    if (user === null) return withFlash(c, 'Log in first.', '/login');
-    const next = await gate.nextStep(user.id);
-    if (next.step === 'setup') return user;
-    return c.get('session').stage === 'full' ? c.redirect('/settings', 303) : c.redirect('/2fa', 303);
-  }
-
-  app.get('/2fa/setup', async (c) => {
-    const user = await setupUser(c);
-    if (user instanceof Response) return user;
-    const enrollment = await gate.beginEnrollment(user.id);
-    return c.html(views.setupPage(chrome(c), { enrollment }));
-  });
-
-  app.post('/2fa/setup', async (c) => {
-    const user = await setupUser(c);
-    if (user instanceof Response) return user;
-    const again = async (error: string, renew = false) =>
-      c.html(views.setupPage(chrome(c), { enrollment: await gate.beginEnrollment(user.id, { renew }), error }), 400);
-    const code = checkCode(field(c, 'code'), false);
-    if (typeof code !== 'string') return again(code.error);
-    const result = await gate.confirmEnrollment(user.id, code);
-    if (result.ok) {
-      if (c.get('session').stage === 'password') {
-        save(c, { csrf: randomToken(), exp: clock.now() + FULL_TTL_MS, user: user.id, stage: 'full' });
-        log(`[login] ${user.id} logged in after setting up 2-step verification`);
-      }
-      return c.html(views.recoveryCodesPage(chrome(c), result.recoveryCodes));
-    }
-    switch (result.reason) {
-      case 'invalid':
-        if (result.retryAt !== undefined) return c.html(views.lockedPage(chrome(c), { retryAt: result.retryAt, now: clock.now(), error: 'That code is not right.' }), 429);
-        if (result.attemptsLeft === 0) return again('That code is not right, and that was the last try for this key: scan this new QR code.', true);
-        return again(
-          `That code is not right. Check that the app shows the "${ISSUER}" account you just added and type its current code (${result.attemptsLeft} ${result.attemptsLeft === 1 ? 'try' : 'tries'} left for this key).`,
-        );
-      case 'expired':
-        return again('This set-up took too long and its key expired: scan this new QR code.', true);
-      case 'no-setup':
-        return again('That set-up had ended. Scan this QR code and type the code again.');
-      case 'already-enrolled':
-        return c.redirect('/settings', 303);
-      case 'locked':
-        return c.html(views.lockedPage(chrome(c), { retryAt: result.retryAt, now: clock.now() }), 429);
-    }
-  });
-
-  app.post('/2fa/verify', async (c) => {
-    const user = pending(c);
-    if (user instanceof Response) return user;
-    const code = checkCode(field(c, 'code'), true);
-    if (typeof code !== 'string') return c.html(views.codePage(chrome(c), { error: code.error }), 400);
-    const result = await gate.verify(user.id, code);
-    if (result.ok) {
-      const flash =
-        result.method === 'recovery'
-          ? `You used a recovery code; ${result.recoveryCodesLeft} left. Set up your authenticator app again if your phone is lost.`
-          : undefined;
-      return logIn(c, user, flash);
-    }
-    if (result.reason === 'not-enrolled') return c.redirect('/2fa', 303);
-    if (result.reason === 'locked' || result.retryAt !== undefined) {
-      const error = result.reason === 'locked' ? undefined : 'That code is not right.';
-      return c.html(views.lockedPage(chrome(c), { retryAt: result.retryAt ?? null, now: clock.now(), error }), 429);
-    }
-    const error =
-      result.reason === 'replayed'
-        ? 'That code was already used. Wait for the app to show the next code (it changes every 30 seconds) and type that one.'
-        : 'That code is not right or has expired. Type the code the app shows now.';
-    return c.html(views.codePage(chrome(c), { error }), 401);
-  });
-
-  // ---- lost phone ---------------------------------------------------------
-
-  app.get('/2fa/lost', async (c) => {
-    const user = pending(c);
-    if (user instanceof Response) return user;
-    return c.html(views.lostPage(chrome(c), { admins: await gate.administrators(user.id) }));
-  });
-
-  app.post('/2fa/lost', async (c) => {
-    const user = pending(c);
-    if (user instanceof Response) return user;
-    const admins = await gate.administrators(user.id);
-    // "Send to all" is a second submit button of the same form.
-    const to = field(c, 'all') === '' ? field(c, 'to') : 'all';
-    const fail = (error: string) => c.html(views.lostPage(chrome(c), { admins, error }), 400);
-    if (to === '') return fail('Choose an administrator, or "Send to all".');
-    if (to.length > MAX_FIELD) return fail('Choose one of the administrators listed.');
-    try {
-      const sent = await gate.requestReset(user.id, { to });
-      const names = sent.to.map((id) => admins.find((admin) => admin.id === id)?.name ?? id);
-      return c.html(views.lostSentPage(chrome(c), names));
-    } catch (error) {
-      if (isOtpError(error) && error.code === 'ERR_NOT_ENROLLED') {
-        return fail('Your 2-Step Verification is not set up, so there is nothing to reset: log in again to set it up.');
-      }
-      return fail(gateMessage(error));
-    }
-  });
-
   // ---- logged in ------------------------------------------------------------
 
   function member(c: Context<Env>): User | Response {
-    return userAt(c, 'full') ?? (c.get('session').stage === 'password' ? c.redirect('/2fa', 303) : withFlash(c, 'Log in first.', '/login'));
-  }
-
-  async function status(user: User) {
-    const next = await gate.nextStep(user.id);
-    const enrolled = next.step === 'code' || next.step === 'locked';
-    const enabled = next.step === 'setup' && !next.required;
-    const text = enrolled ? 'on' : next.step === 'setup' ? (next.required ? 'required, not set up yet' : 'turned on, set-up not finished') : 'off';
-    return { enrolled, enabled, text, canSetUp: next.step === 'setup' };
+    const session = c.get('session');
+    const user = session.stage === 'full' && session.user !== undefined ? data.user(session.user) : undefined;
+    return user ?? withFlash(c, 'Log in first.', '/login');
   }
 
   app.get('/home', async (c) => {
     const user = member(c);
     if (user instanceof Response) return user;
     const company = data.company(user.companyId)!;
-    const { text, canSetUp } = await status(user);
-    return c.html(views.homePage({ ...chrome(c), user }, { company, status: text, canSetUp }));
-  });
-
-  app.get('/settings', async (c) => {
-    const user = member(c);
-    if (user instanceof Response) return user;
-    const { enrolled, enabled } = await status(user);
-    return c.html(views.settingsPage({ ...chrome(c), user }, { company: data.company(user.companyId)!, enrolled, enabled }));
-  });
-
-  async function settingsAction(c: Context<Env>, action: (user: User) => Promise<string>): Promise<Response> {
-    const user = member(c);
-    if (user instanceof Response) return user;
-    try {
-      const to = await action(user);
-      return to.startsWith('/') ? c.redirect(to, 303) : withFlash(c, to, '/settings');
-    } catch (error) {
-      const { enrolled, enabled } = await status(user);
-      return c.html(
-        views.settingsPage({ ...chrome(c), user }, { company: data.company(user.companyId)!, enrolled, enabled, error: gateMessage(error) }),
-        400,
-      );
-    }
-  }
-
-  app.post('/settings/enable', (c) =>
-    settingsAction(c, async (user) => {
-      await gate.enable(user.id);
-      return '/2fa/setup';
-    }),
-  );
-
-  app.post('/settings/disable', (c) =>
-    settingsAction(c, async (user) => {
-      // Turning it off asks for a current code (or a recovery code) once set up.
-      const code = field(c, 'code').trim();
-      const result = await gate.disable(user.id, code === '' ? {} : { code });
-      if (!result.ok) throw new OtpError('ERR_REAUTH_FAILED', result.reason);
-      return '2-Step Verification is off for your account.';
-    }),
-  );
-
-  // ---- administrators -----------------------------------------------------
-
-  function administrator(c: Context<Env>): User | Response {
-    const user = member(c);
-    if (user instanceof Response || user.isAdmin) return user;
-    return c.html(views.messagePage(chrome(c), { title: 'Inbox', message: 'Only administrators have an inbox.', back: '/home' }), 403);
-  }
-
-  async function inbox(c: Context<Env>, admin: User, error?: string, status: 200 | 400 = 200): Promise<Response> {
-    const pendingResets = await gate.pendingResets(admin.id);
-    const listed = pendingResets.map((p) => ({ ...p, name: data.user(p.userId)?.name ?? p.userId }));
+    const status = await gate.status(user.id);
+    const text =
+      status.state === 'enrolled'
+        ? 'on'
+        : status.enabled
+          ? status.required
+            ? `required, not set up yet${status.postponesLeft > 0 ? ` (${status.postponesLeft === 1 ? 'one postpone' : `${status.postponesLeft} postpones`} left)` : ''}`
+            : 'turned on, set-up not finished'
+          : 'off';
     return c.html(
-      views.inboxPage({ ...chrome(c), user: admin }, { pending: listed, messages: data.messagesFor(admin.id), now: clock.now(), error }),
-      status,
+      views.homePage({ ...chrome(c), user }, { company, status: text, canSetUp: status.state !== 'enrolled' && status.enabled, messages: data.messagesFor(user.id) }),
     );
-  }
-
-  app.get('/inbox', async (c) => {
-    const admin = administrator(c);
-    if (admin instanceof Response) return admin;
-    return inbox(c, admin);
   });
 
-  for (const action of ['reset', 'decline'] as const) {
-    app.post(`/inbox/${action}`, async (c) => {
-      const admin = administrator(c);
-      if (admin instanceof Response) return admin;
-      const userId = field(c, 'user');
-      const requestId = field(c, 'request');
-      if (userId === '' || userId.length > MAX_FIELD || requestId.length > MAX_FIELD) return inbox(c, admin, 'Choose a request from the list.', 400);
-      try {
-        // The request the administrator saw: if another administrator handled
-        // it meanwhile (after "Send to all"), nothing changes and we say who did.
-        const result = await gate[action](admin.id, userId, requestId === '' ? {} : { requestId });
-        const name = data.user(userId)?.name ?? userId;
-        if (result.ok) {
-          return withFlash(
-            c,
-            action === 'reset' ? `${name}'s 2-Step Verification was reset: they set it up again at their next login.` : `${name}'s request was declined.`,
-            '/inbox',
-          );
-        }
-        const by = result.handled === null ? undefined : (data.user(result.handled.by)?.name ?? result.handled.by);
-        return inbox(c, admin, by === undefined ? 'There was nothing to do for that request.' : `${by} handled that request already.`, 400);
-      } catch (error) {
-        const text = isOtpError(error) && error.code === 'ERR_NOT_ADMIN' ? 'You do not administer that user.' : gateMessage(error);
-        return inbox(c, admin, text, 400);
-      }
-    });
-  }
+  // The 2-step pages moved under /2fa.
+  app.get('/settings', (c) => c.redirect('/2fa/settings', 301));
+  app.get('/inbox', (c) => c.redirect('/2fa/inbox', 301));
 
   // ---- everything else ------------------------------------------------------
 
@@ -548,44 +328,7 @@ export async function createDemo(options: DemoOptions): Promise<Demo> {
     );
   });
 
-  return { app, gate, data };
-}
-
-/**
- * A one-time code (6 digits; spaces are ignored) or, at login, a recovery
- * code (24 letters and digits in groups of four). Anything else gets a
- * message before it reaches the gate.
- */
-function checkCode(input: string, recoveryAllowed: boolean): string | { error: string } {
-  const text = input.replace(/\s+/g, '');
-  if (text === '') return { error: 'Type the 6-digit code from your authenticator app.' };
-  if (/^\d+$/.test(text)) return text.length === 6 ? text : { error: 'The code has 6 digits: type the code your app shows now.' };
-  if (recoveryAllowed && text.length <= 40 && /^[A-Za-z2-7]{24}$/.test(text.replace(/-/g, ''))) return text;
-  return {
-    error: recoveryAllowed
-      ? 'That is not a code: type the 6 digits your app shows, or a recovery code like ABCD-EFGH-IJKL-MNOP-QRST-UVWX.'
-      : 'The code is 6 digits, without letters: type the code your app shows now.',
-  };
-}
-
-/** A refusal from the gate, in words for the page. */
-function gateMessage(error: unknown): string {
-  if (!isOtpError(error)) throw error;
-  const messages: Partial<Record<OtpError['code'], string>> = {
-    ERR_POSTPONE_LIMIT: 'No postpone is left: 2-Step Verification must be set up now.',
-    ERR_POSTPONE_NOT_ALLOWED: '2-Step Verification set-up cannot be postponed any more: set it up now.',
-    ERR_NOT_ADMIN: 'Choose one of the administrators listed.',
-    ERR_COOLDOWN: 'Those administrators were notified a few minutes ago; they will get back to you. You can ask again later.',
-    ERR_NOTIFY: 'Your request was saved, but the notification could not be sent. Try again in a moment.',
-    ERR_REQUIRED: 'Your company requires 2-Step Verification: it cannot be turned off.',
-    ERR_STATE: 'That is not possible right now: reload the page and try again.',
-    ERR_NOT_ENROLLED: '2-Step Verification is not set up for this account.',
-    ERR_REAUTH_REQUIRED: 'Type a current code from your authenticator app to turn 2-Step Verification off.',
-    ERR_REAUTH_FAILED: 'That code is not right (or was used already): type the current one.',
-  };
-  const message = messages[error.code];
-  if (message === undefined) throw error;
-  return message;
+  return { app, gate, flow, data };
 }
 
 function clientAddress(c: Context<Env>): string {

@@ -40,20 +40,3 @@ fieldset { border: 1px solid var(--line); border-radius: 4px; padding: .5rem 1re
 fieldset label { font-weight: normal; margin: .3rem 0; }
 .steps { padding-left: 1.2rem; }
 `;
-
-/** Enhances the "Copy key" buttons; without JavaScript they stay hidden and the key can be selected by hand. */
-export const COPY_SCRIPT = `
-for (const button of document.querySelectorAll('[data-copy]')) {
-  const source = document.getElementById(button.getAttribute('data-copy'));
-  if (!source || !navigator.clipboard) continue;
-  button.hidden = false;
-  button.addEventListener('click', async () => {
-    try {
-      await navigator.clipboard.writeText(source.textContent.replace(/\\s+/g, ''));
-      button.textContent = 'Copied';
-    } catch {
-      button.textContent = 'Copy failed: select the key';
-    }
-  });
-}
-`;

@@ -5,7 +5,7 @@
 import { isOtpError } from '../errors.js';
 import { OtpError } from '../errors.js';
 import { constantTimeEqual } from '../internal/bytes.js';
-import type { Gate } from '../gate/index.js';
+import type { Gate, JsonValue } from '../gate/index.js';
 import { createCookieCodec, keyBytes, MAX_COOKIE_MS, randomToken, readCookie, serializeCookie, type FlowCookie } from './cookie.js';
 import { CATALOGUES, negotiateLocale, type Locale } from './locale.js';
 import type { MessageKey, Messages } from './messages/en.js';
@@ -65,6 +65,14 @@ export interface FlowOptions {
         now(): number;
       }
     | undefined;
+  /**
+   * What every gate call of a request carries as `{ context }`, so each
+   * event of the call says who asked and from where (any JSON value, at
+   * most 4 KiB as JSON). Add the client's IP here when the host knows it
+   * (behind a proxy only the host can tell which header to trust).
+   * @defaultValue `{ userAgent }`: the `User-Agent` header cut to 256 characters (`null` without one), plus `requestId` from an `X-Request-Id` header when there is one
+   */
+  readonly context?: ((request: Request) => JsonValue | undefined) | undefined;
   /** Hears of unexpected errors (a failed store, a bug); the user gets a plain 500 or 503 page. @defaultValue none */
   readonly onError?: ((error: unknown, request: Request) => void) | undefined;
 }
@@ -181,6 +189,7 @@ const STATUS: Readonly<Record<FlowErrorCode, number>> = {
   required: 400,
   'not-enrolled': 400,
   state: 409,
+  limit: 409,
   'already-handled': 409,
   'nothing-to-do': 409,
   'notify-failed': 502,
@@ -240,6 +249,19 @@ export function safeReturnPath(value: unknown): string | null {
 
 function isLocalhost(url: URL): boolean {
   return url.protocol === 'http:' && (url.hostname === 'localhost' || url.hostname === '127.0.0.1' || url.hostname === '[::1]');
+}
+
+/**
+ * The default context of gate calls: the `User-Agent` (at most 256
+ * characters) and, when the request has one, its `X-Request-Id`.
+ */
+function defaultContext(request: Request): JsonValue {
+  const userAgent = request.headers.get('user-agent');
+  const requestId = request.headers.get('x-request-id');
+  return {
+    userAgent: userAgent === null ? null : userAgent.slice(0, 256),
+    ...(requestId !== null && /^[\x21-\x7e]{1,128}$/.test(requestId) ? { requestId } : {}),
+  };
 }
 
 function wantsJson(request: Request): boolean {
@@ -302,6 +324,8 @@ export function createFlow(options: FlowOptions): Flow {
     throw new OtpError('ERR_OPTIONS', 'timeZone must be an IANA time zone name', { cause });
   }
   const now = () => options.clock?.now() ?? Date.now();
+  if (options.context !== undefined && typeof options.context !== 'function') throw new OtpError('ERR_OPTIONS', 'context must be a function of the request');
+  const contextOf = options.context ?? defaultContext;
   const renderers: Renderers = { ...DEFAULT_RENDERERS, ...(options.render ?? {}) };
   const catalogues = Object.fromEntries(
     Object.entries(CATALOGUES).map(([locale, messages]) => [locale, { ...messages, ...(options.messages?.[locale as Locale] ?? {}) }]),
@@ -532,6 +556,7 @@ export function createFlow(options: FlowOptions): Flow {
         user: flowCookie.user,
         stage,
         attempt: flowCookie.attempt,
+        context: contextOf(request),
         text: context.text,
         formatTime: context.formatTime,
       };
@@ -575,7 +600,7 @@ export function createFlow(options: FlowOptions): Flow {
     const url = new URL(request.url);
     const returnTo = safeReturnPath(startOptions.returnTo);
     const json = wantsJson(request);
-    const next = await gate.nextStep(userId);
+    const next = await gate.nextStep(userId, { context: contextOf(request) });
     if (next.step === 'allow') return complete(userId, request, url, returnTo);
     const response = redirect(basePath, json);
     await setFlowCookie(response.headers, url, {

@@ -14,7 +14,9 @@ export { en, type MessageKey, type Messages } from './messages/en.js';
 export { es } from './messages/es.js';
 export { fr } from './messages/fr.js';
 export type {
+  AddAuthenticatorView,
   AdministratorView,
+  AuthenticatorView,
   ChoiceView,
   CodeView,
   ConfirmView,
@@ -29,6 +31,7 @@ export type {
   PageBase,
   PageName,
   RecoveryCodesView,
+  ResetRequestView,
   SettingsView,
   SetupView,
   ViewModel,

@@ -28,7 +28,8 @@ export interface FlowError {
  * `not-found` (404), `method-not-allowed` (405), `invalid-code` (401),
  * `replayed-code` (401), `locked` (429), `setup-expired` (400), `postpone-refused`
  * (400), `cooldown` (429), `not-admin` (403), `required` (400), `not-enrolled`
- * (400), `state` (409, not possible in the user's current state),
+ * (400), `state` (409, not possible in the user's current state), `limit`
+ * (409, as many authenticators as the policy allows),
  * `already-handled` (409), `nothing-to-do` (409), `notify-failed` (502),
  * `unavailable` (503, the store failed) and `server-error` (500).
  *
@@ -57,6 +58,7 @@ export type FlowErrorCode =
   | 'required'
   | 'not-enrolled'
   | 'state'
+  | 'limit'
   | 'already-handled'
   | 'nothing-to-do'
   | 'notify-failed'
@@ -291,9 +293,48 @@ export interface ConfirmView extends PageBase {
 }
 
 /**
- * The settings of a logged-in user. `status` is `on` (enrolled), `off`,
- * `pending` (turned on, set-up not finished) or `required` (required, not
- * set up yet); the `can…` flags say which buttons the page offers.
+ * One authenticator on the settings page (never its secret).
+ *
+ * @example
+ * ```ts
+ * import type { AuthenticatorView } from 'otpgate/web';
+ * const used = (a: AuthenticatorView) => a.lastUsedAt !== null;
+ * ```
+ */
+export interface AuthenticatorView {
+  /** Sent back as the form field `id` of "Rename" and "Remove". */
+  readonly id: string;
+  /** The name the user gave it. */
+  readonly label: string;
+  /** When it was added (ms since the epoch). */
+  readonly createdAt: number;
+  /** When it last gave an accepted code (ms since the epoch), or `null`. */
+  readonly lastUsedAt: number | null;
+}
+
+/**
+ * The open "Lost 2-Step Verification code?" request, as the settings page shows it.
+ *
+ * @example
+ * ```ts
+ * import type { ResetRequestView } from 'otpgate/web';
+ * const line = (r: ResetRequestView) => r.askedNames.join(', ');
+ * ```
+ */
+export interface ResetRequestView {
+  /** When it was asked (ms since the epoch). */
+  readonly requestedAt: number;
+  /** When it expires unless an administrator acts. */
+  readonly expiresAt: number;
+  /** The names of the administrators asked. */
+  readonly askedNames: readonly string[];
+}
+
+/**
+ * The settings of a logged-in user, read from `gate.status`. `status` is
+ * `on` (enrolled), `off`, `pending` (turned on, set-up not finished) or
+ * `required` (required, not set up yet); the `can…` flags say which
+ * buttons the page offers.
  *
  * @example
  * ```ts
@@ -306,14 +347,65 @@ export interface SettingsView extends PageBase {
   readonly page: 'settings';
   /** See above. */
   readonly status: 'on' | 'off' | 'pending' | 'required';
+  /** Whether the organisation requires 2-step verification of this user: then it cannot be turned off. */
+  readonly required: boolean;
+  /** When the first authenticator still in use was set up, or `null`. */
+  readonly enrolledAt: number | null;
   /** "Turn on 2-Step Verification". */
   readonly canEnable: boolean;
-  /** "Turn off 2-Step Verification" (the gate refuses where it is required). */
+  /** "Turn off 2-Step Verification": only where not required; with a code field while `status` is `on`. */
   readonly canDisable: boolean;
   /** "Set up now" / "Finish set-up". */
   readonly canSetUp: boolean;
-  /** "New recovery codes" (with a current code), where the gate offers `regenerateRecoveryCodes`. */
+  /** "New recovery codes" (with a current code). */
   readonly canRenewRecoveryCodes: boolean;
+  /** "Add an authenticator" (with a current code). */
+  readonly canAddAuthenticator: boolean;
+  /** The authenticators, each with "Rename" and "Remove" (with a current code). */
+  readonly authenticators: readonly AuthenticatorView[];
+  /** Unused recovery codes, or `null` while 2-step is not set up. */
+  readonly recoveryCodesLeft: number | null;
+  /** Fewer than 3 recovery codes are left: the page suggests new ones. */
+  readonly fewRecoveryCodes: boolean;
+  /** The lock in force (`retryAt` `null`: until a recovery code or a reset), or `null`. */
+  readonly locked: {
+    /** When codes are accepted again (ms since the epoch), or `null`. */
+    readonly retryAt: number | null;
+  } | null;
+  /** The open reset request, or `null`. */
+  readonly resetRequest: ResetRequestView | null;
+}
+
+/**
+ * "Add an authenticator", from the settings: first a current code (from an
+ * authenticator the user has, or a recovery code) and a name (`setup` is
+ * `null`); then the new one's QR code, "Unable to scan?" key and "Verify
+ * and Save" (`setup` present). The key is never kept in a cookie: a reload
+ * asks a current code again, and the gate shows the same key while it is
+ * unexpired, so an app that scanned it keeps working.
+ *
+ * @example
+ * ```ts
+ * import type { AddAuthenticatorView } from 'otpgate/web';
+ * const scanning = (v: AddAuthenticatorView) => v.setup !== null;
+ * ```
+ */
+export interface AddAuthenticatorView extends PageBase {
+  /** The page. */
+  readonly page: 'add-authenticator';
+  /** The name of the new authenticator (what the user typed, or empty). */
+  readonly label: string;
+  /** The set-up of the new authenticator, or `null` before the current code. */
+  readonly setup: {
+    /** The secret in groups of four. */
+    readonly manualKey: string;
+    /** The `otpauth://totp/...` link the QR code holds. */
+    readonly uri: string;
+    /** The QR code as an SVG document. */
+    readonly qrSvg: string;
+    /** When the key expires unless confirmed (ms since the epoch). */
+    readonly expiresAt: number;
+  } | null;
 }
 
 /**
@@ -357,6 +449,7 @@ export type ViewModel =
   | InboxView
   | ConfirmView
   | SettingsView
+  | AddAuthenticatorView
   | ErrorView;
 
 /**
@@ -379,6 +472,7 @@ export type PageName =
   | 'inbox'
   | 'confirm'
   | 'settings'
+  | 'add-authenticator'
   | 'error';
 
 /**

@@ -3,9 +3,10 @@
 // view (or a redirect, or "done": the flow then calls the host's onComplete).
 // What a user may do is always the gate's answer, never decided here.
 import { isOtpError } from '../errors.js';
-import type { Gate } from '../gate/index.js';
+import type { Gate, JsonValue } from '../gate/index.js';
+import type { ReauthRefusal } from '../gate/results.js';
 import type { MessageKey } from './messages/en.js';
-import type { FlowErrorCode, InboxRequest, SettingsView, ViewModel } from './model.js';
+import type { FlowErrorCode, InboxRequest, ResetRequestView, SettingsView, ViewModel } from './model.js';
 
 /** What a handler gets: the request already read and checked. */
 export interface Exchange {
@@ -19,6 +20,8 @@ export interface Exchange {
   readonly stage: 'login' | 'member';
   /** The login attempt of the flow cookie. */
   readonly attempt: string;
+  /** What every gate call of this request carries as `{ context }` (see `FlowOptions.context`). */
+  readonly context: JsonValue | undefined;
   /** A text in the page's language. */
   text(key: MessageKey, values?: Readonly<Record<string, string | number>>): string;
   /** A time as the pages show it. */
@@ -68,6 +71,11 @@ export const ROUTES: readonly Route[] = [
   { path: '/settings/enable', method: 'POST', audience: 'member', handle: enable },
   { path: '/settings/disable', method: 'POST', audience: 'member', handle: disable },
   { path: '/settings/recovery-codes', method: 'POST', audience: 'member', handle: renewRecoveryCodes },
+  { path: '/settings/authenticators/rename', method: 'POST', audience: 'member', handle: renameAuthenticator },
+  { path: '/settings/authenticators/remove', method: 'POST', audience: 'member', handle: removeAuthenticator },
+  { path: '/settings/authenticators/add', method: 'GET', audience: 'member', handle: addPage },
+  { path: '/settings/authenticators/add', method: 'POST', audience: 'member', handle: beginAdd },
+  { path: '/settings/authenticators/confirm', method: 'POST', audience: 'member', handle: confirmAdd },
   { path: '/inbox', method: 'GET', audience: 'member', handle: inboxPage },
   { path: '/inbox/reset', method: 'POST', audience: 'member', handle: (x, deps) => adminAction('reset', x, deps) },
   { path: '/inbox/decline', method: 'POST', audience: 'member', handle: (x, deps) => adminAction('decline', x, deps) },
@@ -85,7 +93,7 @@ function errorPage(x: Exchange, deps: RouteDeps, status: number, code: FlowError
 
 /** The page the gate asks for after the password. */
 async function stepPage(x: Exchange, deps: RouteDeps): Promise<Outcome> {
-  const next = await deps.gate.nextStep(x.user);
+  const next = await deps.gate.nextStep(x.user, { context: x.context });
   switch (next.step) {
     case 'allow':
       return { complete: true };
@@ -107,7 +115,7 @@ async function stepPage(x: Exchange, deps: RouteDeps): Promise<Outcome> {
 
 async function postpone(x: Exchange, deps: RouteDeps): Promise<Outcome> {
   try {
-    const result = await deps.gate.postpone(x.user, { attempt: x.attempt });
+    const result = await deps.gate.postpone(x.user, { attempt: x.attempt, context: x.context });
     // The same login attempt postponed already: a replayed or double-sent form logs nobody in twice.
     if (result.repeated) return errorPage(x, deps, 409, 'state', 'errDone');
     return { complete: true };
@@ -123,7 +131,7 @@ async function postpone(x: Exchange, deps: RouteDeps): Promise<Outcome> {
 
 /** "Not now": only for a user who opted in and has not finished set-up (the gate's `required: false`). */
 async function skip(x: Exchange, deps: RouteDeps): Promise<Outcome> {
-  const next = await deps.gate.nextStep(x.user);
+  const next = await deps.gate.nextStep(x.user, { context: x.context });
   if (next.step === 'setup' && !next.required) return { complete: true };
   if (next.step === 'allow') return { complete: true };
   return { redirect: deps.basePath };
@@ -135,12 +143,12 @@ function notSettingUp(x: Exchange, deps: RouteDeps): Outcome {
 }
 
 async function setupView(x: Exchange, deps: RouteDeps, renew: boolean): Promise<ViewModel> {
-  const enrollment = await deps.gate.beginEnrollment(x.user, { account: await deps.account(x.user), renew });
+  const enrollment = await deps.gate.beginEnrollment(x.user, { account: await deps.account(x.user), renew, context: x.context });
   return { page: 'setup', manualKey: enrollment.manualKey, uri: enrollment.uri, qrSvg: enrollment.qrSvg, expiresAt: enrollment.expiresAt };
 }
 
 async function setupPage(x: Exchange, deps: RouteDeps): Promise<Outcome> {
-  const next = await deps.gate.nextStep(x.user);
+  const next = await deps.gate.nextStep(x.user, { context: x.context });
   if (next.step !== 'setup') return notSettingUp(x, deps);
   return { view: await setupView(x, deps, false) };
 }
@@ -156,7 +164,7 @@ function readCode(x: Exchange, recoveryAllowed: boolean): string | { code: FlowE
 }
 
 async function confirmSetup(x: Exchange, deps: RouteDeps): Promise<Outcome> {
-  const next = await deps.gate.nextStep(x.user);
+  const next = await deps.gate.nextStep(x.user, { context: x.context });
   // Enrolled already (a replayed "Verify and Save"): nothing changes.
   if (next.step !== 'setup') return x.stage === 'member' ? notSettingUp(x, deps) : errorPage(x, deps, 409, 'state', 'errDone');
   const again = async (status: number, code: FlowErrorCode, key: MessageKey, values?: Readonly<Record<string, number>>, renew = false): Promise<Outcome> => ({
@@ -165,7 +173,7 @@ async function confirmSetup(x: Exchange, deps: RouteDeps): Promise<Outcome> {
   });
   const code = readCode(x, false);
   if (typeof code !== 'string') return again(400, code.code, code.key);
-  const result = await deps.gate.confirmEnrollment(x.user, code);
+  const result = await deps.gate.confirmEnrollment(x.user, code, { context: x.context });
   if (result.ok) {
     if (x.stage === 'login') return { complete: true, recoveryCodes: result.recoveryCodes };
     return { view: { page: 'recovery-codes', codes: result.recoveryCodes, continueUrl: `${deps.basePath}/settings` } };
@@ -191,7 +199,7 @@ async function confirmSetup(x: Exchange, deps: RouteDeps): Promise<Outcome> {
 async function verify(x: Exchange, deps: RouteDeps): Promise<Outcome> {
   const code = readCode(x, true);
   if (typeof code !== 'string') return { view: { page: 'code', error: failure(x, code.code, code.key) }, status: 400 };
-  const result = await deps.gate.verify(x.user, code);
+  const result = await deps.gate.verify(x.user, code, { context: x.context });
   if (result.ok) return { complete: true };
   if (result.reason === 'not-enrolled') return { redirect: deps.basePath };
   if (result.reason === 'locked' || result.retryAt !== undefined) {
@@ -220,7 +228,7 @@ async function requestReset(x: Exchange, deps: RouteDeps): Promise<Outcome> {
   const to = (x.form['all'] ?? '') !== '' ? 'all' : (x.form['to'] ?? '');
   if (to === '') return { view: { page: 'lost', administrators: list, error: failure(x, 'bad-request', 'errChooseAdmin') }, status: 400 };
   try {
-    const sent = await deps.gate.requestReset(x.user, { to });
+    const sent = await deps.gate.requestReset(x.user, { to, context: x.context });
     const notified = sent.to.map((id) => administrators.find((admin) => admin.id === id)?.name ?? id);
     return { view: { page: 'lost-sent', notified, loginUrl: deps.loginUrl } };
   } catch (error) {
@@ -231,61 +239,34 @@ async function requestReset(x: Exchange, deps: RouteDeps): Promise<Outcome> {
   }
 }
 
-/**
- * `regenerateRecoveryCodes(userId, { code })`, where the gate has it (the
- * second edition of the gate adds it): the settings offer "New recovery
- * codes" only then. Its answer is read defensively: a list of codes, or
- * `{ ok, recoveryCodes }` / `{ ok: false, reason, retryAt? }`.
- */
-type Renewal = (userId: string, options: { readonly code: string }) => Promise<unknown>;
-
-function renewalOf(gate: Gate): Renewal | null {
-  const method = (gate as Gate & { regenerateRecoveryCodes?: unknown }).regenerateRecoveryCodes;
-  return typeof method === 'function' ? (method.bind(gate) as Renewal) : null;
-}
+/** Fewer unused recovery codes than this and the settings suggest new ones (the gate's default `policy.recovery.warnBelow`). */
+const FEW_RECOVERY_CODES = 3;
 
 async function settingsView(x: Exchange, deps: RouteDeps): Promise<SettingsView> {
-  const next = await deps.gate.nextStep(x.user);
-  const renew = renewalOf(deps.gate) !== null;
-  switch (next.step) {
-    case 'code':
-    case 'locked':
-      return { page: 'settings', status: 'on', canEnable: false, canDisable: true, canSetUp: false, canRenewRecoveryCodes: renew && next.step === 'code' };
-    case 'setup':
-      return next.required
-        ? { page: 'settings', status: 'required', canEnable: false, canDisable: false, canSetUp: true, canRenewRecoveryCodes: false }
-        : { page: 'settings', status: 'pending', canEnable: false, canDisable: true, canSetUp: true, canRenewRecoveryCodes: false };
-    case 'allow':
-      return { page: 'settings', status: 'off', canEnable: true, canDisable: false, canSetUp: false, canRenewRecoveryCodes: false };
+  const s = await deps.gate.status(x.user, { context: x.context });
+  const enrolled = s.state === 'enrolled';
+  const status: SettingsView['status'] = enrolled ? 'on' : s.enabled ? (s.required ? 'required' : 'pending') : 'off';
+  let resetRequest: ResetRequestView | null = null;
+  if (s.resetRequest !== null) {
+    const names = await adminNames(deps, x.user);
+    resetRequest = { requestedAt: s.resetRequest.requestedAt, expiresAt: s.resetRequest.expiresAt, askedNames: s.resetRequest.to.map((id) => names.get(id) ?? id) };
   }
-}
-
-async function renewRecoveryCodes(x: Exchange, deps: RouteDeps): Promise<Outcome> {
-  const renewal = renewalOf(deps.gate);
-  if (renewal === null) return errorPage(x, deps, 404, 'not-found', 'errNotFound');
-  const refuse = async (status: number, code: FlowErrorCode, key: MessageKey): Promise<Outcome> => ({
-    view: { ...(await settingsView(x, deps)), error: failure(x, code, key) },
+  return {
+    page: 'settings',
     status,
-  });
-  const code = readCode(x, false);
-  if (typeof code !== 'string') return refuse(400, code.code, code.key);
-  let result: unknown;
-  try {
-    result = await renewal(x.user, { code });
-  } catch (error) {
-    const known = isOtpError(error) ? SETTINGS_ERRORS[error.code] : undefined;
-    if (known === undefined) throw error;
-    return refuse(known[0], known[1], known[2]);
-  }
-  const answer = (typeof result === 'object' && result !== null ? result : {}) as { ok?: unknown; recoveryCodes?: unknown; reason?: unknown; retryAt?: unknown };
-  const codes = Array.isArray(result) ? result : answer.ok !== false && Array.isArray(answer.recoveryCodes) ? answer.recoveryCodes : null;
-  if (codes !== null && codes.every((c) => typeof c === 'string')) {
-    return { view: { page: 'recovery-codes', codes: codes as string[], continueUrl: `${deps.basePath}/settings` } };
-  }
-  if (answer.reason === 'locked' || typeof answer.retryAt === 'number') {
-    return { view: { page: 'locked', retryAt: typeof answer.retryAt === 'number' ? answer.retryAt : null, error: failure(x, 'locked', 'errLocked') }, status: 429 };
-  }
-  return answer.reason === 'replayed' ? refuse(401, 'replayed-code', 'errReplayedCode') : refuse(401, 'invalid-code', 'errInvalidCode');
+    required: s.required,
+    enrolledAt: s.enrolledAt,
+    canEnable: status === 'off',
+    canDisable: !s.required && (enrolled || s.enabled),
+    canSetUp: !enrolled && s.enabled,
+    canRenewRecoveryCodes: enrolled,
+    canAddAuthenticator: enrolled,
+    authenticators: s.authenticators.map(({ id, label, createdAt, lastUsedAt }) => ({ id, label, createdAt, lastUsedAt })),
+    recoveryCodesLeft: enrolled ? s.recoveryCodesLeft : null,
+    fewRecoveryCodes: enrolled && s.recoveryCodesLeft < FEW_RECOVERY_CODES,
+    locked: s.locked,
+    resetRequest,
+  };
 }
 
 async function settingsPage(x: Exchange, deps: RouteDeps): Promise<Outcome> {
@@ -297,39 +278,194 @@ const SETTINGS_ERRORS: Readonly<Record<string, readonly [number, FlowErrorCode, 
   ERR_REAUTH_REQUIRED: [400, 'bad-request', 'errCodeEmpty'],
   ERR_STATE: [409, 'state', 'errState'],
   ERR_NOT_ENROLLED: [400, 'not-enrolled', 'errNotEnrolled'],
+  ERR_NOT_FOUND: [404, 'not-found', 'errAuthenticatorNotFound'],
+  ERR_LIMIT: [409, 'limit', 'errLimit'],
 };
 
-async function settingsAction(x: Exchange, deps: RouteDeps, action: () => Promise<Outcome>): Promise<Outcome> {
+/** The settings page again, with what went wrong. */
+async function refuse(x: Exchange, deps: RouteDeps, status: number, code: FlowErrorCode, key: MessageKey, values?: Readonly<Record<string, string | number>>): Promise<Outcome> {
+  return { view: { ...(await settingsView(x, deps)), error: failure(x, code, key, values) }, status };
+}
+
+async function settingsAction(x: Exchange, deps: RouteDeps, action: () => Promise<Outcome>, overrides: Readonly<Record<string, MessageKey>> = {}): Promise<Outcome> {
   try {
     return await action();
   } catch (error) {
     const known = isOtpError(error) ? SETTINGS_ERRORS[error.code] : undefined;
     if (known === undefined) throw error;
     const [status, code, key] = known;
-    return { view: { ...(await settingsView(x, deps)), error: failure(x, code, key) }, status };
+    return refuse(x, deps, status, code, overrides[(error as { code: string }).code] ?? key);
   }
+}
+
+/**
+ * The fresh code of a sensitive action (turn off, remove, new recovery codes,
+ * add): a one-time code or a recovery code. An empty field is `undefined`,
+ * and the gate answers `ERR_REAUTH_REQUIRED` where one is needed.
+ */
+function reauthCode(x: Exchange): string | undefined | { code: FlowErrorCode; key: MessageKey } {
+  if ((x.form['code'] ?? '').trim() === '') return undefined;
+  return readCode(x, true);
+}
+
+/** A refused fresh code: counted by the gate like a wrong login code. */
+async function reauthRefused(x: Exchange, deps: RouteDeps, result: ReauthRefusal): Promise<Outcome> {
+  if (result.reason === 'not-enrolled') return refuse(x, deps, 400, 'not-enrolled', 'errNotEnrolled');
+  if (result.reason === 'locked' || result.retryAt !== undefined) {
+    return { view: { page: 'locked', retryAt: result.retryAt ?? null, error: failure(x, 'locked', 'errLocked') }, status: 429 };
+  }
+  return result.reason === 'replayed' ? refuse(x, deps, 401, 'replayed-code', 'errReplayedCode') : refuse(x, deps, 401, 'invalid-code', 'errInvalidCode');
 }
 
 async function enable(x: Exchange, deps: RouteDeps): Promise<Outcome> {
   return settingsAction(x, deps, async () => {
-    await deps.gate.enable(x.user);
+    await deps.gate.enable(x.user, { context: x.context });
     return { redirect: `${deps.basePath}/setup` };
   });
 }
 
 async function disable(x: Exchange, deps: RouteDeps): Promise<Outcome> {
   return settingsAction(x, deps, async () => {
-    // An enrolled user confirms with a current code; the gate says when one is needed.
-    const typed = (x.form['code'] ?? '').trim() === '' ? undefined : readCode(x, true);
-    if (typed !== undefined && typeof typed !== 'string') return { view: { ...(await settingsView(x, deps)), error: failure(x, typed.code, typed.key) }, status: 400 };
-    const result = await deps.gate.disable(x.user, typed === undefined ? {} : { code: typed });
-    if (!result.ok) {
-      if (result.reason === 'locked') return { view: { page: 'locked', retryAt: result.retryAt, error: failure(x, 'locked', 'errLocked') }, status: 429 };
-      const [code, key] = result.reason === 'replayed' ? (['replayed-code', 'errReplayedCode'] as const) : (['invalid-code', 'errInvalidCode'] as const);
-      return { view: { ...(await settingsView(x, deps)), error: failure(x, code, key) }, status: 401 };
-    }
+    // An enrolled user confirms with a current code; one who only opted in needs none (the gate says which).
+    const typed = reauthCode(x);
+    if (typeof typed === 'object') return refuse(x, deps, 400, typed.code, typed.key);
+    const result = await deps.gate.disable(x.user, { context: x.context, ...(typed === undefined ? {} : { code: typed }) });
+    if (!result.ok) return reauthRefused(x, deps, result);
     return { view: { ...(await settingsView(x, deps)), notice: x.text('turnedOff') } };
   });
+}
+
+async function renewRecoveryCodes(x: Exchange, deps: RouteDeps): Promise<Outcome> {
+  return settingsAction(x, deps, async () => {
+    const typed = reauthCode(x);
+    if (typed === undefined) return refuse(x, deps, 400, 'bad-request', 'errCodeEmpty');
+    if (typeof typed === 'object') return refuse(x, deps, 400, typed.code, typed.key);
+    const result = await deps.gate.regenerateRecoveryCodes(x.user, { code: typed, context: x.context });
+    if (!result.ok) return reauthRefused(x, deps, result);
+    return { view: { page: 'recovery-codes', codes: result.recoveryCodes, continueUrl: `${deps.basePath}/settings` } };
+  });
+}
+
+/** An authenticator's name: 1 to 64 characters, no control characters (the gate's rule, checked first for a friendly answer). */
+function readLabel(x: Exchange): string | null {
+  const label = (x.form['label'] ?? '').trim();
+  // eslint-disable-next-line no-control-regex
+  return label === '' || label.length > 64 || /[\u0000-\u001f\u007f]/.test(label) ? null : label;
+}
+
+/** The label of authenticator `id`, for the notices ("Work phone was removed."). */
+async function labelOf(x: Exchange, deps: RouteDeps, id: string): Promise<string | null> {
+  return (await deps.gate.authenticators(x.user)).find((a) => a.id === id)?.label ?? null;
+}
+
+async function renameAuthenticator(x: Exchange, deps: RouteDeps): Promise<Outcome> {
+  return settingsAction(x, deps, async () => {
+    const id = x.form['id'] ?? '';
+    if (id === '') return refuse(x, deps, 400, 'bad-request', 'errBadRequest');
+    const label = readLabel(x);
+    if (label === null) return refuse(x, deps, 400, 'bad-request', 'errLabel');
+    await deps.gate.renameAuthenticator(x.user, id, label, { context: x.context });
+    return { view: { ...(await settingsView(x, deps)), notice: x.text('authenticatorRenamed', { label }) } };
+  });
+}
+
+async function removeAuthenticator(x: Exchange, deps: RouteDeps): Promise<Outcome> {
+  return settingsAction(
+    x,
+    deps,
+    async () => {
+      const id = x.form['id'] ?? '';
+      if (id === '') return refuse(x, deps, 400, 'bad-request', 'errBadRequest');
+      const typed = reauthCode(x);
+      if (typed === undefined) return refuse(x, deps, 400, 'bad-request', 'errCodeEmpty');
+      if (typeof typed === 'object') return refuse(x, deps, 400, typed.code, typed.key);
+      const label = await labelOf(x, deps, id);
+      if (label === null) return refuse(x, deps, 404, 'not-found', 'errAuthenticatorNotFound');
+      const result = await deps.gate.removeAuthenticator(x.user, id, { code: typed, context: x.context });
+      if (!result.ok) return reauthRefused(x, deps, result);
+      return { view: { ...(await settingsView(x, deps)), notice: x.text('authenticatorRemoved', { label }) } };
+    },
+    { ERR_REQUIRED: 'errLastRequired' },
+  );
+}
+
+/** "Add an authenticator" before the current code (also where a reload of the set-up lands). */
+async function addPage(x: Exchange, deps: RouteDeps): Promise<Outcome> {
+  const s = await deps.gate.status(x.user, { context: x.context });
+  if (s.state !== 'enrolled') return { redirect: `${deps.basePath}/settings` };
+  return { view: { page: 'add-authenticator', label: '', setup: null } };
+}
+
+/**
+ * The current code and the name, then the new authenticator's set-up. The
+ * key is shown in this answer only: it is never put in a cookie, so a reload
+ * asks a current code again (and the gate shows the same key while unexpired).
+ */
+async function beginAdd(x: Exchange, deps: RouteDeps): Promise<Outcome> {
+  const label = (x.form['label'] ?? '').trim();
+  const ask = (status: number, code: FlowErrorCode, key: MessageKey): Outcome => ({
+    view: { page: 'add-authenticator', label: label.slice(0, 64), setup: null, error: failure(x, code, key) },
+    status,
+  });
+  // Adding is for a user who is set up; the first set-up is /setup (it shows the recovery codes).
+  if ((await deps.gate.status(x.user, { context: x.context })).state !== 'enrolled') return { redirect: `${deps.basePath}/settings` };
+  const typed = reauthCode(x);
+  if (typed === undefined) return ask(400, 'bad-request', 'errCodeEmpty');
+  if (typeof typed === 'object') return ask(400, typed.code, typed.key);
+  if (readLabel(x) === null) return ask(400, 'bad-request', 'errLabel');
+  try {
+    const enrollment = await deps.gate.beginEnrollment(x.user, { code: typed, label, account: await deps.account(x.user), context: x.context });
+    const { manualKey, uri, qrSvg, expiresAt } = enrollment;
+    return { view: { page: 'add-authenticator', label, setup: { manualKey, uri, qrSvg, expiresAt } } };
+  } catch (error) {
+    if (!isOtpError(error)) throw error;
+    if (error.code === 'ERR_REAUTH_FAILED') {
+      // Counted like a wrong login code; the gate's status says whether that locked the user.
+      const locked = (await deps.gate.status(x.user, { context: x.context })).locked;
+      if (locked !== null) return { view: { page: 'locked', retryAt: locked.retryAt, error: failure(x, 'locked', 'errLocked') }, status: 429 };
+      return ask(401, 'invalid-code', 'errInvalidCode');
+    }
+    if (error.code === 'ERR_LIMIT') return refuse(x, deps, 409, 'limit', 'errLimit');
+    if (error.code === 'ERR_REAUTH_REQUIRED') return ask(400, 'bad-request', 'errCodeEmpty');
+    if (error.code === 'ERR_STATE' || error.code === 'ERR_NOT_ENROLLED') return refuse(x, deps, 409, 'state', 'errState');
+    throw error;
+  }
+}
+
+/** "Verify and Save" of the new authenticator. */
+async function confirmAdd(x: Exchange, deps: RouteDeps): Promise<Outcome> {
+  const ask = (status: number, code: FlowErrorCode, key: MessageKey, values?: Readonly<Record<string, number>>): Outcome => ({
+    view: { page: 'add-authenticator', label: '', setup: null, error: failure(x, code, key, values) },
+    status,
+  });
+  // A first set-up is confirmed on /setup, which shows its recovery codes: never here, where they would be lost.
+  if ((await deps.gate.status(x.user, { context: x.context })).state !== 'enrolled') return { redirect: `${deps.basePath}/setup` };
+  const code = readCode(x, false);
+  if (typeof code !== 'string') return ask(400, code.code, code.key);
+  const before = new Set((await deps.gate.authenticators(x.user)).map((a) => a.id));
+  const result = await deps.gate.confirmEnrollment(x.user, code, { context: x.context });
+  if (result.ok && result.recoveryCodes.length > 0) {
+    // Enrolled anew meanwhile (a reset in another tab): the codes are shown, once.
+    return { view: { page: 'recovery-codes', codes: result.recoveryCodes, continueUrl: `${deps.basePath}/settings` } };
+  }
+  if (result.ok) {
+    const added = (await deps.gate.authenticators(x.user)).find((a) => !before.has(a.id));
+    return { view: { ...(await settingsView(x, deps)), notice: x.text('authenticatorAddedNotice', { label: added?.label ?? '' }) } };
+  }
+  switch (result.reason) {
+    case 'invalid':
+      if (result.retryAt !== undefined) return { view: { page: 'locked', retryAt: result.retryAt, error: failure(x, 'locked', 'errLocked') }, status: 429 };
+      if (result.attemptsLeft === 0) return ask(401, 'invalid-code', 'errAddExpired');
+      return result.attemptsLeft === 1 ? ask(401, 'invalid-code', 'errSetupInvalidOne') : ask(401, 'invalid-code', 'errSetupInvalidOther', { count: result.attemptsLeft });
+    case 'expired':
+    case 'no-setup':
+      return ask(400, 'setup-expired', 'errAddExpired');
+    case 'already-enrolled':
+      // A double-clicked "Verify and Save": the first one added it.
+      return { redirect: `${deps.basePath}/settings` };
+    case 'locked':
+      return { view: { page: 'locked', retryAt: result.retryAt, error: failure(x, 'locked', 'errLocked') }, status: 429 };
+  }
 }
 
 /** The administrators' names a user may ask, by id (for "who was asked" and "who handled it"). */
@@ -367,7 +503,7 @@ async function adminAction(action: 'reset' | 'decline', x: Exchange, deps: Route
   if (x.form['confirm'] !== '1') return { view: { page: 'confirm', action, userId, name, requestId } };
   let result;
   try {
-    result = await deps.gate[action](x.user, userId, { requestId });
+    result = await deps.gate[action](x.user, userId, { requestId, context: x.context });
   } catch (error) {
     if (isOtpError(error) && error.code === 'ERR_NOT_ADMIN') {
       return { view: { ...(await inboxView(x, deps)), error: failure(x, 'not-admin', 'errNotYourUser') }, status: 403 };

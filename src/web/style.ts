@@ -63,6 +63,13 @@ td button { padding: .3rem .8rem; }
 fieldset { border: 1px solid var(--otpgate-line); border-radius: 4px; padding: .5rem 1rem; }
 fieldset label { font-weight: normal; margin: .3rem 0; }
 .steps { padding-left: 1.2rem; }
+ul.authenticators { list-style: none; padding: 0; margin: .5rem 0; }
+li.authenticator { border: 1px solid var(--otpgate-line); border-radius: 4px; padding: .5rem 1rem; margin: .5rem 0; }
+li.authenticator h3 { font-size: 1rem; margin: .2rem 0; }
+li.authenticator p { margin: .2rem 0; }
+li.authenticator details { display: inline-block; margin: .3rem 1rem .3rem 0; vertical-align: top; }
+li.authenticator details[open] { display: block; }
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 @media print {
   body { background: #fff; }
   main { border: 0; margin: 0; max-width: none; }

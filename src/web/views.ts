@@ -119,6 +119,28 @@ function list(names: readonly string[], locale: Locale): string {
   }
 }
 
+/** Steps A and B of a set-up: the apps, the QR code, and "Unable to scan?" with the key. */
+function scanSteps(setup: { readonly manualKey: string; readonly uri: string; readonly qrSvg: string }, c: RenderContext): Html {
+  const { t } = c;
+  return html`<li>${t.setupStepApp}</li>
+<li>${t.setupStepScan}
+<div class="qr" role="img" aria-label="${t.qrLabel}">${raw(setup.qrSvg.replace(/ role="img" aria-label="[^"]*"/, ' aria-hidden="true"').replace(/<title>[^<]*<\/title>/, ''))}</div>
+<details>
+<summary>${t.unableToScan}</summary>
+<p>${t.manualKeyIntro}</p>
+<p><span class="key" id="manual-key" tabindex="-1">${setup.manualKey}</span>
+<button type="button" class="secondary" data-copy="manual-key" data-done="${t.copied}" hidden>${t.copyKey}</button></p>
+<p><a href="${setup.uri}">${t.openInApp}</a></p>
+</details>
+</li>`;
+}
+
+/** A field for the fresh code of a sensitive action: a one-time code or a recovery code. */
+function reauthField(id: string, label: string): Html {
+  return html`<label for="${id}">${label}</label>
+<input type="text" class="code" id="${id}" name="code" autocomplete="one-time-code" autocapitalize="characters" spellcheck="false" maxlength="64" required>`;
+}
+
 /** The default renderer of every page. */
 export const DEFAULT_RENDERERS: Renderers = {
   choice(view, c) {
@@ -140,17 +162,7 @@ ${view.required ? html`<p>${left === undefined ? t.choiceMandatory : left === 1 
     return layout(
       t.setupHeading,
       html`<ol class="steps">
-<li>${t.setupStepApp}</li>
-<li>${t.setupStepScan}
-<div class="qr" role="img" aria-label="${t.qrLabel}">${raw(view.qrSvg.replace(/ role="img" aria-label="[^"]*"/, ' aria-hidden="true"').replace(/<title>[^<]*<\/title>/, ''))}</div>
-<details>
-<summary>${t.unableToScan}</summary>
-<p>${t.manualKeyIntro}</p>
-<p><span class="key" id="manual-key" tabindex="-1">${view.manualKey}</span>
-<button type="button" class="secondary" data-copy="manual-key" data-done="${t.copied}" hidden>${t.copyKey}</button></p>
-<p><a href="${view.uri}">${t.openInApp}</a></p>
-</details>
-</li>
+${scanSteps(view, c)}
 <li><form method="post" action="${c.basePath}/setup">
 ${csrfField(view.csrf)}
 ${codeField('code', t.setupStepCode, false)}
@@ -287,20 +299,118 @@ ${view.requests.length === 0
   settings(view, c) {
     const { t } = c;
     const status = { on: t.statusOn, off: t.statusOff, pending: t.statusPending, required: t.statusRequired }[view.status];
+    const on = view.status === 'on';
+    const left = view.recoveryCodesLeft;
+    const authenticators = view.authenticators.map(
+      (a, i) => html`<li class="authenticator">
+<h3>${a.label}</h3>
+<p class="muted">${c.text('authenticatorAdded', { time: c.formatTime(a.createdAt) })}, ${a.lastUsedAt === null ? t.authenticatorNeverUsed : c.text('authenticatorLastUsed', { time: c.formatTime(a.lastUsedAt) })}</p>
+<details>
+<summary>${t.rename}<span class="visually-hidden"> ${a.label}</span></summary>
+<form method="post" action="${c.basePath}/settings/authenticators/rename">
+${csrfField(view.csrf)}<input type="hidden" name="id" value="${a.id}">
+<label for="rename-${i}">${c.text('renameLabel', { label: a.label })}</label>
+<input type="text" id="rename-${i}" name="label" value="${a.label}" maxlength="64" required>
+<div class="actions"><button type="submit" class="secondary">${t.rename}</button></div>
+</form>
+</details>
+<details>
+<summary>${t.remove}<span class="visually-hidden"> ${a.label}</span></summary>
+<form method="post" action="${c.basePath}/settings/authenticators/remove">
+${csrfField(view.csrf)}<input type="hidden" name="id" value="${a.id}">
+${reauthField(`remove-code-${i}`, t.reauthLabel)}
+<div class="actions"><button type="submit" class="danger">${t.remove}</button></div>
+</form>
+</details>
+</li>`,
+    );
     return layout(
       t.settingsHeading,
-      html`<p>${status}</p>
-<div class="actions">${view.canSetUp ? html`<a class="button" href="${c.basePath}/setup">${view.status === 'pending' ? t.finishSetup : t.setUpNow}</a>` : ''}${view.canEnable ? postButton(c, view, '/settings/enable', t.turnOn) : ''}${view.canDisable ? postButton(c, view, '/settings/disable', t.turnOff, 'danger') : ''}</div>
+      html`<p>${status}${on && view.enrolledAt !== null ? html` ${c.text('enrolledSince', { time: c.formatTime(view.enrolledAt) })}` : ''}</p>
+${view.locked !== null
+  ? html`<p class="error">${view.locked.retryAt === null ? t.settingsLockedHard : c.text('settingsLocked', { time: c.formatTime(view.locked.retryAt) })}</p>`
+  : ''}
+${view.resetRequest !== null
+  ? html`<p class="notice">${c.text('resetRequestOpen', {
+      time: c.formatTime(view.resetRequest.requestedAt),
+      names: list(view.resetRequest.askedNames, c.locale),
+      until: c.formatTime(view.resetRequest.expiresAt),
+    })}</p>`
+  : ''}
+${view.canSetUp || view.canEnable
+  ? html`<div class="actions">${view.canSetUp ? html`<a class="button" href="${c.basePath}/setup">${view.status === 'pending' ? t.finishSetup : t.setUpNow}</a>` : ''}${view.canEnable ? postButton(c, view, '/settings/enable', t.turnOn) : ''}</div>`
+  : ''}
+${on
+  ? html`<h2>${t.authenticatorsHeading}</h2>
+<ul class="authenticators">${authenticators}</ul>
+${view.canAddAuthenticator ? html`<p><a class="button secondary" href="${c.basePath}/settings/authenticators/add">${t.addAuthenticator}</a></p>` : ''}
+<h2>${t.recoveryCodesHeading}</h2>
+<p${view.fewRecoveryCodes ? raw(' class="error"') : ''}>${left === 0 ? t.recoveryCodesNone : left === 1 ? t.recoveryCodesLeftOne : c.text('recoveryCodesLeftOther', { count: left ?? 0 })}${view.fewRecoveryCodes ? html` ${t.fewRecoveryCodes}` : ''}</p>
 ${view.canRenewRecoveryCodes
-  ? html`<h2>${t.newRecoveryCodes}</h2>
-<p>${t.newRecoveryCodesIntro}</p>
+  ? html`<p>${t.newRecoveryCodesIntro}</p>
 <form method="post" action="${c.basePath}/settings/recovery-codes">
 ${csrfField(view.csrf)}
-${codeField('renew-code', t.newRecoveryCodesLabel, false)}
+${reauthField('renew-code', t.reauthLabel)}
 <div class="actions"><button type="submit" class="secondary">${t.newRecoveryCodes}</button></div>
 </form>`
+  : ''}`
+  : ''}
+${view.canDisable
+  ? on
+    ? html`<h2>${t.turnOff}</h2>
+<p>${t.turnOffIntro}</p>
+<form method="post" action="${c.basePath}/settings/disable">
+${csrfField(view.csrf)}
+${reauthField('disable-code', t.reauthLabel)}
+<div class="actions"><button type="submit" class="danger">${t.turnOff}</button></div>
+</form>`
+    : html`<div class="actions">${postButton(c, view, '/settings/disable', t.turnOff, 'danger')}</div>`
   : ''}
 <p><a href="${c.homeUrl}">${t.back}</a></p>`,
+      c,
+      view,
+    );
+  },
+
+  'add-authenticator'(view, c) {
+    const { t } = c;
+    if (view.setup !== null) {
+      return layout(
+        t.addAuthenticator,
+        html`<p class="muted">${view.label}</p>
+<ol class="steps">
+${scanSteps(view.setup, c)}
+<li><form method="post" action="${c.basePath}/settings/authenticators/confirm">
+${csrfField(view.csrf)}
+${codeField('code', t.addStepCode, false)}
+<div class="actions"><button type="submit">${t.verifyAndSave}</button></div>
+</form></li>
+</ol>
+<p class="muted">${c.text('addExpires', { time: c.formatTime(view.setup.expiresAt) })}</p>
+<p><a href="${c.basePath}/settings">${t.cancel}</a></p>`,
+        c,
+        view,
+      );
+    }
+    return layout(
+      t.addAuthenticator,
+      html`<p>${t.addAuthenticatorIntro}</p>
+<form method="post" action="${c.basePath}/settings/authenticators/add">
+${csrfField(view.csrf)}
+<label for="label">${t.authenticatorNameLabel}</label>
+<input type="text" id="label" name="label" value="${view.label}" maxlength="64" autocomplete="off" required>
+${reauthField('add-code', t.reauthLabel)}
+<div class="actions"><button type="submit">${t.continue}</button></div>
+</form>
+<p class="muted">${t.addReauthIntro}</p>
+<h2>${t.verifyAndSave}</h2>
+<p>${t.addVerifyPending}</p>
+<form method="post" action="${c.basePath}/settings/authenticators/confirm">
+${csrfField(view.csrf)}
+${codeField('confirm-code', t.addStepCode, false)}
+<div class="actions"><button type="submit" class="secondary">${t.verifyAndSave}</button></div>
+</form>
+<p><a href="${c.basePath}/settings">${t.cancel}</a></p>`,
       c,
       view,
     );

@@ -203,6 +203,22 @@ async function walk(host: Host, shots?: string): Promise<void> {
   expect(await page.locator('main').innerText()).toContain('2-Step Verification is on for your account.');
   await shot('settings');
 
+  // A second authenticator: a current code and a name, then the new app's set-up.
+  host.clock.offset += 30_000;
+  await go(page, 'text="Add an authenticator"');
+  await page.fill('#label', 'Spare phone');
+  await page.fill('#add-code', totp(second, { now: host.clock.now() }));
+  await go(page, 'form[action$="/add"] button');
+  expect(await page.locator('.qr svg').count()).toBe(1);
+  await shot('add-authenticator');
+  await page.click('summary:has-text("Unable to scan?")');
+  const spare = (await page.locator('#manual-key').innerText()).replace(/\s+/g, '');
+  expect(spare).not.toBe(second);
+  await page.fill('#code', totp(spare, { now: host.clock.now() }));
+  await go(page, 'button:has-text("Verify and Save")');
+  await expect.poll(() => page.locator('[role=status]').innerText()).toContain('Spare phone was added.');
+  expect(await page.locator('li.authenticator h3').allInnerTexts()).toEqual(['Authenticator app', 'Spare phone']);
+
   expect(problems).toEqual([]);
   await context.close();
 }
@@ -274,6 +290,24 @@ describe.skipIf(missing)(`otpgate/web accessibility in headless Chromium${missin
           await check('recovery codes');
           await page.goto(`${host.base}/2fa/settings`);
           await check('settings');
+          for (const summary of await page.locator('li.authenticator summary').all()) await summary.click();
+          await check('settings, rename and remove open');
+          await page.fill('#renew-code', totp(key, { now: host.clock.now() - 3_600_000 }));
+          await go(page, 'form[action$="/recovery-codes"] button');
+          await check('settings, wrong code');
+          await page.goto(`${host.base}/2fa/settings/authenticators/add`);
+          await check('add authenticator');
+          host.clock.offset += 30_000;
+          await page.fill('#label', 'Spare');
+          await page.fill('#add-code', totp(key, { now: host.clock.now() }));
+          await go(page, 'form[action$="/add"] button');
+          await check('add authenticator, set-up');
+          await page.click('summary');
+          const spare = ((await page.locator('#manual-key').textContent()) ?? '').replace(/\s+/g, '');
+          await page.fill('#code', totp(spare, { now: host.clock.now() }));
+          await go(page, 'form[action$="/confirm"] button');
+          expect(await page.locator('li.authenticator').count()).toBe(2);
+          await check('settings, added');
           await page.goto(`${host.base}/2fa/nothing`);
           await check('not found');
 
@@ -301,6 +335,19 @@ describe.skipIf(missing)(`otpgate/web accessibility in headless Chromium${missin
           violations.push(...(await axe(admin.page, `${language} confirm`)));
           await go(admin.page, '.actions form button');
           violations.push(...(await axe(admin.page, `${language} inbox, done`)));
+          // root's company leaves it optional: off, then on with "Turn off" and its code field.
+          await admin.page.goto(`${host.base}/2fa/settings`);
+          violations.push(...(await axe(admin.page, `${language} settings, off`)));
+          await go(admin.page, 'form[action$="/enable"] button');
+          await admin.page.click('summary');
+          const rootKey = ((await admin.page.locator('#manual-key').textContent()) ?? '').replace(/\s+/g, '');
+          await admin.page.fill('#code', totp(rootKey, { now: host.clock.now() }));
+          await go(admin.page, 'form button[type=submit]');
+          await admin.page.goto(`${host.base}/2fa/settings`);
+          await admin.page.fill('#disable-code', totp(rootKey, { now: host.clock.now() - 3_600_000 }));
+          await go(admin.page, 'form[action$="/disable"] button');
+          expect(await admin.page.locator('[role=alert]').count()).toBe(1);
+          violations.push(...(await axe(admin.page, `${language} settings, on, optional, wrong code`)));
           await admin.context.close();
 
           expect(violations).toEqual([]);
@@ -367,6 +414,30 @@ describe.skipIf(missing)(`otpgate/web accessibility in headless Chromium${missin
         await tabTo('2-Step Verification settings');
         await press('Enter');
         expect(await page.locator('main').innerText()).toContain('2-Step Verification is on for your account.');
+
+        // Settings: rename, then add an authenticator, with the keyboard alone.
+        await tabTo('Rename Authenticator app');
+        await page.keyboard.press('Enter');
+        await tabTo('New name for Authenticator app');
+        await page.keyboard.press('ControlOrMeta+A');
+        await page.keyboard.type('Work phone');
+        await press('Enter');
+        await expect.poll(() => page.locator('[role=status]').innerText()).toContain('Work phone');
+        await tabTo('Add an authenticator');
+        await press('Enter');
+        await tabTo('Name of the new authenticator, for example Work phone');
+        await page.keyboard.type('Spare');
+        await tabTo('Current code from any of your authenticator apps, or a recovery code');
+        host.clock.offset += 30_000;
+        await page.keyboard.type(totp(key, { now: host.clock.now() }));
+        await press('Enter');
+        await tabTo('Unable to scan?');
+        await page.keyboard.press('Enter');
+        const spare = ((await page.locator('#manual-key').textContent()) ?? '').replace(/\s+/g, '');
+        await tabTo('Type the 6-digit code the new app shows');
+        await page.keyboard.type(totp(spare, { now: host.clock.now() }));
+        await press('Enter');
+        await expect.poll(() => page.locator('[role=status]').innerText()).toContain('Spare was added.');
       } finally {
         await context.close();
         await host.close();
