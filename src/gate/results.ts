@@ -124,6 +124,18 @@ export type ConfirmResult =
     };
 
 /**
+ * Why a sensitive action's fresh code was refused (the failure was counted
+ * like a wrong login code); also the refusals of {@link VerifyResult}.
+ *
+ * @example
+ * ```ts
+ * import type { ReauthRefusal } from 'otpgate';
+ * const say = (r: ReauthRefusal) => (r.reason === 'locked' ? 'Too many wrong codes' : 'That code is not right');
+ * ```
+ */
+export type ReauthRefusal =
+  | {
+      /**
  * The result of `gate.verify`. A refused code says why: `invalid` (wrong),
  * `replayed` (right, but that step or a later one was accepted already),
  * `locked` (not checked at all; `retryAt` as in {@link NextStep}) or
@@ -155,42 +167,9 @@ export type VerifyResult =
       /** With `rememberDevice`: the token to keep in the browser. */
       readonly deviceToken?: string;
     }
-  | {
-      /** Refused. */
-      readonly ok: false;
-      /** Wrong, or already used (this step or a later one was accepted). */
-      readonly reason: 'invalid' | 'replayed';
-      /** Present when this failure locked the user: until when (`null`: hard stop). */
-      readonly retryAt?: number | null;
-    }
-  | {
-      /** Refused. */
-      readonly ok: false;
-      /** Throttled; the code was not checked. */
-      readonly reason: 'locked';
-      /** When to try again; `null` until a recovery code or an administrator's reset. */
-      readonly retryAt: number | null;
-    }
-  | {
-      /** Refused. */
-      readonly ok: false;
-      /** The user has no active secret. */
-      readonly reason: 'not-enrolled';
-    };
+  | ReauthRefusal;
 
-/**
- * Why a sensitive action's fresh code was refused (the failure was counted
- * like a wrong login code): the {@link VerifyResult} refusals.
- *
- * @example
- * ```ts
- * import type { ReauthRefusal } from 'otpgate';
- * const say = (r: ReauthRefusal) => (r.reason === 'locked' ? 'Too many wrong codes' : 'That code is not right');
- * ```
- */
-export type ReauthRefusal =
-  | {
-      /** Refused. */
+/** Refused. */
       readonly ok: false;
       /** Wrong, or already used. */
       readonly reason: 'invalid' | 'replayed';
