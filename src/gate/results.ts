@@ -135,7 +135,29 @@ export type ConfirmResult =
  */
 export type ReauthRefusal =
   | {
-      /**
+      /** Refused. */
+      readonly ok: false;
+      /** Wrong, or already used (this step or a later one was accepted). */
+      readonly reason: 'invalid' | 'replayed';
+      /** Present when this failure locked the user: until when (`null`: hard stop). */
+      readonly retryAt?: number | null;
+    }
+  | {
+      /** Refused. */
+      readonly ok: false;
+      /** Throttled; the code was not checked. */
+      readonly reason: 'locked';
+      /** When to try again; `null` until a recovery code or an administrator's reset. */
+      readonly retryAt: number | null;
+    }
+  | {
+      /** Refused. */
+      readonly ok: false;
+      /** Nothing is enrolled to check the code against. */
+      readonly reason: 'not-enrolled';
+    };
+
+/**
  * The result of `gate.verify`. A refused code says why: `invalid` (wrong),
  * `replayed` (right, but that step or a later one was accepted already),
  * `locked` (not checked at all; `retryAt` as in {@link NextStep}) or
@@ -168,28 +190,6 @@ export type VerifyResult =
       readonly deviceToken?: string;
     }
   | ReauthRefusal;
-
-/** Refused. */
-      readonly ok: false;
-      /** Wrong, or already used. */
-      readonly reason: 'invalid' | 'replayed';
-      /** Present when this failure locked the user: until when (`null`: hard stop). */
-      readonly retryAt?: number | null;
-    }
-  | {
-      /** Refused. */
-      readonly ok: false;
-      /** Throttled; the code was not checked. */
-      readonly reason: 'locked';
-      /** When to try again; `null` until a recovery code or an administrator's reset. */
-      readonly retryAt: number | null;
-    }
-  | {
-      /** Refused. */
-      readonly ok: false;
-      /** Nothing is enrolled to check the code against. */
-      readonly reason: 'not-enrolled';
-    };
 
 /**
  * The result of `gate.disable` and `gate.removeAuthenticator`: done, or the
