@@ -75,8 +75,9 @@ export interface UserRecord extends StoredRecord {
  * are never reported as `false` (that means "another writer won") nor as a
  * silent success.
  *
- * The conformance suite in `test/stores/contract.ts` proves these rules on
- * every store shipped with otpgate; run it on your own.
+ * The conformance suite proves these rules on every store shipped with
+ * otpgate; `otpgate/testing` runs it on your own (vitest, jest, mocha or
+ * `node:test`).
  *
  * @example
  * ```ts
