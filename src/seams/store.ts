@@ -122,8 +122,7 @@ export interface MfaStore {
    * maintenance): pass the returned `cursor` back for the next page; `null`
    * means done. The order is the store's own; every user present for the
    * whole walk is listed at least once (Redis's SCAN may list one twice;
-   * SQL stores list each once). Optional: the Redis store offers it on one
-   * server, not on a cluster.
+   * SQL stores list each once). Optional.
    */
   listUsers?(options?: ListUsersOptions): Promise<UserPage>;
 }

@@ -306,6 +306,25 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
     }
   }
 
+  /**
+   * A SCAN per node, in a stable order: the server itself, or each master of
+   * the cluster sorted by address (a failover in the middle of a walk can
+   * repeat or skip users: run it again).
+   */
+  async function scanNodes(): Promise<Array<(args: string[]) => Promise<unknown>>> {
+    if (!cluster) return [(args) => send(args, args[3]!)];
+    if (flavor === 'ioredis') {
+      type Node = { options?: { host?: string; port?: number }; call(command: string, ...args: string[]): Promise<unknown> };
+      const nodes = (client as unknown as { nodes?: (role: string) => Node[] }).nodes?.('master') ?? [];
+      const address = (node: Node) => `${node.options?.host}:${node.options?.port}`;
+      return [...nodes].sort((a, b) => address(a).localeCompare(address(b))).map((node) => (args) => node.call(args[0]!, ...args.slice(1)));
+    }
+    type Master = { address?: string };
+    const nodeRedis = client as unknown as { masters?: Master[]; nodeClient(node: Master): Promise<{ sendCommand(args: string[]): Promise<unknown> }> };
+    const masters = [...(nodeRedis.masters ?? [])].sort((a, b) => String(a.address).localeCompare(String(b.address)));
+    return masters.map((master) => async (args) => (await nodeRedis.nodeClient(master)).sendCommand(args));
+  }
+
   async function read(userId: string): Promise<StoredRecord | null> {
     const key = userKey(userId);
     const reply = await send(['HMGET', key, 'version', 'record'], key);
@@ -352,24 +371,25 @@ export function createRedisStore(options: RedisStoreOptions): RedisStore {
         return reply === 1;
       }),
 
-    // SCAN walks one server; on a cluster every master would need its own
-    // cursor, so listUsers is offered on one server only for now.
-    ...(cluster
-      ? {}
-      : {
-          listUsers: (options?: ListUsersOptions) =>
-            guarded(NAME, 'listUsers', async () => {
-              const limit = pageLimit(options?.limit, NAME);
-              const start = options?.cursor ?? '0';
-              if (!/^[0-9]+$/.test(start)) throw new OtpError('ERR_OPTIONS', `${NAME}: cursor must come from listUsers`);
-              const pattern = `${prefix.replace(/[*?[\]\\]/g, '\\$&')}user:*`;
-              const reply = await send(['SCAN', start, 'MATCH', pattern, 'COUNT', String(limit)], pattern);
-              if (!Array.isArray(reply) || reply.length !== 2 || !Array.isArray(reply[1])) throw new OtpError('ERR_STORE', `${NAME}: unexpected reply to SCAN`);
-              const next = String(reply[0]);
-              const at = `${prefix}user:`.length;
-              return { userIds: (reply[1] as unknown[]).map((key) => String(key).slice(at)), cursor: next === '0' ? null : next };
-            }),
-        }),
+    // SCAN walks one node: the server, or each master of a cluster in turn;
+    // the cursor names the node and its SCAN cursor.
+    listUsers: (options?: ListUsersOptions) =>
+      guarded(NAME, 'listUsers', async () => {
+        const limit = pageLimit(options?.limit, NAME);
+        const match = /^(\d+):(\d+)$/.exec(options?.cursor ?? '0:0');
+        if (match === null) throw new OtpError('ERR_OPTIONS', `${NAME}: cursor must come from listUsers`);
+        const nodes = await scanNodes();
+        const index = Number(match[1]);
+        if (index >= nodes.length) return { userIds: [], cursor: null };
+        const escaped = prefix.replace(/[*?[\]\\]/g, '\\$&');
+        const pattern = cluster ? `${escaped}{g*}:user:*` : `${escaped}user:*`;
+        const reply = await nodes[index]!(['SCAN', match[2]!, 'MATCH', pattern, 'COUNT', String(limit)]);
+        if (!Array.isArray(reply) || reply.length !== 2 || !Array.isArray(reply[1])) throw new OtpError('ERR_STORE', `${NAME}: unexpected reply to SCAN`);
+        const next = String(reply[0]);
+        const userIds = (reply[1] as unknown[]).map((key) => String(key).slice(prefix.length).replace(/^(?:\{g\d+\}:)?user:/, ''));
+        const cursor = next !== '0' ? `${index}:${next}` : index + 1 < nodes.length ? `${index + 1}:0` : null;
+        return { userIds, cursor };
+      }),
 
     listOpenResets: () =>
       guarded(NAME, 'listOpenResets', async () => {

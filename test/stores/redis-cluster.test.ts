@@ -117,6 +117,29 @@ describe.skipIf(!urls)('redis store on Redis Cluster', () => {
     expect(await other.get('user-3')).toEqual({ record: { resetRequest: null }, version: 1 });
   });
 
+  for (const flavor of flavors) {
+    it(`${flavor}: listUsers walks every master once, page by page, and delete removes a user`, async () => {
+      const store = createRedisStore({ client: (await open(flavor)).client, prefix: `${base}users-${flavor}:` });
+      const ids = Array.from({ length: 40 }, (_, i) => `member-${i}`);
+      for (const id of ids) expect(await store.compareAndSet(id, null, { resetRequest: null })).toBe(true);
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const page = await store.listUsers!({ cursor, limit: 200 });
+        seen.push(...page.userIds);
+        cursor = page.cursor;
+        pages++;
+      } while (cursor !== null && pages < 5000);
+      expect(cursor).toBeNull();
+      expect([...new Set(seen)].sort()).toEqual([...ids].sort());
+      expect(await store.delete!('member-3')).toBe(true);
+      expect(await store.delete!('member-3')).toBe(false);
+      expect(await store.get('member-3')).toBeNull();
+      await expect(store.listUsers!({ cursor: 'nonsense' })).rejects.toMatchObject({ code: 'ERR_OPTIONS' });
+    });
+  }
+
   it('slotGroups changes the layout: one group puts every key in one slot', async () => {
     const prefix = `${base}onegroup:`;
     const store = createRedisStore({ client: opened[0]!.client, prefix, slotGroups: 1 });
