@@ -509,12 +509,13 @@ function checkCode(record: GateRecord, typed: string, ctx: DecideContext, emit: 
   } else {
     // One HMAC key state per authenticator per call, shared by the check and the replay pass.
     const keys = keysOf(ctx, authenticators.length).map((key, i) => prepareKey(key, { algorithm: authenticators[i]!.algorithm }));
+    const now = new Date(ctx.now);
     const windows = authenticators.map((active) => {
       const { past, future } = ctx.policy.code.window;
       // RFC 6238 §6: reach towards the drift seen last time, without giving up
       // the normal window, so only users whose phones drift get a wider one.
       const window = { past: Math.max(past, past - active.drift), future: Math.max(future, future + active.drift) };
-      return { now: new Date(ctx.now), algorithm: active.algorithm, digits: active.digits, period: active.period, window };
+      return { now, algorithm: active.algorithm, digits: active.digits, period: active.period, window };
     });
     for (const [i, active] of authenticators.entries()) {
       const match = verifyTotp(keys[i]!, typed, { ...windows[i]!, afterStep: active.lastStep });

@@ -1,7 +1,6 @@
 // Races of the gate's second edition (issue 12), between two servers (gates)
 // on one store: the memory store, and PostgreSQL where it is configured, so
 // the database's compare-and-set decides.
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { totp } from '../../src/core/totp.js';
 import { createAesGcmCipher } from '../../src/gate/aes-gcm.js';
@@ -11,35 +10,17 @@ import { parseGateRecord } from '../../src/gate/record.js';
 import { rewrapSecrets } from '../../src/gate/rewrap.js';
 import type { MfaStore } from '../../src/seams/store.js';
 import { createMemoryStore } from '../../src/stores/memory.js';
-import { createPostgresStore } from '../../src/stores/postgres.js';
+import { freshPostgresStore } from './fresh-postgres.js';
 
 const pgUrl = process.env['OTPGATE_PG_URL'];
 if (!pgUrl) console.warn('test/stores/second-edition-races.test.ts: PostgreSQL cases SKIPPED, OTPGATE_PG_URL is not set');
-const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
 const cleanups: Array<() => Promise<void>> = [];
 afterAll(async () => {
   for (const cleanup of cleanups) await cleanup().catch(() => {});
 });
 
-let serial = 0;
 const stores: Array<[string, () => Promise<MfaStore>]> = [['memory', async () => createMemoryStore()]];
-if (pgUrl) {
-  stores.push([
-    'postgres',
-    async () => {
-      const pool = new pg.Pool({ connectionString: pgUrl, max: 8 });
-      pool.on('error', () => {});
-      const table = `otpgate_races2_${run}_${serial++}`;
-      cleanups.push(async () => {
-        await pool.query(`DROP TABLE IF EXISTS "${table}"`);
-        await pool.end();
-      });
-      const store = createPostgresStore({ client: pool, table });
-      await store.migrate();
-      return store;
-    },
-  ]);
-}
+if (pgUrl) stores.push(['postgres', () => freshPostgresStore(pgUrl, 'races2', cleanups, 8)]);
 
 const T0 = Date.UTC(2032, 0, 1) + 15_000;
 const settle = <T>(promises: Array<Promise<T>>) => Promise.allSettled(promises);

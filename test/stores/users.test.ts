@@ -2,7 +2,6 @@
 // page and delete, on the memory, SQLite and PostgreSQL stores; and what the
 // gate builds on them: deleteUser, and key rotation with rewrapSecrets.
 import Database from 'better-sqlite3';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { totp } from '../../src/core/totp.js';
 import { createAesGcmCipher } from '../../src/gate/aes-gcm.js';
@@ -11,7 +10,7 @@ import { parseGateRecord } from '../../src/gate/record.js';
 import { rewrapSecrets } from '../../src/gate/rewrap.js';
 import type { MfaStore } from '../../src/seams/store.js';
 import { createMemoryStore } from '../../src/stores/memory.js';
-import { createPostgresStore } from '../../src/stores/postgres.js';
+import { freshPostgresStore } from './fresh-postgres.js';
 import { createRedisStore } from '../../src/stores/redis.js';
 import { createSqliteStore } from '../../src/stores/sqlite.js';
 import { openDb } from './sql-clients.js';
@@ -42,23 +41,7 @@ const stores: Array<[string, () => Promise<MfaStore>]> = [
     },
   ],
 ];
-if (pgUrl) {
-  stores.push([
-    'postgres',
-    async () => {
-      const pool = new pg.Pool({ connectionString: pgUrl, max: 4 });
-      pool.on('error', () => {});
-      const table = `otpgate_users_${run}_${serial++}`;
-      cleanups.push(async () => {
-        await pool.query(`DROP TABLE IF EXISTS "${table}"`);
-        await pool.end();
-      });
-      const store = createPostgresStore({ client: pool, table });
-      await store.migrate();
-      return store;
-    },
-  ]);
-}
+if (pgUrl) stores.push(['postgres', () => freshPostgresStore(pgUrl, 'users', cleanups)]);
 
 if (redisUrl) {
   for (const flavor of ['ioredis', 'node-redis'] as const) {
