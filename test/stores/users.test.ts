@@ -1,6 +1,7 @@
 // The store methods of the gate's second edition (issue 12): listUsers page by
-// page and delete, on the memory, SQLite and PostgreSQL stores; and what the
-// gate builds on them: deleteUser, and key rotation with rewrapSecrets.
+// page and delete, on every store (the Durable Object store inside workerd);
+// and what the gate builds on them: deleteUser, and key rotation with
+// rewrapSecrets.
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { totp } from '../../src/core/totp.js';
@@ -13,6 +14,7 @@ import { createMemoryStore } from '../../src/stores/memory.js';
 import { freshPostgresStore } from './fresh-postgres.js';
 import { createRedisStore } from '../../src/stores/redis.js';
 import { createSqliteStore } from '../../src/stores/sqlite.js';
+import { startDurableObjects, type DurableObjectsInWorkerd } from './durable-object-remote.js';
 import { openDb } from './sql-clients.js';
 import { openAdmin } from './sql-suite.js';
 import { openRedisClient } from './targets.js';
@@ -87,6 +89,19 @@ for (const builder of ['kysely', 'drizzle'] as const) {
     ]);
   }
 }
+
+// The Durable Object store, each store on a prefix of its own in one workerd.
+let objects: Promise<DurableObjectsInWorkerd> | undefined;
+stores.push([
+  'durable-object (in workerd)',
+  async () => {
+    if (objects === undefined) {
+      objects = startDurableObjects();
+      cleanups.push(async () => (await objects!).dispose());
+    }
+    return (await objects).store(`users-${run}-${serial++}:`);
+  },
+]);
 
 const T0 = Date.UTC(2031, 5, 1) + 15_000;
 const keyA = new Uint8Array(32).fill(0xa1);
