@@ -1,7 +1,7 @@
 // The Redis store on Redis Cluster (three masters, three replicas, started
 // by .ci/run), with both client libraries: the conformance suite, the key
-// layout, the cross-process races, the gate's races, and a master killed in
-// the middle of a burst. Every test of the cluster lives in this one file:
+// layout, the first release's keys, the cross-process races, the gate's
+// races, and a master killed in the middle of a burst. Every test of the cluster lives in this one file:
 // the failover test takes a master away, which no other file may see.
 import { createHash } from 'node:crypto';
 import { Cluster } from 'ioredis';
@@ -11,6 +11,7 @@ import { createGate, type Gate } from '../../src/gate/gate.js';
 import { createRedisStore, type RedisStore } from '../../src/stores/redis.js';
 import { describeStoreContract } from './contract.js';
 import { raceAcrossProcesses } from './gate-race-harness.js';
+import { checkFirstReleaseRecords, FIRST_RELEASE_ROWS } from './first-release.js';
 import { enrollAll, RACE_AT } from './gate-rig.js';
 import { itRacesAcrossProcesses } from './races.js';
 import { clusterNodes, healthy, killNode, masterOfSlot, onNode, restoreMaster, waitFor, type KilledNode } from './redis-cluster-admin.js';
@@ -116,6 +117,28 @@ describe.skipIf(!urls)('redis store on Redis Cluster', () => {
     expect((await other.listOpenResets()).map((entry) => entry.userId)).toEqual(open);
     expect(await other.get('user-3')).toEqual({ record: { resetRequest: null }, version: 1 });
   });
+
+  for (const flavor of flavors) {
+    it(`${flavor}: today's gate on the first release's keys (first-release.ts): they load, work, and upgrade in place`, async () => {
+      // The cluster layout as its first release wrote it: each user's hash
+      // and its group's open-reset set, both under the group's hash tag.
+      const prefix = `${base}first-release-${flavor}:`;
+      const userKey = (userId: string) => `${prefix}{g${groupOf(userId)}}:user:${userId}`;
+      const indexKey = (userId: string) => `${prefix}{g${groupOf(userId)}}:open-resets`;
+      for (const row of FIRST_RELEASE_ROWS) {
+        await admin.hset(userKey(row.userId), 'version', String(row.version), 'record', row.json, 'token', '0c6f6a52-8d3e-4c59-9a0b-6f1d2e3c4b5a');
+        if (row.resetOpen) await admin.sadd(indexKey(row.userId), row.userId);
+      }
+      await checkFirstReleaseRecords({
+        store: createRedisStore({ client: (await open(flavor)).client, prefix }),
+        async raw(userId) {
+          const [version, json] = await admin.hmget(userKey(userId), 'version', 'record');
+          if (version === null || version === undefined) return null;
+          return { version: Number(version), json: String(json), resetOpen: (await admin.sismember(indexKey(userId), userId)) === 1 };
+        },
+      });
+    });
+  }
 
   for (const flavor of flavors) {
     it(`${flavor}: listUsers walks every master once, page by page, and delete removes a user`, async () => {
