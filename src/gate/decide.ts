@@ -523,7 +523,7 @@ function checkCode(record: GateRecord, typed: string, ctx: DecideContext, emit: 
       emit({ type: 'verified', delta: match.delta, authenticatorId: idOf(active) });
       const used: ActiveSecret = { ...active, lastStep: match.step, drift: clampDrift(match.delta, ctx.policy), lastUsedAt: ctx.now };
       const list = authenticators.map((a, j) => (j === i ? used : a));
-      return { next: { ...withAuthenticators(record, list), throttle: CLEAR }, result: { ok: true, method: 'totp' } };
+      return { next: { ...withAuthenticators(record, list), throttle: CLEAR }, result: { ok: true, method: 'totp', recoveryCodesLeft: record.recoveryCodes.length } };
     }
     // Only a failure pays for the second pass that tells a replay from a typo.
     if (authenticators.some((_, i) => verifyTotp(keys[i]!, typed, windows[i]!) !== null)) reason = 'replayed';

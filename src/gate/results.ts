@@ -176,6 +176,8 @@ export type VerifyResult =
       readonly ok: true;
       /** A one-time code. */
       readonly method: 'totp';
+      /** Unused recovery codes left: suggest new ones when few are. */
+      readonly recoveryCodesLeft: number;
       /** With `rememberDevice`: the token to keep in the browser (a long-lived, HttpOnly cookie) and pass to `nextStep`. Shown once. */
       readonly deviceToken?: string;
     }
