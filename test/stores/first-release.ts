@@ -302,7 +302,7 @@ export async function checkFirstReleaseRecords({ store, raw }: FirstReleaseStore
 
   // A code from alice's phone, computed apart from otpgate: the first write.
   const code = independentTotp(SECRET, now);
-  expect(await gate.verify('alice', code)).toEqual({ ok: true, method: 'totp' });
+  expect(await gate.verify('alice', code)).toEqual({ ok: true, method: 'totp', recoveryCodesLeft: 10 });
   const afterVerify = (await raw('alice'))!;
   expect(afterVerify.version).toBe(5);
   expect(afterVerify.resetOpen).toBe(true);
