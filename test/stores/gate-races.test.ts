@@ -12,15 +12,17 @@ import {
   expectRound, plansFor, POSTPONES, PROCESSES, raceAcrossProcesses, ROUNDS, run, SERVERS_PER_PROCESS, VERIFIES,
 } from './gate-race-harness.js';
 import { enrollAll, fireRound, gateOn, RACE_AT } from './gate-rig.js';
-import { describeSecondEditionRaces, inProcessPair, processSetup } from './second-edition-race-harness.js';
+import { describeSecondEditionRaces, inProcessPair, processSetup, workerPair } from './second-edition-race-harness.js';
 
 const pgUrl = process.env['OTPGATE_PG_URL'];
 if (!pgUrl) console.warn('test/stores/gate-races.test.ts: postgres SKIPPED, OTPGATE_PG_URL is not set');
 
 const dir = mkdtempSync(join(tmpdir(), 'otpgate-gate-races-'));
 const table = `otpgate_t_${run}_gate`;
+const workers = workerPair();
 
 afterAll(async () => {
+  await workers.close();
   rmSync(dir, { recursive: true, force: true });
   if (pgUrl) {
     const client = new pg.Client({ connectionString: pgUrl });
@@ -57,7 +59,7 @@ describeSecondEditionRaces('memory store, two gates in one process', async () =>
 });
 
 describeSecondEditionRaces(`sqlite, ${PROCESSES} processes on one WAL file`, () =>
-  processSetup({ kind: 'sqlite', file: join(dir, 'gate.db'), table: 'gate' }),
+  processSetup(workers, { kind: 'sqlite', file: join(dir, 'gate.db'), table: 'gate' }),
 );
 
-if (pgUrl) describeSecondEditionRaces(`postgres, ${PROCESSES} processes`, () => processSetup({ kind: 'postgres', url: pgUrl, table }));
+if (pgUrl) describeSecondEditionRaces(`postgres, ${PROCESSES} processes`, () => processSetup(workers, { kind: 'postgres', url: pgUrl, table }));

@@ -3,11 +3,13 @@
 // line of JSON. Two modes:
 // - rounds (gate-races*.test.ts): a line is a start time in epoch ms; the
 //   worker fires that round's verifies and postpones and prints their tallies;
-// - commands (the second edition's races): a line is {"startAt", "commands"};
-//   the worker fires the commands at once, command i on server i (mod the
-//   servers), and prints each one's outcome and the compare-and-sets lost.
+// - commands (the second edition's races): a line {"open": target} opens a
+//   store target (one connection, one server) and is answered {"opened":
+//   true}; a line {"startAt", "target", "commands"} fires the commands at
+//   once on that target's server and prints each one's outcome and the
+//   compare-and-sets lost. One process serves every target of a test file.
 import { createInterface } from 'node:readline';
-import { fireRound, gateOn, RACE_AT, racingServer, type CommandOutcome, type GateCommand, type RoundPlan } from './gate-rig.js';
+import { fireRound, gateOn, RACE_AT, racingServer, type CommandOutcome, type GateCommand, type RacingServer, type RoundPlan } from './gate-rig.js';
 import { openStore, type StoreTarget } from './targets.js';
 
 export interface RoundsTask {
@@ -23,9 +25,6 @@ export interface RoundsTask {
 
 export interface CommandsTask {
   readonly mode: 'commands';
-  readonly target: StoreTarget;
-  /** Application servers in this process, each with its own connection. */
-  readonly servers: number;
   /** The servers' clock, fixed (epoch ms). */
   readonly now: number;
 }
@@ -33,15 +32,14 @@ export interface CommandsTask {
 export type GateWorkerTask = RoundsTask | CommandsTask;
 
 /** One line to a worker in commands mode. */
-export interface CommandsLine {
-  readonly startAt: number;
-  readonly commands: readonly GateCommand[];
-}
+export type CommandsLine =
+  | { readonly open: StoreTarget }
+  | { readonly startAt: number; readonly target: StoreTarget; readonly commands: readonly GateCommand[] };
 
 /** A worker's answer to a {@link CommandsLine}. */
 export interface CommandsReport {
   readonly outcomes: CommandOutcome[];
-  /** Compare-and-sets its servers lost during these commands. */
+  /** Compare-and-sets its server lost during these commands. */
   readonly lost: number;
 }
 
@@ -51,32 +49,44 @@ function spinUntil(startAt: number): void {
   }
 }
 
-async function main(): Promise<void> {
-  const task = JSON.parse(process.argv[2] ?? '') as GateWorkerTask;
-  const opened = await Promise.all(Array.from({ length: task.servers }, () => openStore(task.target)));
+async function serveCommands(task: CommandsTask): Promise<void> {
+  const servers = new Map<string, RacingServer>();
+  const closers: Array<() => Promise<void>> = [];
   try {
-    // The parent writes only after "ready", and each interface is made right
-    // before it is read, so no line is emitted with nobody listening.
-    const lines = () => createInterface({ input: process.stdin });
-    if (task.mode === 'commands') {
-      const servers = opened.map(({ store }) => racingServer(store, task.now));
-      const lost = () => servers.reduce((sum, server) => sum + server.lost(), 0);
-      process.stdout.write('ready\n');
-      for await (const line of lines()) {
-        if (line.trim() === '') continue;
-        const { startAt, commands } = JSON.parse(line) as CommandsLine;
-        const before = lost();
-        spinUntil(startAt);
-        const outcomes = await Promise.all(commands.map((command, i) => servers[i % servers.length]!.run(command)));
-        const report: CommandsReport = { outcomes, lost: lost() - before };
-        process.stdout.write(`${JSON.stringify(report)}\n`);
+    process.stdout.write('ready\n');
+    for await (const text of createInterface({ input: process.stdin })) {
+      if (text.trim() === '') continue;
+      const line = JSON.parse(text) as CommandsLine;
+      if ('open' in line) {
+        const key = JSON.stringify(line.open);
+        if (!servers.has(key)) {
+          const { store, close } = await openStore(line.open);
+          closers.push(close);
+          servers.set(key, racingServer(store, task.now));
+        }
+        process.stdout.write(`${JSON.stringify({ opened: true })}\n`);
+        continue;
       }
-      return;
+      const server = servers.get(JSON.stringify(line.target));
+      if (server === undefined) throw new Error('commands for a target that was not opened');
+      const before = server.lost();
+      spinUntil(line.startAt);
+      const outcomes = await Promise.all(line.commands.map((command) => server.run(command)));
+      const report: CommandsReport = { outcomes, lost: server.lost() - before };
+      process.stdout.write(`${JSON.stringify(report)}\n`);
     }
-    const gates = opened.map(({ store }) => gateOn(store, RACE_AT));
+  } finally {
+    await Promise.all(closers.map((close) => close()));
+  }
+}
+
+async function serveRounds(task: RoundsTask): Promise<void> {
+  const opened = await Promise.all(Array.from({ length: task.servers }, () => openStore(task.target)));
+  const gates = opened.map(({ store }) => gateOn(store, RACE_AT));
+  try {
     process.stdout.write('ready\n');
     let round = 0;
-    for await (const line of lines()) {
+    for await (const line of createInterface({ input: process.stdin })) {
       spinUntil(Number(line));
       const plan = task.plans[round]!;
       const tallies = await fireRound(gates, plan, task.verifies, task.postpones, `${task.name}-r${round}`);
@@ -86,6 +96,11 @@ async function main(): Promise<void> {
   } finally {
     await Promise.all(opened.map(({ close }) => close()));
   }
+}
+
+async function main(): Promise<void> {
+  const task = JSON.parse(process.argv[2] ?? '') as GateWorkerTask;
+  await (task.mode === 'commands' ? serveCommands(task) : serveRounds(task));
 }
 
 main().catch((error: unknown) => {

@@ -1,7 +1,7 @@
 // The Redis store on Redis Cluster (three masters, three replicas, started
 // by .ci/run), with both client libraries: the conformance suite, the key
-// layout, the cross-process races, the gate's races, and a master killed in
-// the middle of a burst. Every test of the cluster lives in this one file:
+// layout, the cross-process races, the gate's races (both editions), and a
+// master killed in the middle of a burst. Every test of the cluster lives in this one file:
 // the failover test takes a master away, which no other file may see.
 import { createHash } from 'node:crypto';
 import { Cluster } from 'ioredis';
@@ -13,6 +13,7 @@ import { describeStoreContract } from './contract.js';
 import { raceAcrossProcesses } from './gate-race-harness.js';
 import { enrollAll, RACE_AT } from './gate-rig.js';
 import { itRacesAcrossProcesses } from './races.js';
+import { describeSecondEditionRaces, processSetup, workerPair } from './second-edition-race-harness.js';
 import { clusterNodes, healthy, killNode, masterOfSlot, onNode, restoreMaster, waitFor, type KilledNode } from './redis-cluster-admin.js';
 import { openRedisClusterClient, redisClusterUrls, type OpenedRedisClusterClient } from './targets.js';
 
@@ -157,6 +158,17 @@ describe.skipIf(!urls)('redis store on Redis Cluster', () => {
     it(`gate races on the cluster (${flavor}): 20 rounds of 300 verifies and 30 postpones`, async () => {
       await raceAcrossProcesses({ kind: `${flavor}-cluster`, urls: urls!, prefix: `${base}gate-${flavor}:` }, `cluster-${flavor}`);
     }, 180_000);
+  }
+
+  // The second edition's races, both clients served by one pair of worker processes.
+  const workers = workerPair();
+  afterAll(() => workers.close());
+  for (const flavor of flavors) {
+    describeSecondEditionRaces(
+      `${flavor} cluster client, 2 processes`,
+      () => processSetup(workers, { kind: `${flavor}-cluster`, urls: urls!, prefix: `${base}e2-${flavor}:` }),
+      { rounds: 20 },
+    );
   }
 
   // Last: a master goes away. The cluster is put back before the next test.

@@ -30,31 +30,49 @@ export const ROUNDS2 = 25;
 /** Two application servers; `fire` runs one command on each at the same instant. */
 export interface RacePair {
   fire(first: GateCommand, second: GateCommand): Promise<{ outcomes: [CommandOutcome, CommandOutcome]; lost: number }>;
+}
+
+/**
+ * Two worker processes serving every store target of a test file (booting
+ * one takes seconds of CPU): started on first use, stopped by `close`.
+ */
+export interface WorkerPair {
+  /** The two processes as two servers on `target`, each on a connection of its own. */
+  on(target: StoreTarget): Promise<RacePair>;
   close(): Promise<void>;
 }
 
-/** Two servers as two worker processes on `target`, each with its own connection. */
-export async function processPair(target: StoreTarget): Promise<RacePair> {
-  const workers: Worker[] = [0, 1].map(() => startWorker({ mode: 'commands', target, servers: 1, now: RACE2_AT }));
-  const stop = async () => {
-    for (const worker of workers) worker.child.stdin.end();
-    await Promise.all(workers.map((worker) => new Promise((resolve) => (worker.child.exitCode !== null ? resolve(null) : worker.child.on('exit', resolve)))));
-  };
-  try {
+export function workerPair(): WorkerPair {
+  let started: Promise<Worker[]> | undefined;
+  const start = async (): Promise<Worker[]> => {
+    const workers = [0, 1].map(() => startWorker({ mode: 'commands', now: RACE2_AT }));
     for (const worker of workers) expect(await worker.nextLine()).toBe('ready');
-  } catch (error) {
-    await stop();
-    throw error;
-  }
+    return workers;
+  };
+  const send = (worker: Worker, line: CommandsLine) => worker.child.stdin.write(`${JSON.stringify(line)}\n`);
   return {
-    async fire(first, second) {
-      // Far enough ahead for both pipes to deliver; the workers spin the rest.
-      const startAt = Date.now() + 15;
-      [first, second].forEach((command, i) => workers[i]!.child.stdin.write(`${JSON.stringify({ startAt, commands: [command] } satisfies CommandsLine)}\n`));
-      const reports = await Promise.all(workers.map(async (worker) => JSON.parse(await worker.nextLine()) as CommandsReport));
-      return { outcomes: [reports[0]!.outcomes[0]!, reports[1]!.outcomes[0]!], lost: reports[0]!.lost + reports[1]!.lost };
+    async on(target) {
+      started ??= start();
+      const workers = await started;
+      for (const worker of workers) send(worker, { open: target });
+      for (const worker of workers) expect(JSON.parse(await worker.nextLine())).toEqual({ opened: true });
+      return {
+        async fire(first, second) {
+          // Far enough ahead for both pipes to deliver; the workers spin the rest.
+          const startAt = Date.now() + 15;
+          send(workers[0]!, { startAt, target, commands: [first] });
+          send(workers[1]!, { startAt, target, commands: [second] });
+          const [a, b] = await Promise.all(workers.map(async (worker) => JSON.parse(await worker.nextLine()) as CommandsReport));
+          return { outcomes: [a!.outcomes[0]!, b!.outcomes[0]!], lost: a!.lost + b!.lost };
+        },
+      };
     },
-    close: stop,
+    async close() {
+      const workers = await started?.catch(() => undefined);
+      if (workers === undefined) return;
+      for (const worker of workers) worker.child.stdin.end();
+      await Promise.all(workers.map((worker) => new Promise((resolve) => (worker.child.exitCode !== null ? resolve(null) : worker.child.on('exit', resolve)))));
+    },
   };
 }
 
@@ -68,7 +86,6 @@ export function inProcessPair(store: MfaStore): RacePair {
       const outcomes = await Promise.all([servers[0].run(first), servers[1].run(second)]);
       return { outcomes, lost: lost() - before };
     },
-    close: async () => {},
   };
 }
 
@@ -79,12 +96,11 @@ export interface RaceSetup {
   close(): Promise<void>;
 }
 
-/** A pair of worker processes on `target`, and a store of the test's own on it. */
-export async function processSetup(target: StoreTarget): Promise<RaceSetup> {
+/** The pair of worker processes on `target`, and a store of the test's own on it. */
+export async function processSetup(workers: WorkerPair, target: StoreTarget): Promise<RaceSetup> {
   const opened = await openStore(target);
   try {
-    const pair = await processPair(target);
-    return { store: opened.store, pair, close: async () => void (await Promise.allSettled([pair.close(), opened.close()])) };
+    return { store: opened.store, pair: await workers.on(target), close: opened.close };
   } catch (error) {
     await opened.close();
     throw error;
