@@ -159,7 +159,11 @@ export async function incrementCounter(store: MfaStore, userId: string, maxTries
  * `listOpenResets` follows opened, closed and refused writes; a burst of
  * concurrent compare-and-sets on one version (and of creations of one user)
  * has exactly one winner; concurrent read-retry incrementers end exact; many
- * users written at once all land.
+ * users written at once all land. Where the store offers the optional
+ * methods: `delete` removes a record with its open reset and the user can be
+ * created again, and racing writes cannot bring it back; `listUsers` pages
+ * through every user, awkward ids verbatim, until its cursor is `null`. A
+ * store without them passes those checks, as the gate works without them.
  *
  * @param options - the store factory, a name and the burst sizes
  * @returns the checks, in order
@@ -359,6 +363,93 @@ export function storeConformanceChecks(options: StoreConformanceOptions): StoreC
     expectTrue(updated.every(Boolean), 'an update of a user nobody else writes was refused');
     const read = await Promise.all(ids.map((id) => store.get(id)));
     read.forEach((found, index) => expectSame(found, { record: record({ index, again: true }), version: 2 }, `user ${index}`));
+  });
+
+  // The optional methods (`delete`, `listUsers`): a store without one passes
+  // its checks, as the gate works without it; a store with one must keep
+  // its promises, indexes included.
+  const offered = (store: MfaStore, method: 'delete' | 'listUsers'): boolean => {
+    const value: unknown = store[method];
+    if (value === undefined) return false;
+    expectTrue(typeof value === 'function', `${method} is there but is not a function`);
+    return true;
+  };
+
+  /** Every id `listUsers` gives, walking from the first page until the cursor is null. */
+  const listAll = async (store: MfaStore, limit: number): Promise<{ ids: Set<string>; pages: number }> => {
+    const ids = new Set<string>();
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page: unknown = await store.listUsers!({ cursor, limit });
+      const { userIds, cursor: next } = (page ?? {}) as { userIds?: unknown; cursor?: unknown };
+      expectTrue(Array.isArray(userIds) && userIds.every((id) => typeof id === 'string'), `listUsers page ${pages + 1}: userIds is not an array of strings: ${show(page)}`);
+      expectTrue(next === null || typeof next === 'string', `listUsers page ${pages + 1}: cursor is neither a string nor null: ${show(next)}`);
+      for (const id of userIds as string[]) ids.add(id);
+      cursor = next as string | null;
+      expectTrue(++pages <= 1_000_000, 'listUsers never answered cursor null');
+    } while (cursor !== null);
+    return { ids, pages };
+  };
+
+  check('delete, where the store offers it, removes the record and its open reset, answers whether there was one, and the user starts again at version 1', async (store) => {
+    if (!offered(store, 'delete')) return;
+    const prefix = newUser('delete');
+    const [gone, kept, never] = ['gone', 'kept', 'never'].map((suffix) => `${prefix}-${suffix}`) as [string, string, string];
+    const open = record({ resetRequest: { requestedAt: 1 } });
+    await store.compareAndSet(gone, null, record({ n: 1 }));
+    await store.compareAndSet(gone, 1, open);
+    await store.compareAndSet(kept, null, open);
+    expectSame(await store.delete!(gone), true, 'delete of a user with a record');
+    expectSame(await store.get(gone), null, 'get after delete');
+    expectSame(await store.delete!(gone), false, 'a second delete of the same user');
+    expectSame(await store.delete!(never), false, 'delete of a user that never had a record');
+    expectSame(await store.get(kept), { record: open, version: 1 }, 'another user after the delete');
+    const listed = (await store.listOpenResets()).map((entry) => entry.userId).filter((id) => id.startsWith(prefix));
+    expectSame(listed, [kept], 'the open requests after deleting a user who had one');
+    // The old versions mean nothing now: no write may bring the record back but a creation.
+    expectSame(await store.compareAndSet(gone, 2, record({ n: 'resurrected' })), false, 'compareAndSet(version 2) after delete');
+    expectSame(await store.get(gone), null, 'get after a refused write over a deleted record');
+    expectSame(await store.compareAndSet(gone, null, record({ n: 'again' })), true, 'a creation after delete');
+    expectSame(await store.get(gone), { record: record({ n: 'again' }), version: 1 }, 'the record created again');
+  });
+
+  check(`delete, where the store offers it, racing ${burst} writes to the same user: the user is gone and listed nowhere`, async (store) => {
+    if (!offered(store, 'delete')) return;
+    const user = newUser('delete-race');
+    await store.compareAndSet(user, null, record({ resetRequest: { requestedAt: 1 } }));
+    // The writes keep a reset open: a delete that lost track of one would leave it in an index.
+    const [deleted, ...written] = await Promise.all([
+      store.delete!(user),
+      ...Array.from({ length: burst }, (_, index) => store.compareAndSet(user, 1, record({ resetRequest: { requestedAt: 2 + index } }))),
+    ]);
+    expectSame(deleted, true, 'the racing delete of a user who had a record');
+    expectTrue(written.filter(Boolean).length <= 1, `${written.filter(Boolean).length} of ${burst} racing writes over version 1 won`);
+    expectSame(await store.get(user), null, 'get after the race');
+    expectTrue(!(await store.listOpenResets()).some((entry) => entry.userId === user), 'listOpenResets still lists the deleted user');
+    if (offered(store, 'listUsers')) expectTrue(!(await listAll(store, 1000)).ids.has(user), 'listUsers still lists the deleted user');
+  });
+
+  check('listUsers, where the store offers it, pages through every user, awkward ids verbatim, until the cursor is null', async (store) => {
+    if (!offered(store, 'listUsers')) return;
+    const base = newUser('list');
+    const ids = [
+      ...Array.from({ length: 12 }, (_, index) => `${base}-${index}`),
+      `${base}-ü 你好 👍`,
+      `${base}:colon:separated`,
+      `${base}*?[glob]{braces}`,
+      `${base}-'quoted"`,
+      `${base}-${'x'.repeat(300)}`,
+    ];
+    for (const id of ids) expectSame(await store.compareAndSet(id, null, record()), true, `the creation of ${show(id)}`);
+    const refused = `${base}-refused`;
+    expectSame(await store.compareAndSet(refused, 1, record()), false, 'compareAndSet(version 1) on no record');
+    // Small pages, so that even a store holding only these users needs several.
+    const small = await listAll(store, 5);
+    for (const id of ids) expectTrue(small.ids.has(id), `listUsers (5 a page) never listed ${show(id)}`);
+    expectTrue(!small.ids.has(refused), 'listUsers listed a user whose only write was refused');
+    const large = await listAll(store, 1000);
+    for (const id of ids) expectTrue(large.ids.has(id), `listUsers (1000 a page) never listed ${show(id)}`);
   });
 
   return checks;

@@ -194,7 +194,7 @@ cjs.storeConformance({ name: 'cjs', create: () => createMemoryStore(), burst: 10
     const output = run('node', ['--test', '--test-reporter', 'tap', 'conformance.test.mjs'], consumer);
     expect(output).toContain('MfaStore contract: esm');
     expect(output).toContain('MfaStore contract: cjs');
-    expect(output).toMatch(/^# pass 26$/m);
+    expect(output).toMatch(/^# pass 32$/m);
     expect(output).toMatch(/^# fail 0$/m);
   });
 

@@ -40,12 +40,13 @@ export function expectRound(round: number, verify: Tally, postpone: Tally): void
   expect(postpone, label).toEqual({ granted: 2, ERR_POSTPONE_LIMIT: POSTPONES - 2 });
 }
 
-interface Worker {
+/** A gate worker process (gate-worker.ts) and the lines it prints, one at a time. */
+export interface Worker {
   readonly child: ChildProcessWithoutNullStreams;
   nextLine(): Promise<string>;
 }
 
-function startWorker(task: GateWorkerTask): Worker {
+export function startWorker(task: GateWorkerTask): Worker {
   const script = fileURLToPath(new URL('./gate-worker.ts', import.meta.url));
   const child = spawn(process.execPath, ['--import', 'tsx', script, JSON.stringify(task)]);
   let stderr = '';

@@ -1,5 +1,6 @@
 // Gate-level races on the Kysely and Drizzle stores, on PostgreSQL, MariaDB
-// and SQLite. See gate-race-harness.ts.
+// and SQLite. See gate-race-harness.ts (first edition) and
+// second-edition-race-harness.ts.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,13 +8,16 @@ import { afterAll, describe, it } from 'vitest';
 import { POSTPONES, PROCESSES, raceAcrossProcesses, ROUNDS, run, SERVERS_PER_PROCESS, VERIFIES } from './gate-race-harness.js';
 import { locationOf } from './sql-clients.js';
 import { openAdmin, warnIfSkipped } from './sql-suite.js';
+import { describeSecondEditionRaces, processSetup, workerPair } from './second-edition-race-harness.js';
 
 warnIfSkipped('test/stores/gate-races-sql.test.ts');
 
 const dir = mkdtempSync(join(tmpdir(), 'otpgate-gate-races-sql-'));
 const tableOf = (builder: string) => `otpgate_t_${run}_gate_${builder}`;
+const workers = workerPair();
 
 afterAll(async () => {
+  await workers.close();
   rmSync(dir, { recursive: true, force: true });
   for (const dialect of ['postgres', 'mysql'] as const) {
     const location = locationOf(dialect, '');
@@ -35,3 +39,15 @@ describe(`gate races on the query-builder stores: ${ROUNDS} rounds of ${VERIFIES
     }
   }
 });
+
+for (const builder of ['kysely', 'drizzle'] as const) {
+  for (const dialect of ['postgres', 'mysql', 'sqlite'] as const) {
+    const location = locationOf(dialect, join(dir, `${builder}.db`));
+    if (location === undefined) continue;
+    describeSecondEditionRaces(
+      `${builder} on ${dialect}, ${PROCESSES} processes`,
+      () => processSetup(workers, { kind: builder, dialect, location, table: tableOf(builder) }),
+      { rounds: 20 },
+    );
+  }
+}

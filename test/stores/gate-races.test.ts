@@ -1,5 +1,7 @@
 // Gate-level races on the memory, SQLite and PostgreSQL stores (Redis:
-// gate-races-redis.test.ts). See gate-race-harness.ts.
+// gate-races-redis.test.ts; Kysely and Drizzle: gate-races-sql.test.ts): the
+// first edition's (gate-race-harness.ts) and the second edition's
+// (second-edition-race-harness.ts).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,14 +12,17 @@ import {
   expectRound, plansFor, POSTPONES, PROCESSES, raceAcrossProcesses, ROUNDS, run, SERVERS_PER_PROCESS, VERIFIES,
 } from './gate-race-harness.js';
 import { enrollAll, fireRound, gateOn, RACE_AT } from './gate-rig.js';
+import { describeSecondEditionRaces, inProcessPair, processSetup, workerPair } from './second-edition-race-harness.js';
 
 const pgUrl = process.env['OTPGATE_PG_URL'];
 if (!pgUrl) console.warn('test/stores/gate-races.test.ts: postgres SKIPPED, OTPGATE_PG_URL is not set');
 
 const dir = mkdtempSync(join(tmpdir(), 'otpgate-gate-races-'));
 const table = `otpgate_t_${run}_gate`;
+const workers = workerPair();
 
 afterAll(async () => {
+  await workers.close();
   rmSync(dir, { recursive: true, force: true });
   if (pgUrl) {
     const client = new pg.Client({ connectionString: pgUrl });
@@ -47,3 +52,14 @@ describe(`gate races: ${ROUNDS} rounds of ${VERIFIES} verifies of one code and $
     await raceAcrossProcesses({ kind: 'postgres', url: pgUrl!, table }, 'postgres');
   }, 120_000);
 });
+
+describeSecondEditionRaces('memory store, two gates in one process', async () => {
+  const store = createMemoryStore();
+  return { store, pair: inProcessPair(store), close: async () => {} };
+});
+
+describeSecondEditionRaces(`sqlite, ${PROCESSES} processes on one WAL file`, () =>
+  processSetup(workers, { kind: 'sqlite', file: join(dir, 'gate.db'), table: 'gate' }),
+);
+
+if (pgUrl) describeSecondEditionRaces(`postgres, ${PROCESSES} processes`, () => processSetup(workers, { kind: 'postgres', url: pgUrl, table }));

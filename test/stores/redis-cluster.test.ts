@@ -1,7 +1,7 @@
 // The Redis store on Redis Cluster (three masters, three replicas, started
 // by .ci/run), with both client libraries: the conformance suite, the key
 // layout, the first release's keys, the cross-process races, the gate's
-// races, and a master killed in the middle of a burst. Every test of the cluster lives in this one file:
+// races (both editions), and a master killed in the middle of a burst. Every test of the cluster lives in this one file:
 // the failover test takes a master away, which no other file may see.
 import { createHash } from 'node:crypto';
 import { Cluster } from 'ioredis';
@@ -14,6 +14,7 @@ import { raceAcrossProcesses } from './gate-race-harness.js';
 import { checkFirstReleaseRecords, FIRST_RELEASE_ROWS } from './first-release.js';
 import { enrollAll, RACE_AT } from './gate-rig.js';
 import { itRacesAcrossProcesses } from './races.js';
+import { describeSecondEditionRaces, processSetup, workerPair } from './second-edition-race-harness.js';
 import { clusterNodes, healthy, killNode, masterOfSlot, onNode, restoreMaster, waitFor, type KilledNode } from './redis-cluster-admin.js';
 import { openRedisClusterClient, redisClusterUrls, type OpenedRedisClusterClient } from './targets.js';
 
@@ -181,6 +182,20 @@ describe.skipIf(!urls)('redis store on Redis Cluster', () => {
       await raceAcrossProcesses({ kind: `${flavor}-cluster`, urls: urls!, prefix: `${base}gate-${flavor}:` }, `cluster-${flavor}`);
     }, 180_000);
   }
+
+  // The second edition's races, both clients served by one pair of worker
+  // processes, stopped before the failover below.
+  describe('the second edition', () => {
+    const workers = workerPair();
+    afterAll(() => workers.close());
+    for (const flavor of flavors) {
+      describeSecondEditionRaces(
+        `${flavor} cluster client, 2 processes`,
+        () => processSetup(workers, { kind: `${flavor}-cluster`, urls: urls!, prefix: `${base}e2-${flavor}:` }),
+        { rounds: 20 },
+      );
+    }
+  });
 
   // Last: a master goes away. The cluster is put back before the next test.
   for (const flavor of flavors) {

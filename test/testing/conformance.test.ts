@@ -34,6 +34,9 @@ describe('otpgate/testing', () => {
       'a burst of 20 creations of one new user: exactly one wins',
       '8 concurrent read-then-retry increments on one counter end exact',
       'works with many users (30 written concurrently)',
+      'delete, where the store offers it, removes the record and its open reset, answers whether there was one, and the user starts again at version 1',
+      'delete, where the store offers it, racing 20 writes to the same user: the user is gone and listed nowhere',
+      'listUsers, where the store offers it, pages through every user, awkward ids verbatim, until the cursor is null',
     ]);
     expect(await failures(checks)).toEqual({});
   });
@@ -79,6 +82,37 @@ describe('otpgate/testing', () => {
     );
   });
 
+  it('catches a delete that leaves an open reset in the index, and a listUsers that stops after its first page', async () => {
+    const inner = createMemoryStore();
+    // An index of open resets kept beside the records, as SQL and Redis stores keep one.
+    const open = new Set<string>();
+    const leaky: MfaStore = {
+      get: (userId) => inner.get(userId),
+      async compareAndSet(userId, expected, next) {
+        const written = await inner.compareAndSet(userId, expected, next);
+        if (written && next.resetRequest !== null) open.add(userId);
+        if (written && next.resetRequest === null) open.delete(userId);
+        return written;
+      },
+      async listOpenResets() {
+        const listed = await Promise.all([...open].map(async (userId) => ({ userId, found: await inner.get(userId) })));
+        return listed.map(({ userId, found }) => ({ userId, record: found?.record ?? { resetRequest: { requestedAt: 0 } }, version: found?.version ?? 0 }));
+      },
+      delete: (userId) => inner.delete!(userId), // forgets the index
+      listUsers: async (options) => ({ ...(await inner.listUsers!(options)), cursor: null }),
+    };
+    const failed = await failures(storeConformanceChecks({ name: 'leaky', create: () => leaky, ...small }));
+    expect(failed).toEqual({
+      'delete, where the store offers it, removes the record and its open reset, answers whether there was one, and the user starts again at version 1':
+        expect.stringMatching(/^the open requests after deleting a user who had one: expected \["contract-[^"]+-kept"\], got \[/),
+      'delete, where the store offers it, racing 20 writes to the same user: the user is gone and listed nowhere': 'listOpenResets still lists the deleted user',
+      'listUsers, where the store offers it, pages through every user, awkward ids verbatim, until the cursor is null': expect.stringMatching(/^listUsers \(5 a page\) never listed "contract-/),
+    });
+    const odd = { ...leaky, delete: 'yes', listUsers: undefined } as unknown as MfaStore;
+    const oddFailures = await failures(storeConformanceChecks({ name: 'odd', create: () => odd, ...small }));
+    expect(Object.values(oddFailures)).toEqual(['delete is there but is not a function', 'delete is there but is not a function']);
+  });
+
   it('registers one describe with one it per check, and cleanup after them', async () => {
     const registered: string[] = [];
     const tests: Array<() => Promise<void>> = [];
@@ -99,7 +133,7 @@ describe('otpgate/testing', () => {
       },
     );
     expect(registered[0]).toBe('describe MfaStore contract: memory');
-    expect(registered).toHaveLength(14);
+    expect(registered).toHaveLength(17);
     for (const test of tests) await test();
     await after?.();
     expect(cleaned).toBe(1);
@@ -129,7 +163,7 @@ describe('otpgate/testing', () => {
     it('a host\'s store passes the suite run by node --test', () => {
       const result = runNodeTest('map');
       expect(result.stdout).toContain('MfaStore contract: node:test map store');
-      expect(result.stdout).toMatch(/^# pass 13$/m);
+      expect(result.stdout).toMatch(/^# pass 16$/m);
       expect(result.stdout).toMatch(/^# fail 0$/m);
       expect(result.stdout).not.toContain('cleanup was not called');
       expect(result.status).toBe(0);
