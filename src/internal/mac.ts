@@ -1,6 +1,7 @@
 import type { Algorithm } from '../core/options.js';
 import { SHA1 } from './sha1.js';
-import { SHA256, SHA512 } from './sha2.js';
+import { SHA256 } from './sha2.js';
+import { SHA512 } from './sha512.js';
 
 /**
  * A Merkle–Damgård hash reduced to what HMAC needs: its block length, its
