@@ -45,16 +45,48 @@ const hex = (x) => `0x${x.toString(16).padStart(8, '0')}`;
 const table = (words) =>
   Array.from({ length: words.length / 8 }, (_, i) => `  ${words.slice(i * 8, i * 8 + 8).map(hex).join(', ')},`).join('\n');
 
-/** The high and low halves of a 64-bit rotation right by `n`, as expressions over `h` and `l`. */
-function rotr(h, l, n) {
-  if (n >= 32) [h, l, n] = [l, h, n - 32];
-  return [`((${h} >>> ${n}) | (${l} << ${32 - n}))`, `((${l} >>> ${n}) | (${h} << ${32 - n}))`];
+/** A 32-bit rotation right, which V8 compiles to one instruction. */
+const ror = (x, n) => `((${x} >>> ${n}) | (${x} << ${32 - n}))`;
+
+/**
+ * Σ over the word named \`x\` (FIPS 180-4 §4.1.3): the XOR of three 64-bit
+ * rotations, as the declarations of its high and low halves \`${name}h\`
+ * and \`${name}l\`. A 64-bit rotation by n < 32 moves the low 32 - n bits of
+ * each half down and the other n bits into the other half; with R a 32-bit
+ * rotation by n and M = 2^(32-n) - 1, the bits that stay:
+ *
+ *   high = R(l) ^ (R(h ^ l) & M),   low = high ^ R(h ^ l)
+ *
+ * (by n ≥ 32: rotate by n - 32 with h and l swapped; h ^ l stays). So a Σ is
+ * six 32-bit rotations, three masks and XORs: fewer operations than the
+ * twelve shifts and six ORs of shifting each half, and each rotation is one
+ * instruction.
+ */
+function sigma(name, x, ns) {
+  const u = `${x}h ^ ${x}l`;
+  const terms = ns.map((n) => {
+    const r = n % 32;
+    return { stay: ror(n < 32 ? `${x}l` : `${x}h`, r), moved: ror(`${name}u`, r), mask: hex(0xffffffff >>> r) };
+  });
+  return [
+    `const ${name}u = ${u};`,
+    `const ${name}h = ${terms.map((t) => `${t.stay} ^ (${t.moved} & ${t.mask})`).join(' ^ ')};`,
+    `const ${name}l = ${name}h ^ ${terms.map((t) => t.moved).join(' ^ ')};`,
+  ];
 }
 
-/** Σ over the word named `x`: the XOR of three rotations, high and low halves. */
-function sigma(x, [r1, r2, r3]) {
-  const parts = [r1, r2, r3].map((n) => rotr(`${x}h`, `${x}l`, n));
-  return [parts.map((p) => p[0]).join(' ^ '), parts.map((p) => p[1]).join(' ^ ')];
+/** σ (FIPS 180-4 §4.1.3): two rotations as in {@link sigma}, XORed with a shift right by `shift` < 32. */
+function smallSigma(name, x, ns, shift) {
+  const terms = ns.map((n) => {
+    const r = n % 32;
+    return { stay: ror(n < 32 ? `${x}l` : `${x}h`, r), moved: ror(`${name}u`, r), mask: hex(0xffffffff >>> r) };
+  });
+  return [
+    `const ${name}u = ${x}h ^ ${x}l;`,
+    `const ${name}r = ${terms.map((t) => `${t.stay} ^ (${t.moved} & ${t.mask})`).join(' ^ ')};`,
+    `const ${name}h = ${name}r ^ (${x}h >>> ${shift});`,
+    `const ${name}l = ${name}r ^ ${terms.map((t) => t.moved).join(' ^ ')} ^ ((${x}l >>> ${shift}) | (${x}h << ${32 - shift}));`,
+  ];
 }
 
 /** The carry out of the low-half sum `sum = (x + y) | 0`, given `sum` and one addend. */
@@ -69,31 +101,30 @@ const carry = (sum, addend) => `+((${sum} >>> 0) < (${addend} >>> 0))`;
  */
 function round(t) {
   const [a, b, c, d, e, f, g, h] = [0, 1, 2, 3, 4, 5, 6, 7].map((i) => 'abcdefgh'[(i - t + 8) % 8]);
-  const S1 = sigma(e, [14, 18, 41]);
-  const S0 = sigma(a, [28, 34, 39]);
   const j = t === 0 ? 'i' : `i + ${t}`;
-  return `    {
-      // round i + ${t}: a..h are ${a}, ${b}, ${c}, ${d}, ${e}, ${f}, ${g}, ${h}
-      const kl = kl_[${j}]!, wl = wl_[${j}]!, kwl = (kl + wl) | 0;
-      const kwh = kh_[${j}]! + wh_[${j}]! + ${carry('kwl', 'wl')};
-      // x = h + K + W, z = Σ1(e) + Ch(e, f, g), T1 = x + z
-      const xl = (${h}l + kwl) | 0, xh = ${h}h + kwh + ${carry('xl', 'kwl')};
-      const s1l = ${S1[1]};
-      const chl = ${g}l ^ (${e}l & (${f}l ^ ${g}l));
-      const zl = (s1l + chl) | 0;
-      const zh = (${S1[0]}) + (${g}h ^ (${e}h & (${f}h ^ ${g}h))) + ${carry('zl', 'chl')};
-      const t1l = (xl + zl) | 0, t1h = xh + zh + ${carry('t1l', 'zl')};
-      // T2 = Σ0(a) + Maj(a, b, c)
-      const s0l = ${S0[1]};
-      const mjl = (${a}l & ${b}l) | (${c}l & (${a}l | ${b}l));
-      const t2l = (s0l + mjl) | 0;
-      const t2h = (${S0[0]}) + ((${a}h & ${b}h) | (${c}h & (${a}h | ${b}h))) + ${carry('t2l', 'mjl')};
-      // e = d + T1, a = T1 + T2
-      ${d}l = (${d}l + t1l) | 0;
-      ${d}h = (${d}h + t1h + ${carry(`${d}l`, 't1l')}) | 0;
-      ${h}l = (t1l + t2l) | 0;
-      ${h}h = (t1h + t2h + ${carry(`${h}l`, 't2l')}) | 0;
-    }`;
+  const lines = [
+    `// round i + ${t}: a..h are ${a}, ${b}, ${c}, ${d}, ${e}, ${f}, ${g}, ${h}`,
+    `const kl = kl_[${j}]!, wl = wl_[${j}]!, kwl = (kl + wl) | 0;`,
+    `const kwh = kh_[${j}]! + wh_[${j}]! + ${carry('kwl', 'wl')};`,
+    `// x = h + K + W, z = Σ1(e) + Ch(e, f, g), T1 = x + z`,
+    `const xl = (${h}l + kwl) | 0, xh = ${h}h + kwh + ${carry('xl', 'kwl')};`,
+    ...sigma('s1', e, [14, 18, 41]),
+    `const chl = ${g}l ^ (${e}l & (${f}l ^ ${g}l));`,
+    `const zl = (s1l + chl) | 0;`,
+    `const zh = s1h + (${g}h ^ (${e}h & (${f}h ^ ${g}h))) + ${carry('zl', 'chl')};`,
+    `const t1l = (xl + zl) | 0, t1h = xh + zh + ${carry('t1l', 'zl')};`,
+    `// T2 = Σ0(a) + Maj(a, b, c)`,
+    ...sigma('s0', a, [28, 34, 39]),
+    `const mjl = (${a}l & ${b}l) | (${c}l & (${a}l | ${b}l));`,
+    `const t2l = (s0l + mjl) | 0;`,
+    `const t2h = s0h + ((${a}h & ${b}h) | (${c}h & (${a}h | ${b}h))) + ${carry('t2l', 'mjl')};`,
+    `// e = d + T1, a = T1 + T2`,
+    `${d}l = (${d}l + t1l) | 0;`,
+    `${d}h = (${d}h + t1h + ${carry(`${d}l`, 't1l')}) | 0;`,
+    `${h}l = (t1l + t2l) | 0;`,
+    `${h}h = (t1h + t2h + ${carry(`${h}l`, 't2l')}) | 0;`,
+  ];
+  return `    {\n${lines.map((line) => `      ${line}`).join('\n')}\n    }`;
 }
 
 export function generate() {
@@ -107,13 +138,19 @@ export function generate() {
 import type { BlockHash } from './mac.js';
 
 /**
- * SHA-512's round constants (FIPS 180-4 §4.2.3), high halves. SHA-256's
- * constants (§4.2.2) are the first 64 of them.
- * @internal
+ * SHA-512's round constants (FIPS 180-4 §4.2.3), high halves. Not exported
+ * itself: V8 reads an exported binding through a cell, and a module-local
+ * constant as the array it is, which the round loop reads faster.
  */
-export const KH = /* @__PURE__ */ Int32Array.of(
+const KH = /* @__PURE__ */ Int32Array.of(
 ${table(K.map((k) => k[0]))}
 );
+
+/**
+ * @internal SHA-256's round constants (§4.2.2): the first 64 high halves of
+ * SHA-512's.
+ */
+export const K256 = /* @__PURE__ */ KH.subarray(0, 64);
 
 /** The low halves of SHA-512's round constants. */
 const KL = /* @__PURE__ */ Int32Array.of(
@@ -149,15 +186,12 @@ function compress512(state: Int32Array, block: Int32Array): void {
     wl_[i] = block[i * 2 + 1]!;
   }
   for (let i = 16; i < 80; i++) {
-    // σ1(W[t-2]) = ROTR19 ^ ROTR61 ^ SHR6
-    let h = wh_[i - 2]!, l = wl_[i - 2]!;
-    const s1h = ((h >>> 19) | (l << 13)) ^ ((l >>> 29) | (h << 3)) ^ (h >>> 6);
-    const s1l = ((l >>> 19) | (h << 13)) ^ ((h >>> 29) | (l << 3)) ^ ((l >>> 6) | (h << 26));
-    // σ0(W[t-15]) = ROTR1 ^ ROTR8 ^ SHR7
-    h = wh_[i - 15]!;
-    l = wl_[i - 15]!;
-    const s0h = ((h >>> 1) | (l << 31)) ^ ((h >>> 8) | (l << 24)) ^ (h >>> 7);
-    const s0l = ((l >>> 1) | (h << 31)) ^ ((l >>> 8) | (h << 24)) ^ ((l >>> 7) | (h << 25));
+    // σ1(W[t-2]) = ROTR19 ^ ROTR61 ^ SHR6, σ0(W[t-15]) = ROTR1 ^ ROTR8 ^ SHR7:
+    // the rotations as in Σ, then the shift.
+    const xh = wh_[i - 2]!, xl = wl_[i - 2]!;
+    ${smallSigma('s1', 'x', [19, 61], 6).join('\n    ')}
+    const yh = wh_[i - 15]!, yl = wl_[i - 15]!;
+    ${smallSigma('s0', 'y', [1, 8], 7).join('\n    ')}
     // W[t] = σ1 + W[t-7] + σ0 + W[t-16]
     const lo = (s1l >>> 0) + (wl_[i - 7]! >>> 0) + (s0l >>> 0) + (wl_[i - 16]! >>> 0);
     wh_[i] = s1h + wh_[i - 7]! + s0h + wh_[i - 16]! + ((lo * INV_2_32) | 0);

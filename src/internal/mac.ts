@@ -29,10 +29,25 @@ export type CounterMac = (hi: number, lo: number) => Uint8Array;
 
 const HASHES: Readonly<Record<Algorithm, BlockHash>> = { SHA1, SHA256, SHA512 };
 
-/** Big-endian bytes, at most `words.length * 4`, to 32-bit words; missing bytes count as zero. */
-function toWords(bytes: Uint8Array, words: Int32Array): void {
-  words.fill(0);
-  for (let i = 0; i < bytes.length; i++) words[i >> 2] |= bytes[i]! << (24 - (i & 3) * 8);
+/**
+ * Big-endian bytes, at most `words.length * 4`, to 32-bit words XORed with
+ * `pad` (an HMAC key block: RFC 2104's ipad, or 0 for a plain block);
+ * missing bytes count as zero. Whole words are read four bytes at a time.
+ */
+function keyWords(bytes: Uint8Array, words: Int32Array, pad: number): void {
+  const whole = bytes.length >> 2;
+  let i = 0;
+  for (; i < whole; i++) {
+    const j = i * 4;
+    words[i] = ((bytes[j]! << 24) | (bytes[j + 1]! << 16) | (bytes[j + 2]! << 8) | bytes[j + 3]!) ^ pad;
+  }
+  if (i < words.length) {
+    // The last, partial word (or a whole word of padding).
+    let w = 0;
+    for (let j = i * 4; j < bytes.length; j++) w |= bytes[j]! << (24 - (j & 3) * 8);
+    words[i++] = w ^ pad;
+  }
+  for (; i < words.length; i++) words[i] = pad;
 }
 
 function toBytes(words: Int32Array, bytes: Uint8Array): void {
@@ -61,7 +76,7 @@ function digest(hash: BlockHash, message: Uint8Array): Uint8Array {
   const state = hash.iv.slice();
   const block = new Int32Array(hash.blockWords);
   for (let offset = 0; offset < end; offset += blockBytes) {
-    toWords(padded.subarray(offset, offset + blockBytes), block);
+    keyWords(padded.subarray(offset, offset + blockBytes), block, 0);
     hash.compress(state, block);
   }
   const out = new Uint8Array(state.length * 4);
@@ -121,28 +136,26 @@ export function createCounterMac(algorithm: Algorithm, key: Uint8Array): Counter
   const { hash, keyBlock, block, digestBlock, state, out } = scratch;
   const { blockWords, compress, iv } = hash;
   const n = iv.length;
-  // The inner state, then the outer one.
-  const keyState = new Int32Array(n * 2);
-  toWords(key.length > blockWords * 4 ? digest(hash, key) : key, keyBlock);
-  for (let i = 0; i < blockWords; i++) keyBlock[i] ^= 0x36363636;
-  state.set(iv);
-  compress(state, keyBlock);
-  keyState.set(state);
+  // Two arrays rather than one of both: V8 keeps a typed array of up to 64
+  // bytes inside its object and allocates a longer one's buffer apart, ten
+  // times slower, and SHA-512's two states are 128 bytes.
+  const inner = iv.slice();
+  const outer = iv.slice();
+  keyWords(key.length > blockWords * 4 ? digest(hash, key) : key, keyBlock, 0x36363636);
+  compress(inner, keyBlock);
   for (let i = 0; i < blockWords; i++) keyBlock[i] ^= 0x36363636 ^ 0x5c5c5c5c;
-  state.set(iv);
-  compress(state, keyBlock);
-  keyState.set(state, n);
+  compress(outer, keyBlock);
   keyBlock.fill(0);
 
   return (hi, lo) => {
     // The padding of `block` stays; only the counter words change.
     block[0] = hi;
     block[1] = lo;
-    for (let i = 0; i < n; i++) state[i] = keyState[i]!;
+    for (let i = 0; i < n; i++) state[i] = inner[i]!;
     compress(state, block);
     for (let i = 0; i < n; i++) {
       digestBlock[i] = state[i]!;
-      state[i] = keyState[n + i]!;
+      state[i] = outer[i]!;
     }
     compress(state, digestBlock);
     toBytes(state, out);

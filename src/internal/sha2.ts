@@ -1,5 +1,9 @@
 import type { BlockHash } from './mac.js';
-import { KH } from './sha512.js';
+import { K256 } from './sha512.js';
+
+// Read through a module-local constant: V8 reads an imported binding through
+// a cell, slower in the round loop.
+const K = K256;
 
 // Message schedule, shared: compress runs to completion before anyone else can call it.
 const W256 = /* @__PURE__ */ new Int32Array(64);
@@ -21,7 +25,7 @@ function compress256(state: Int32Array, block: Int32Array): void {
   let e = state[4]!, f = state[5]!, g = state[6]!, h = state[7]!;
   for (let i = 0; i < 64; i++) {
     const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-    const t1 = (h + S1 + ((e & f) ^ (~e & g)) + KH[i]! + w[i]!) | 0;
+    const t1 = (h + S1 + ((e & f) ^ (~e & g)) + K[i]! + w[i]!) | 0;
     const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
     const t2 = (S0 + ((a & b) ^ (a & c) ^ (b & c))) | 0;
     h = g; g = f; f = e; e = (d + t1) | 0;

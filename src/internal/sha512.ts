@@ -2,11 +2,11 @@
 import type { BlockHash } from './mac.js';
 
 /**
- * SHA-512's round constants (FIPS 180-4 §4.2.3), high halves. SHA-256's
- * constants (§4.2.2) are the first 64 of them.
- * @internal
+ * SHA-512's round constants (FIPS 180-4 §4.2.3), high halves. Not exported
+ * itself: V8 reads an exported binding through a cell, and a module-local
+ * constant as the array it is, which the round loop reads faster.
  */
-export const KH = /* @__PURE__ */ Int32Array.of(
+const KH = /* @__PURE__ */ Int32Array.of(
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
   0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
   0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
@@ -18,6 +18,12 @@ export const KH = /* @__PURE__ */ Int32Array.of(
   0xca273ece, 0xd186b8c7, 0xeada7dd6, 0xf57d4f7f, 0x06f067aa, 0x0a637dc5, 0x113f9804, 0x1b710b35,
   0x28db77f5, 0x32caab7b, 0x3c9ebe0a, 0x431d67c4, 0x4cc5d4be, 0x597f299c, 0x5fcb6fab, 0x6c44198c,
 );
+
+/**
+ * @internal SHA-256's round constants (§4.2.2): the first 64 high halves of
+ * SHA-512's.
+ */
+export const K256 = /* @__PURE__ */ KH.subarray(0, 64);
 
 /** The low halves of SHA-512's round constants. */
 const KL = /* @__PURE__ */ Int32Array.of(
@@ -62,15 +68,18 @@ function compress512(state: Int32Array, block: Int32Array): void {
     wl_[i] = block[i * 2 + 1]!;
   }
   for (let i = 16; i < 80; i++) {
-    // σ1(W[t-2]) = ROTR19 ^ ROTR61 ^ SHR6
-    let h = wh_[i - 2]!, l = wl_[i - 2]!;
-    const s1h = ((h >>> 19) | (l << 13)) ^ ((l >>> 29) | (h << 3)) ^ (h >>> 6);
-    const s1l = ((l >>> 19) | (h << 13)) ^ ((h >>> 29) | (l << 3)) ^ ((l >>> 6) | (h << 26));
-    // σ0(W[t-15]) = ROTR1 ^ ROTR8 ^ SHR7
-    h = wh_[i - 15]!;
-    l = wl_[i - 15]!;
-    const s0h = ((h >>> 1) | (l << 31)) ^ ((h >>> 8) | (l << 24)) ^ (h >>> 7);
-    const s0l = ((l >>> 1) | (h << 31)) ^ ((l >>> 8) | (h << 24)) ^ ((l >>> 7) | (h << 25));
+    // σ1(W[t-2]) = ROTR19 ^ ROTR61 ^ SHR6, σ0(W[t-15]) = ROTR1 ^ ROTR8 ^ SHR7:
+    // the rotations as in Σ, then the shift.
+    const xh = wh_[i - 2]!, xl = wl_[i - 2]!;
+    const s1u = xh ^ xl;
+    const s1r = ((xl >>> 19) | (xl << 13)) ^ (((s1u >>> 19) | (s1u << 13)) & 0x00001fff) ^ ((xh >>> 29) | (xh << 3)) ^ (((s1u >>> 29) | (s1u << 3)) & 0x00000007);
+    const s1h = s1r ^ (xh >>> 6);
+    const s1l = s1r ^ ((s1u >>> 19) | (s1u << 13)) ^ ((s1u >>> 29) | (s1u << 3)) ^ ((xl >>> 6) | (xh << 26));
+    const yh = wh_[i - 15]!, yl = wl_[i - 15]!;
+    const s0u = yh ^ yl;
+    const s0r = ((yl >>> 1) | (yl << 31)) ^ (((s0u >>> 1) | (s0u << 31)) & 0x7fffffff) ^ ((yl >>> 8) | (yl << 24)) ^ (((s0u >>> 8) | (s0u << 24)) & 0x00ffffff);
+    const s0h = s0r ^ (yh >>> 7);
+    const s0l = s0r ^ ((s0u >>> 1) | (s0u << 31)) ^ ((s0u >>> 8) | (s0u << 24)) ^ ((yl >>> 7) | (yh << 25));
     // W[t] = σ1 + W[t-7] + σ0 + W[t-16]
     const lo = (s1l >>> 0) + (wl_[i - 7]! >>> 0) + (s0l >>> 0) + (wl_[i - 16]! >>> 0);
     wh_[i] = s1h + wh_[i - 7]! + s0h + wh_[i - 16]! + ((lo * INV_2_32) | 0);
@@ -91,16 +100,20 @@ function compress512(state: Int32Array, block: Int32Array): void {
       const kwh = kh_[i]! + wh_[i]! + +((kwl >>> 0) < (wl >>> 0));
       // x = h + K + W, z = Σ1(e) + Ch(e, f, g), T1 = x + z
       const xl = (hl + kwl) | 0, xh = hh + kwh + +((xl >>> 0) < (kwl >>> 0));
-      const s1l = ((el >>> 14) | (eh << 18)) ^ ((el >>> 18) | (eh << 14)) ^ ((eh >>> 9) | (el << 23));
+      const s1u = eh ^ el;
+      const s1h = ((el >>> 14) | (el << 18)) ^ (((s1u >>> 14) | (s1u << 18)) & 0x0003ffff) ^ ((el >>> 18) | (el << 14)) ^ (((s1u >>> 18) | (s1u << 14)) & 0x00003fff) ^ ((eh >>> 9) | (eh << 23)) ^ (((s1u >>> 9) | (s1u << 23)) & 0x007fffff);
+      const s1l = s1h ^ ((s1u >>> 14) | (s1u << 18)) ^ ((s1u >>> 18) | (s1u << 14)) ^ ((s1u >>> 9) | (s1u << 23));
       const chl = gl ^ (el & (fl ^ gl));
       const zl = (s1l + chl) | 0;
-      const zh = (((eh >>> 14) | (el << 18)) ^ ((eh >>> 18) | (el << 14)) ^ ((el >>> 9) | (eh << 23))) + (gh ^ (eh & (fh ^ gh))) + +((zl >>> 0) < (chl >>> 0));
+      const zh = s1h + (gh ^ (eh & (fh ^ gh))) + +((zl >>> 0) < (chl >>> 0));
       const t1l = (xl + zl) | 0, t1h = xh + zh + +((t1l >>> 0) < (zl >>> 0));
       // T2 = Σ0(a) + Maj(a, b, c)
-      const s0l = ((al >>> 28) | (ah << 4)) ^ ((ah >>> 2) | (al << 30)) ^ ((ah >>> 7) | (al << 25));
+      const s0u = ah ^ al;
+      const s0h = ((al >>> 28) | (al << 4)) ^ (((s0u >>> 28) | (s0u << 4)) & 0x0000000f) ^ ((ah >>> 2) | (ah << 30)) ^ (((s0u >>> 2) | (s0u << 30)) & 0x3fffffff) ^ ((ah >>> 7) | (ah << 25)) ^ (((s0u >>> 7) | (s0u << 25)) & 0x01ffffff);
+      const s0l = s0h ^ ((s0u >>> 28) | (s0u << 4)) ^ ((s0u >>> 2) | (s0u << 30)) ^ ((s0u >>> 7) | (s0u << 25));
       const mjl = (al & bl) | (cl & (al | bl));
       const t2l = (s0l + mjl) | 0;
-      const t2h = (((ah >>> 28) | (al << 4)) ^ ((al >>> 2) | (ah << 30)) ^ ((al >>> 7) | (ah << 25))) + ((ah & bh) | (ch & (ah | bh))) + +((t2l >>> 0) < (mjl >>> 0));
+      const t2h = s0h + ((ah & bh) | (ch & (ah | bh))) + +((t2l >>> 0) < (mjl >>> 0));
       // e = d + T1, a = T1 + T2
       dl = (dl + t1l) | 0;
       dh = (dh + t1h + +((dl >>> 0) < (t1l >>> 0))) | 0;
@@ -113,16 +126,20 @@ function compress512(state: Int32Array, block: Int32Array): void {
       const kwh = kh_[i + 1]! + wh_[i + 1]! + +((kwl >>> 0) < (wl >>> 0));
       // x = h + K + W, z = Σ1(e) + Ch(e, f, g), T1 = x + z
       const xl = (gl + kwl) | 0, xh = gh + kwh + +((xl >>> 0) < (kwl >>> 0));
-      const s1l = ((dl >>> 14) | (dh << 18)) ^ ((dl >>> 18) | (dh << 14)) ^ ((dh >>> 9) | (dl << 23));
+      const s1u = dh ^ dl;
+      const s1h = ((dl >>> 14) | (dl << 18)) ^ (((s1u >>> 14) | (s1u << 18)) & 0x0003ffff) ^ ((dl >>> 18) | (dl << 14)) ^ (((s1u >>> 18) | (s1u << 14)) & 0x00003fff) ^ ((dh >>> 9) | (dh << 23)) ^ (((s1u >>> 9) | (s1u << 23)) & 0x007fffff);
+      const s1l = s1h ^ ((s1u >>> 14) | (s1u << 18)) ^ ((s1u >>> 18) | (s1u << 14)) ^ ((s1u >>> 9) | (s1u << 23));
       const chl = fl ^ (dl & (el ^ fl));
       const zl = (s1l + chl) | 0;
-      const zh = (((dh >>> 14) | (dl << 18)) ^ ((dh >>> 18) | (dl << 14)) ^ ((dl >>> 9) | (dh << 23))) + (fh ^ (dh & (eh ^ fh))) + +((zl >>> 0) < (chl >>> 0));
+      const zh = s1h + (fh ^ (dh & (eh ^ fh))) + +((zl >>> 0) < (chl >>> 0));
       const t1l = (xl + zl) | 0, t1h = xh + zh + +((t1l >>> 0) < (zl >>> 0));
       // T2 = Σ0(a) + Maj(a, b, c)
-      const s0l = ((hl >>> 28) | (hh << 4)) ^ ((hh >>> 2) | (hl << 30)) ^ ((hh >>> 7) | (hl << 25));
+      const s0u = hh ^ hl;
+      const s0h = ((hl >>> 28) | (hl << 4)) ^ (((s0u >>> 28) | (s0u << 4)) & 0x0000000f) ^ ((hh >>> 2) | (hh << 30)) ^ (((s0u >>> 2) | (s0u << 30)) & 0x3fffffff) ^ ((hh >>> 7) | (hh << 25)) ^ (((s0u >>> 7) | (s0u << 25)) & 0x01ffffff);
+      const s0l = s0h ^ ((s0u >>> 28) | (s0u << 4)) ^ ((s0u >>> 2) | (s0u << 30)) ^ ((s0u >>> 7) | (s0u << 25));
       const mjl = (hl & al) | (bl & (hl | al));
       const t2l = (s0l + mjl) | 0;
-      const t2h = (((hh >>> 28) | (hl << 4)) ^ ((hl >>> 2) | (hh << 30)) ^ ((hl >>> 7) | (hh << 25))) + ((hh & ah) | (bh & (hh | ah))) + +((t2l >>> 0) < (mjl >>> 0));
+      const t2h = s0h + ((hh & ah) | (bh & (hh | ah))) + +((t2l >>> 0) < (mjl >>> 0));
       // e = d + T1, a = T1 + T2
       cl = (cl + t1l) | 0;
       ch = (ch + t1h + +((cl >>> 0) < (t1l >>> 0))) | 0;
@@ -135,16 +152,20 @@ function compress512(state: Int32Array, block: Int32Array): void {
       const kwh = kh_[i + 2]! + wh_[i + 2]! + +((kwl >>> 0) < (wl >>> 0));
       // x = h + K + W, z = Σ1(e) + Ch(e, f, g), T1 = x + z
       const xl = (fl + kwl) | 0, xh = fh + kwh + +((xl >>> 0) < (kwl >>> 0));
-      const s1l = ((cl >>> 14) | (ch << 18)) ^ ((cl >>> 18) | (ch << 14)) ^ ((ch >>> 9) | (cl << 23));
+      const s1u = ch ^ cl;
+      const s1h = ((cl >>> 14) | (cl << 18)) ^ (((s1u >>> 14) | (s1u << 18)) & 0x0003ffff) ^ ((cl >>> 18) | (cl << 14)) ^ (((s1u >>> 18) | (s1u << 14)) & 0x00003fff) ^ ((ch >>> 9) | (ch << 23)) ^ (((s1u >>> 9) | (s1u << 23)) & 0x007fffff);
+      const s1l = s1h ^ ((s1u >>> 14) | (s1u << 18)) ^ ((s1u >>> 18) | (s1u << 14)) ^ ((s1u >>> 9) | (s1u << 23));
       const chl = el ^ (cl & (dl ^ el));
       const zl = (s1l + chl) | 0;
-      const zh = (((ch >>> 14) | (cl << 18)) ^ ((ch >>> 18) | (cl << 14)) ^ ((cl >>> 9) | (ch << 23))) + (eh ^ (ch & (dh ^ eh))) + +((zl >>> 0) < (chl >>> 0));
+      const zh = s1h + (eh ^ (ch & (dh ^ eh))) + +((zl >>> 0) < (chl >>> 0));
       const t1l = (xl + zl) | 0, t1h = xh + zh + +((t1l >>> 0) < (zl >>> 0));
       // T2 = Σ0(a) + Maj(a, b, c)
-      const s0l = ((gl >>> 28) | (gh << 4)) ^ ((gh >>> 2) | (gl << 30)) ^ ((gh >>> 7) | (gl << 25));
+      const s0u = gh ^ gl;
+      const s0h = ((gl >>> 28) | (gl << 4)) ^ (((s0u >>> 28) | (s0u << 4)) & 0x0000000f) ^ ((gh >>> 2) | (gh << 30)) ^ (((s0u >>> 2) | (s0u << 30)) & 0x3fffffff) ^ ((gh >>> 7) | (gh << 25)) ^ (((s0u >>> 7) | (s0u << 25)) & 0x01ffffff);
+      const s0l = s0h ^ ((s0u >>> 28) | (s0u << 4)) ^ ((s0u >>> 2) | (s0u << 30)) ^ ((s0u >>> 7) | (s0u << 25));
       const mjl = (gl & hl) | (al & (gl | hl));
       const t2l = (s0l + mjl) | 0;
-      const t2h = (((gh >>> 28) | (gl << 4)) ^ ((gl >>> 2) | (gh << 30)) ^ ((gl >>> 7) | (gh << 25))) + ((gh & hh) | (ah & (gh | hh))) + +((t2l >>> 0) < (mjl >>> 0));
+      const t2h = s0h + ((gh & hh) | (ah & (gh | hh))) + +((t2l >>> 0) < (mjl >>> 0));
       // e = d + T1, a = T1 + T2
       bl = (bl + t1l) | 0;
       bh = (bh + t1h + +((bl >>> 0) < (t1l >>> 0))) | 0;
@@ -157,16 +178,20 @@ function compress512(state: Int32Array, block: Int32Array): void {
       const kwh = kh_[i + 3]! + wh_[i + 3]! + +((kwl >>> 0) < (wl >>> 0));
       // x = h + K + W, z = Σ1(e) + Ch(e, f, g), T1 = x + z
       const xl = (el + kwl) | 0, xh = eh + kwh + +((xl >>> 0) < (kwl >>> 0));
-      const s1l = ((bl >>> 14) | (bh << 18)) ^ ((bl >>> 18) | (bh << 14)) ^ ((bh >>> 9) | (bl << 23));
+      const s1u = bh ^ bl;
+      const s1h = ((bl >>> 14) | (bl << 18)) ^ (((s1u >>> 14) | (s1u << 18)) & 0x0003ffff) ^ ((bl >>> 18) | (bl << 14)) ^ (((s1u >>> 18) | (s1u << 14)) & 0x00003fff) ^ ((bh >>> 9) | (bh << 23)) ^ (((s1u >>> 9) | (s1u << 23)) & 0x007fffff);
+      const s1l = s1h ^ ((s1u >>> 14) | (s1u << 18)) ^ ((s1u >>> 18) | (s1u << 14)) ^ ((s1u >>> 9) | (s1u << 23));
       const chl = dl ^ (bl & (cl ^ dl));
       const zl = (s1l + chl) | 0;
-      const zh = (((bh >>> 14) | (bl << 18)) ^ ((bh >>> 18) | (bl << 14)) ^ ((bl >>> 9) | (bh << 23))) + (dh ^ (bh & (ch ^ dh))) + +((zl >>> 0) < (chl >>> 0));
+      const zh = s1h + (dh ^ (bh & (ch ^ dh))) + +((zl >>> 0) < (chl >>> 0));
       const t1l = (xl + zl) | 0, t1h = xh + zh + +((t1l >>> 0) < (zl >>> 0));
       // T2 = Σ0(a) + Maj(a, b, c)
-      const s0l = ((fl >>> 28) | (fh << 4)) ^ ((fh >>> 2) | (fl << 30)) ^ ((fh >>> 7) | (fl << 25));
+      const s0u = fh ^ fl;
+      const s0h = ((fl >>> 28) | (fl << 4)) ^ (((s0u >>> 28) | (s0u << 4)) & 0x0000000f) ^ ((fh >>> 2) | (fh << 30)) ^ (((s0u >>> 2) | (s0u << 30)) & 0x3fffffff) ^ ((fh >>> 7) | (fh << 25)) ^ (((s0u >>> 7) | (s0u << 25)) & 0x01ffffff);
+      const s0l = s0h ^ ((s0u >>> 28) | (s0u << 4)) ^ ((s0u >>> 2) | (s0u << 30)) ^ ((s0u >>> 7) | (s0u << 25));
       const mjl = (fl & gl) | (hl & (fl | gl));
       const t2l = (s0l + mjl) | 0;
-      const t2h = (((fh >>> 28) | (fl << 4)) ^ ((fl >>> 2) | (fh << 30)) ^ ((fl >>> 7) | (fh << 25))) + ((fh & gh) | (hh & (fh | gh))) + +((t2l >>> 0) < (mjl >>> 0));
+      const t2h = s0h + ((fh & gh) | (hh & (fh | gh))) + +((t2l >>> 0) < (mjl >>> 0));
       // e = d + T1, a = T1 + T2
       al = (al + t1l) | 0;
       ah = (ah + t1h + +((al >>> 0) < (t1l >>> 0))) | 0;
@@ -179,16 +204,20 @@ function compress512(state: Int32Array, block: Int32Array): void {
       const kwh = kh_[i + 4]! + wh_[i + 4]! + +((kwl >>> 0) < (wl >>> 0));
       // x = h + K + W, z = Σ1(e) + Ch(e, f, g), T1 = x + z
       const xl = (dl + kwl) | 0, xh = dh + kwh + +((xl >>> 0) < (kwl >>> 0));
-      const s1l = ((al >>> 14) | (ah << 18)) ^ ((al >>> 18) | (ah << 14)) ^ ((ah >>> 9) | (al << 23));
+      const s1u = ah ^ al;
+      const s1h = ((al >>> 14) | (al << 18)) ^ (((s1u >>> 14) | (s1u << 18)) & 0x0003ffff) ^ ((al >>> 18) | (al << 14)) ^ (((s1u >>> 18) | (s1u << 14)) & 0x00003fff) ^ ((ah >>> 9) | (ah << 23)) ^ (((s1u >>> 9) | (s1u << 23)) & 0x007fffff);
+      const s1l = s1h ^ ((s1u >>> 14) | (s1u << 18)) ^ ((s1u >>> 18) | (s1u << 14)) ^ ((s1u >>> 9) | (s1u << 23));
       const chl = cl ^ (al & (bl ^ cl));
       const zl = (s1l + chl) | 0;
-      const zh = (((ah >>> 14) | (al << 18)) ^ ((ah >>> 18) | (al << 14)) ^ ((al >>> 9) | (ah << 23))) + (ch ^ (ah & (bh ^ ch))) + +((zl >>> 0) < (chl >>> 0));
+      const zh = s1h + (ch ^ (ah & (bh ^ ch))) + +((zl >>> 0) < (chl >>> 0));
       const t1l = (xl + zl) | 0, t1h = xh + zh + +((t1l >>> 0) < (zl >>> 0));
       // T2 = Σ0(a) + Maj(a, b, c)
-      const s0l = ((el >>> 28) | (eh << 4)) ^ ((eh >>> 2) | (el << 30)) ^ ((eh >>> 7) | (el << 25));
+      const s0u = eh ^ el;
+      const s0h = ((el >>> 28) | (el << 4)) ^ (((s0u >>> 28) | (s0u << 4)) & 0x0000000f) ^ ((eh >>> 2) | (eh << 30)) ^ (((s0u >>> 2) | (s0u << 30)) & 0x3fffffff) ^ ((eh >>> 7) | (eh << 25)) ^ (((s0u >>> 7) | (s0u << 25)) & 0x01ffffff);
+      const s0l = s0h ^ ((s0u >>> 28) | (s0u << 4)) ^ ((s0u >>> 2) | (s0u << 30)) ^ ((s0u >>> 7) | (s0u << 25));
       const mjl = (el & fl) | (gl & (el | fl));
       const t2l = (s0l + mjl) | 0;
-      const t2h = (((eh >>> 28) | (el << 4)) ^ ((el >>> 2) | (eh << 30)) ^ ((el >>> 7) | (eh << 25))) + ((eh & fh) | (gh & (eh | fh))) + +((t2l >>> 0) < (mjl >>> 0));
+      const t2h = s0h + ((eh & fh) | (gh & (eh | fh))) + +((t2l >>> 0) < (mjl >>> 0));
       // e = d + T1, a = T1 + T2
       hl = (hl + t1l) | 0;
       hh = (hh + t1h + +((hl >>> 0) < (t1l >>> 0))) | 0;
@@ -201,16 +230,20 @@ function compress512(state: Int32Array, block: Int32Array): void {
       const kwh = kh_[i + 5]! + wh_[i + 5]! + +((kwl >>> 0) < (wl >>> 0));
       // x = h + K + W, z = Σ1(e) + Ch(e, f, g), T1 = x + z
       const xl = (cl + kwl) | 0, xh = ch + kwh + +((xl >>> 0) < (kwl >>> 0));
-      const s1l = ((hl >>> 14) | (hh << 18)) ^ ((hl >>> 18) | (hh << 14)) ^ ((hh >>> 9) | (hl << 23));
+      const s1u = hh ^ hl;
+      const s1h = ((hl >>> 14) | (hl << 18)) ^ (((s1u >>> 14) | (s1u << 18)) & 0x0003ffff) ^ ((hl >>> 18) | (hl << 14)) ^ (((s1u >>> 18) | (s1u << 14)) & 0x00003fff) ^ ((hh >>> 9) | (hh << 23)) ^ (((s1u >>> 9) | (s1u << 23)) & 0x007fffff);
+      const s1l = s1h ^ ((s1u >>> 14) | (s1u << 18)) ^ ((s1u >>> 18) | (s1u << 14)) ^ ((s1u >>> 9) | (s1u << 23));
       const chl = bl ^ (hl & (al ^ bl));
       const zl = (s1l + chl) | 0;
-      const zh = (((hh >>> 14) | (hl << 18)) ^ ((hh >>> 18) | (hl << 14)) ^ ((hl >>> 9) | (hh << 23))) + (bh ^ (hh & (ah ^ bh))) + +((zl >>> 0) < (chl >>> 0));
+      const zh = s1h + (bh ^ (hh & (ah ^ bh))) + +((zl >>> 0) < (chl >>> 0));
       const t1l = (xl + zl) | 0, t1h = xh + zh + +((t1l >>> 0) < (zl >>> 0));
       // T2 = Σ0(a) + Maj(a, b, c)
-      const s0l = ((dl >>> 28) | (dh << 4)) ^ ((dh >>> 2) | (dl << 30)) ^ ((dh >>> 7) | (dl << 25));
+      const s0u = dh ^ dl;
+      const s0h = ((dl >>> 28) | (dl << 4)) ^ (((s0u >>> 28) | (s0u << 4)) & 0x0000000f) ^ ((dh >>> 2) | (dh << 30)) ^ (((s0u >>> 2) | (s0u << 30)) & 0x3fffffff) ^ ((dh >>> 7) | (dh << 25)) ^ (((s0u >>> 7) | (s0u << 25)) & 0x01ffffff);
+      const s0l = s0h ^ ((s0u >>> 28) | (s0u << 4)) ^ ((s0u >>> 2) | (s0u << 30)) ^ ((s0u >>> 7) | (s0u << 25));
       const mjl = (dl & el) | (fl & (dl | el));
       const t2l = (s0l + mjl) | 0;
-      const t2h = (((dh >>> 28) | (dl << 4)) ^ ((dl >>> 2) | (dh << 30)) ^ ((dl >>> 7) | (dh << 25))) + ((dh & eh) | (fh & (dh | eh))) + +((t2l >>> 0) < (mjl >>> 0));
+      const t2h = s0h + ((dh & eh) | (fh & (dh | eh))) + +((t2l >>> 0) < (mjl >>> 0));
       // e = d + T1, a = T1 + T2
       gl = (gl + t1l) | 0;
       gh = (gh + t1h + +((gl >>> 0) < (t1l >>> 0))) | 0;
@@ -223,16 +256,20 @@ function compress512(state: Int32Array, block: Int32Array): void {
       const kwh = kh_[i + 6]! + wh_[i + 6]! + +((kwl >>> 0) < (wl >>> 0));
       // x = h + K + W, z = Σ1(e) + Ch(e, f, g), T1 = x + z
       const xl = (bl + kwl) | 0, xh = bh + kwh + +((xl >>> 0) < (kwl >>> 0));
-      const s1l = ((gl >>> 14) | (gh << 18)) ^ ((gl >>> 18) | (gh << 14)) ^ ((gh >>> 9) | (gl << 23));
+      const s1u = gh ^ gl;
+      const s1h = ((gl >>> 14) | (gl << 18)) ^ (((s1u >>> 14) | (s1u << 18)) & 0x0003ffff) ^ ((gl >>> 18) | (gl << 14)) ^ (((s1u >>> 18) | (s1u << 14)) & 0x00003fff) ^ ((gh >>> 9) | (gh << 23)) ^ (((s1u >>> 9) | (s1u << 23)) & 0x007fffff);
+      const s1l = s1h ^ ((s1u >>> 14) | (s1u << 18)) ^ ((s1u >>> 18) | (s1u << 14)) ^ ((s1u >>> 9) | (s1u << 23));
       const chl = al ^ (gl & (hl ^ al));
       const zl = (s1l + chl) | 0;
-      const zh = (((gh >>> 14) | (gl << 18)) ^ ((gh >>> 18) | (gl << 14)) ^ ((gl >>> 9) | (gh << 23))) + (ah ^ (gh & (hh ^ ah))) + +((zl >>> 0) < (chl >>> 0));
+      const zh = s1h + (ah ^ (gh & (hh ^ ah))) + +((zl >>> 0) < (chl >>> 0));
       const t1l = (xl + zl) | 0, t1h = xh + zh + +((t1l >>> 0) < (zl >>> 0));
       // T2 = Σ0(a) + Maj(a, b, c)
-      const s0l = ((cl >>> 28) | (ch << 4)) ^ ((ch >>> 2) | (cl << 30)) ^ ((ch >>> 7) | (cl << 25));
+      const s0u = ch ^ cl;
+      const s0h = ((cl >>> 28) | (cl << 4)) ^ (((s0u >>> 28) | (s0u << 4)) & 0x0000000f) ^ ((ch >>> 2) | (ch << 30)) ^ (((s0u >>> 2) | (s0u << 30)) & 0x3fffffff) ^ ((ch >>> 7) | (ch << 25)) ^ (((s0u >>> 7) | (s0u << 25)) & 0x01ffffff);
+      const s0l = s0h ^ ((s0u >>> 28) | (s0u << 4)) ^ ((s0u >>> 2) | (s0u << 30)) ^ ((s0u >>> 7) | (s0u << 25));
       const mjl = (cl & dl) | (el & (cl | dl));
       const t2l = (s0l + mjl) | 0;
-      const t2h = (((ch >>> 28) | (cl << 4)) ^ ((cl >>> 2) | (ch << 30)) ^ ((cl >>> 7) | (ch << 25))) + ((ch & dh) | (eh & (ch | dh))) + +((t2l >>> 0) < (mjl >>> 0));
+      const t2h = s0h + ((ch & dh) | (eh & (ch | dh))) + +((t2l >>> 0) < (mjl >>> 0));
       // e = d + T1, a = T1 + T2
       fl = (fl + t1l) | 0;
       fh = (fh + t1h + +((fl >>> 0) < (t1l >>> 0))) | 0;
@@ -245,16 +282,20 @@ function compress512(state: Int32Array, block: Int32Array): void {
       const kwh = kh_[i + 7]! + wh_[i + 7]! + +((kwl >>> 0) < (wl >>> 0));
       // x = h + K + W, z = Σ1(e) + Ch(e, f, g), T1 = x + z
       const xl = (al + kwl) | 0, xh = ah + kwh + +((xl >>> 0) < (kwl >>> 0));
-      const s1l = ((fl >>> 14) | (fh << 18)) ^ ((fl >>> 18) | (fh << 14)) ^ ((fh >>> 9) | (fl << 23));
+      const s1u = fh ^ fl;
+      const s1h = ((fl >>> 14) | (fl << 18)) ^ (((s1u >>> 14) | (s1u << 18)) & 0x0003ffff) ^ ((fl >>> 18) | (fl << 14)) ^ (((s1u >>> 18) | (s1u << 14)) & 0x00003fff) ^ ((fh >>> 9) | (fh << 23)) ^ (((s1u >>> 9) | (s1u << 23)) & 0x007fffff);
+      const s1l = s1h ^ ((s1u >>> 14) | (s1u << 18)) ^ ((s1u >>> 18) | (s1u << 14)) ^ ((s1u >>> 9) | (s1u << 23));
       const chl = hl ^ (fl & (gl ^ hl));
       const zl = (s1l + chl) | 0;
-      const zh = (((fh >>> 14) | (fl << 18)) ^ ((fh >>> 18) | (fl << 14)) ^ ((fl >>> 9) | (fh << 23))) + (hh ^ (fh & (gh ^ hh))) + +((zl >>> 0) < (chl >>> 0));
+      const zh = s1h + (hh ^ (fh & (gh ^ hh))) + +((zl >>> 0) < (chl >>> 0));
       const t1l = (xl + zl) | 0, t1h = xh + zh + +((t1l >>> 0) < (zl >>> 0));
       // T2 = Σ0(a) + Maj(a, b, c)
-      const s0l = ((bl >>> 28) | (bh << 4)) ^ ((bh >>> 2) | (bl << 30)) ^ ((bh >>> 7) | (bl << 25));
+      const s0u = bh ^ bl;
+      const s0h = ((bl >>> 28) | (bl << 4)) ^ (((s0u >>> 28) | (s0u << 4)) & 0x0000000f) ^ ((bh >>> 2) | (bh << 30)) ^ (((s0u >>> 2) | (s0u << 30)) & 0x3fffffff) ^ ((bh >>> 7) | (bh << 25)) ^ (((s0u >>> 7) | (s0u << 25)) & 0x01ffffff);
+      const s0l = s0h ^ ((s0u >>> 28) | (s0u << 4)) ^ ((s0u >>> 2) | (s0u << 30)) ^ ((s0u >>> 7) | (s0u << 25));
       const mjl = (bl & cl) | (dl & (bl | cl));
       const t2l = (s0l + mjl) | 0;
-      const t2h = (((bh >>> 28) | (bl << 4)) ^ ((bl >>> 2) | (bh << 30)) ^ ((bl >>> 7) | (bh << 25))) + ((bh & ch) | (dh & (bh | ch))) + +((t2l >>> 0) < (mjl >>> 0));
+      const t2h = s0h + ((bh & ch) | (dh & (bh | ch))) + +((t2l >>> 0) < (mjl >>> 0));
       // e = d + T1, a = T1 + T2
       el = (el + t1l) | 0;
       eh = (eh + t1h + +((el >>> 0) < (t1l >>> 0))) | 0;
