@@ -18,8 +18,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
  * tree-shaken) fails, and an ordinary fix does not.
  */
 export const BUDGETS = [
-  { name: 'core: verifyTotp', names: ['verifyTotp'], budget: 5.5 * 1024 },
-  { name: 'core: totp + verifyTotp + generateSecret', names: ['totp', 'verifyTotp', 'generateSecret'], budget: 5.75 * 1024 },
+  // 6.5 KiB since the SHA-512 compression runs four rounds to a loop iteration, each written out under its own
+  // names (about 1 KiB; one round a pass with the state moved along was 10 % slower, eight a pass no faster).
+  { name: 'core: verifyTotp', names: ['verifyTotp'], budget: 6.5 * 1024 },
+  { name: 'core: totp + verifyTotp + generateSecret', names: ['totp', 'verifyTotp', 'generateSecret'], budget: 6.75 * 1024 },
   { name: 'enrollment: buildUri + parseUri + qrSvg', names: ['buildUri', 'parseUri', 'qrSvg'], budget: 11 * 1024 },
   { name: 'gate: createGate + createMemoryStore', names: ['createGate', 'createMemoryStore'], budget: 33 * 1024 },
   // otpgate/web: every page, the four message catalogues, CSS and script; no framework, no gate (the host passes one in).

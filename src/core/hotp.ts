@@ -54,13 +54,16 @@ function parseCode(code: unknown, digits: number): number {
   // A number has lost its leading zeros (and 012345 is an octal literal):
   // refused, as every other argument of the wrong type is.
   if (typeof code !== 'string') throw new OtpError('ERR_OPTIONS', 'code must be a string');
-  const text = /\s/.test(code) ? code.replace(/\s+/g, '') : code;
+  // The common case, exactly the digits, needs no search for spaces.
+  const text = code.length === digits || !/\s/.test(code) ? code : code.replace(/\s+/g, '');
   if (text.length !== digits) return -1;
+  let value = 0;
   for (let i = 0; i < digits; i++) {
     const c = text.charCodeAt(i);
     if (c < 48 || c > 57) return -1;
+    value = value * 10 + (c - 48);
   }
-  return Number(text);
+  return value;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { OtpError } from '../errors.js';
 import { isBytes, randomBytes } from '../internal/bytes.js';
-import { createCounterMac, type CounterMac } from '../internal/mac.js';
+import { createCounterMac, useKeyOnce, type CounterMac } from '../internal/mac.js';
 import { base32Decode, base32Encode } from './base32.js';
 import { checkOptions, OPTIONS, resolveAlgorithm, type Algorithm } from './options.js';
 
@@ -100,13 +100,18 @@ export function prepareKey(secret: string | Uint8Array, options?: { readonly alg
 }
 
 function toKeyBytes(secret: unknown): Uint8Array {
+  // base32Decode returns a Uint8Array of its own: only other secrets need the check.
   const key = typeof secret === 'string' ? base32Decode(secret) : secret;
-  if (!isBytes(key)) throw new OtpError('ERR_OPTIONS', 'secret must be a base32 string, a Uint8Array or a prepared key');
-  if (key.length === 0) throw new OtpError('ERR_OPTIONS', 'secret must not be empty');
-  return key;
+  if (typeof secret !== 'string' && !isBytes(key)) throw new OtpError('ERR_OPTIONS', 'secret must be a base32 string, a Uint8Array or a prepared key');
+  if ((key as Uint8Array).length === 0) throw new OtpError('ERR_OPTIONS', 'secret must not be empty');
+  return key as Uint8Array;
 }
 
-/** @internal The counter MAC for a secret and the algorithm asked for. */
+/**
+ * @internal The counter MAC for a secret and the algorithm asked for. For a
+ * secret that is not a prepared key it holds until the next call for the
+ * same algorithm (see useKeyOnce).
+ */
 export function macFor(secret: Secret, algorithm: unknown): CounterMac {
   if (typeof secret === 'object' && secret !== null && PREPARED in secret) {
     if (algorithm !== undefined && resolveAlgorithm(algorithm) !== secret.algorithm) {
@@ -117,5 +122,7 @@ export function macFor(secret: Secret, algorithm: unknown): CounterMac {
     if (typeof mac !== 'function') throw new OtpError('ERR_OPTIONS', 'secret must be a base32 string, a Uint8Array or a prepared key');
     return mac;
   }
-  return createCounterMac(resolveAlgorithm(algorithm), toKeyBytes(secret));
+  // Used for this call only (hotp, totp and the verifiers compute their codes
+  // right away): the key states go into shared buffers, nothing is allocated.
+  return useKeyOnce(resolveAlgorithm(algorithm), toKeyBytes(secret));
 }

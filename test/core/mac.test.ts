@@ -9,7 +9,7 @@ import { sha256, sha512 } from '@noble/hashes/sha2';
 import fc from 'fast-check';
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { createCounterMac } from '../../src/internal/mac.js';
+import { createCounterMac, useKeyOnce } from '../../src/internal/mac.js';
 
 const ALGORITHMS = ['SHA1', 'SHA256', 'SHA512'] as const;
 type Algorithm = (typeof ALGORITHMS)[number];
@@ -143,5 +143,29 @@ describe('createCounterMac', () => {
     const want = nodeHmac('SHA1', k.slice(), 1);
     k.fill(0);
     expect(fastHmac(mac, 1)).toBe(want);
+  });
+
+  it('useKeyOnce equals node:crypto, and neither it nor a prepared key disturbs the other', () => {
+    // useKeyOnce puts its key states in buffers shared by every call of a
+    // hash: its MAC holds until the next useKeyOnce, and prepared keys keep
+    // their own states whatever happens in between.
+    fc.assert(
+      fc.property(algorithm, key, key, fc.array(counter, { minLength: 1, maxLength: 4 }), (alg, k1, k2, counters) => {
+        const prepared = createCounterMac(alg, k1);
+        const once = useKeyOnce(alg, k2);
+        for (const c of counters) expect(fastHmac(once, c)).toBe(nodeHmac(alg, k2, c));
+        createCounterMac(alg, k2);
+        for (const c of counters) {
+          expect(fastHmac(once, c)).toBe(nodeHmac(alg, k2, c));
+          expect(fastHmac(prepared, c)).toBe(nodeHmac(alg, k1, c));
+        }
+        const again = useKeyOnce(alg, k1);
+        for (const c of counters) {
+          expect(fastHmac(again, c)).toBe(nodeHmac(alg, k1, c));
+          expect(fastHmac(prepared, c)).toBe(nodeHmac(alg, k1, c));
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
