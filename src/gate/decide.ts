@@ -578,7 +578,8 @@ function checkCode(record: GateRecord, typed: string, ctx: DecideContext, emit: 
     }
   } else {
     // One HMAC key state per authenticator per call, shared by the check and the replay pass.
-    const keys = keysOf(ctx, authenticators.length).map((key, i) => prepareKey(key, { algorithm: authenticators[i]!.algorithm }));
+    const given = keysOf(ctx, authenticators.length);
+    const keys = authenticators.map((active, i) => prepareKey(given[i]!, { algorithm: active.algorithm }));
     const now = new Date(ctx.now);
     const windows = authenticators.map((active) => {
       const { past, future } = ctx.policy.code.window;
