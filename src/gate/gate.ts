@@ -297,10 +297,10 @@ export interface VerifyPasskeyOptions extends CallOptions {
  * `events-dropped` event, so a notifier that is down for good cannot grow
  * records forever.
  *
- * **Trust.** `beginEnrollment` (for an enrolled user), `confirmEnrollment`
- * of a re-enrollment, `enable` and `disable` change how the account is
- * protected: call them only for a user who has fully logged in, including
- * the code.
+ * **Trust.** `beginEnrollment` and `beginPasskeyRegistration` (for an
+ * enrolled user), the confirmations that follow them, `enable` and
+ * `disable` change how the account is protected: call them only for a user
+ * who has fully logged in, including the code or passkey.
  *
  * @example
  * ```ts
