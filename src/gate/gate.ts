@@ -1121,13 +1121,15 @@ export function createGate(config: GateConfig): Gate {
       if (typeof options !== 'object' || options === null) throw new OtpError('ERR_OPTIONS', `${where}: options with rpId and origin are required`);
       const { rpId, rpName, origins } = readRelyingParty(options, where);
       if (options.label !== undefined) checkLabel(options.label);
-      if (options.userName !== undefined && (typeof options.userName !== 'string' || options.userName.trim() === '' || options.userName.length > 256 || !isWellFormed(options.userName))) {
-        throw new OtpError('ERR_OPTIONS', `${where}: userName must be 1 to 256 characters`);
-      }
+      if (options.userName !== undefined && typeof options.userName !== 'string') throw new OtpError('ERR_OPTIONS', `${where}: userName must be a string`);
       // Loaded before anything is stored: without the library no challenge is handed out.
       const server = await loadWebAuthn();
       const { proof, prepare } = await proofOf(options, where);
       const userName = await accountOf(userId, options.userName);
+      // The browser shows it and the authenticator keeps it: never empty, never huge, whether given or the directory's.
+      if (userName.trim() === '' || userName.length > 256 || !isWellFormed(userName)) {
+        throw new OtpError(options.userName === undefined ? 'ERR_DIRECTORY' : 'ERR_OPTIONS', `${where}: the user name must be 1 to 256 characters`);
+      }
       const begun = await quietly(userId, { type: 'begin-passkey', kind: 'registration', rpId, origins, label: options.label, ...proof }, options, undefined, prepare);
       if ('refused' in begun) throw reauthFailed(begun.refused, proof);
       return registrationOptions(server, {

@@ -5,7 +5,8 @@
 // challenge, leave user verification out, name another origin).
 import { describe, expect, it } from 'vitest';
 import { isOtpError } from '../../src/errors.js';
-import type { Gate } from '../../src/gate/gate.js';
+import { createGate, type Gate } from '../../src/gate/gate.js';
+import { createMemoryStore } from '../../src/stores/memory.js';
 import type { AuthenticationResponseJSON } from '../../src/gate/webauthn-json.js';
 import { codeOf, harness } from './harness.js';
 import { copy, fixture, pinChallenge, RP } from './passkey-fixtures.js';
@@ -424,6 +425,15 @@ describe('bad input', () => {
     expect(await codeOf(h.gate.beginPasskeyRegistration('alice', { ...RP, attestation: 'direct' } as never))).toBe('ERR_OPTIONS');
     expect(await codeOf(h.gate.verifyPasskey('alice', fixture.logins[0].response, { remember: true } as never))).toBe('ERR_OPTIONS');
     expect(await codeOf(h.gate.beginPasskeyLogin('', RP))).toBe('ERR_OPTIONS');
+    expect(await h.store.get('alice')).toBeNull();
+  });
+
+  it("an empty account name from the directory is ERR_DIRECTORY, before anything is stored", async () => {
+    const store = createMemoryStore();
+    const gate = createGate({ store, issuer: 'ACME', directory: { administratorsOf: async () => [], isAdministratorOf: async () => false, accountLabel: async () => ' ' } });
+    expect(await codeOf(gate.beginPasskeyRegistration('alice', RP))).toBe('ERR_DIRECTORY');
+    expect(await store.get('alice')).toBeNull();
+    expect((await gate.beginPasskeyRegistration('alice', { ...RP, userName: 'alice' })).user.name).toBe('alice');
   });
 
   it('something that is not a browser answer is ERR_OPTIONS, and the message quotes none of it', async () => {
