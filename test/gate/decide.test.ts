@@ -67,6 +67,9 @@ describe('the transition table', () => {
     { type: 'forget-device', id: 'd1' },
     { type: 'forget-all-devices' },
     { type: 'import', algorithm: 'SHA1', digits: 6, period: 30, lastStep: 0, label: undefined, add: false },
+    { type: 'begin-passkey', kind: 'login', rpId: 'example.com', origins: ['https://example.com'] },
+    { type: 'confirm-passkey', challenge: 'AAAA', credentialId: 'BBBB' },
+    { type: 'verify-passkey', challenge: 'AAAA', credentialId: 'BBBB' },
   ];
   it('names every command', () => {
     expect(Object.keys(TRANSITIONS).sort()).toEqual(commands.map((c) => c.type).sort());
