@@ -11,6 +11,8 @@ import { CATALOGUES, negotiateLocale, type Locale } from './locale.js';
 import type { MessageKey, Messages } from './messages/en.js';
 import type { FlowError, FlowErrorCode, ViewModel } from './model.js';
 import { MAX_FIELD, ROUTES, type Exchange, type Outcome, type Route, type RouteDeps } from './routes.js';
+import { PASSKEY_SCRIPT } from './passkey-script.js';
+import { MAX_PASSKEY_FIELD, resolvePasskeys, type FlowPasskeyOptions, type PasskeyGate } from './passkeys.js';
 import { FLOW_CSS, FLOW_SCRIPT } from './style.js';
 import { DEFAULT_RENDERERS, fill, type RenderContext, type Renderers } from './views.js';
 
@@ -73,6 +75,16 @@ export interface FlowOptions {
    * @defaultValue `{ userAgent }`: the `User-Agent` header cut to 256 characters (`null` without one), plus `requestId` from an `X-Request-Id` header when there is one
    */
   readonly context?: ((request: Request) => JsonValue | undefined) | undefined;
+  /**
+   * Turns on passkeys (WebAuthn, through the gate's `beginPasskeyRegistration`
+   * and `verifyPasskey`, which need the optional peer `@simplewebauthn/server`):
+   * the set-up page offers "Use a passkey instead", the code page "Use your
+   * passkey", the settings list passkeys and offer "Add a passkey". The pages
+   * then load `${basePath}/passkey.js`; without JavaScript its buttons stay
+   * hidden and the codes work as before.
+   * @defaultValue off
+   */
+  readonly passkeys?: FlowPasskeyOptions | undefined;
   /** Hears of unexpected errors (a failed store, a bug); the user gets a plain 500 or 503 page. @defaultValue none */
   readonly onError?: ((error: unknown, request: Request) => void) | undefined;
 }
@@ -181,6 +193,7 @@ const STATUS: Readonly<Record<FlowErrorCode, number>> = {
   'method-not-allowed': 405,
   'invalid-code': 401,
   'replayed-code': 401,
+  'invalid-passkey': 401,
   locked: 429,
   'setup-expired': 400,
   'postpone-refused': 400,
@@ -335,7 +348,9 @@ export function createFlow(options: FlowOptions): Flow {
     if (options.account === undefined) return userId;
     return String(await options.account(userId));
   }
-  const deps: RouteDeps = { gate, basePath, loginUrl, account };
+  const passkeys = resolvePasskeys(options.passkeys);
+  // The gate's passkey methods are the contract's (notes/passkeys-api.md) until the gate part is merged.
+  const deps: RouteDeps = { gate: gate as PasskeyGate, basePath, loginUrl, account, passkeys };
 
   function contextFor(request: Request): RenderContext {
     const locale = options.locale ?? negotiateLocale(request.headers.get('accept-language'));
@@ -347,6 +362,7 @@ export function createFlow(options: FlowOptions): Flow {
       basePath,
       stylesheets,
       homeUrl,
+      passkeys: passkeys !== null,
       formatTime: (ms) => format.format(new Date(ms)),
       text: (key, values) => fill(t[key], values),
     };
@@ -458,7 +474,8 @@ export function createFlow(options: FlowOptions): Flow {
     } else {
       return 'unsupported-media-type';
     }
-    for (const value of Object.values(form)) if (value.length > MAX_FIELD) return 'bad-request';
+    // The browser's WebAuthn answer is the one long field.
+    for (const [name, value] of Object.entries(form)) if (value.length > (name === 'passkey' ? MAX_PASSKEY_FIELD : MAX_FIELD)) return 'bad-request';
     return form;
   }
 
@@ -485,14 +502,15 @@ export function createFlow(options: FlowOptions): Flow {
     const rest = path.slice(basePath.length).replace(/\/$/, '');
 
     try {
-      if (rest === '/flow.css' || rest === '/flow.js') {
+      const file = rest === '/flow.css' ? FLOW_CSS : rest === '/flow.js' ? FLOW_SCRIPT : rest === '/passkey.js' && passkeys !== null ? PASSKEY_SCRIPT : null;
+      if (file !== null) {
         if (asGet !== 'GET') return fail('method-not-allowed', context, json, (h) => h.set('Allow', 'GET, HEAD'));
         const headers = new Headers({ 'Cache-Control': 'public, max-age=3600', 'X-Content-Type-Options': 'nosniff' });
         headers.set('Content-Type', rest === '/flow.css' ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8');
-        return new Response(head ? null : rest === '/flow.css' ? FLOW_CSS : FLOW_SCRIPT, { status: 200, headers });
+        return new Response(head ? null : file, { status: 200, headers });
       }
 
-      const candidates = ROUTES.filter((route) => route.path === rest);
+      const candidates = ROUTES.filter((route) => route.path === rest && (route.passkeys !== true || passkeys !== null));
       if (candidates.length === 0) return fail('not-found', context, json);
       const route: Route | undefined = candidates.find((r) => r.method === asGet);
       if (route === undefined) {
@@ -569,6 +587,12 @@ export function createFlow(options: FlowOptions): Flow {
         return recoveryPage(done, outcome.recoveryCodes, context, json, head);
       }
       if ('redirect' in outcome) return redirect(outcome.redirect, json);
+      if ('json' in outcome) {
+        // The passkey options: always JSON (only the page's script asks for them).
+        const headers = new Headers({ 'Content-Type': 'application/json; charset=utf-8' });
+        securityHeaders(headers);
+        return new Response(head ? null : JSON.stringify(outcome.json), { status: outcome.status ?? 200, headers });
+      }
       const response = respond({ ...outcome.view, csrf: flowCookie.csrf }, outcome.status ?? 200, context, json, head);
       if (issue) await setFlowCookie(response.headers, url, flowCookie);
       return response;
