@@ -224,11 +224,13 @@ const ERROR_TEXT: Readonly<Partial<Record<FlowErrorCode, MessageKey>>> = {
 };
 
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/** With passkeys, the pages' script fetches its options from the flow: same origin only. */
+const CSP_PASSKEYS = `${CSP}; connect-src 'self'`;
 
 /** Headers of every page and JSON answer of the flow. */
-function securityHeaders(headers: Headers): void {
+function securityHeaders(headers: Headers, csp: string): void {
   headers.set('Cache-Control', 'no-store');
-  headers.set('Content-Security-Policy', CSP);
+  headers.set('Content-Security-Policy', csp);
   headers.set('X-Content-Type-Options', 'nosniff');
   headers.set('X-Frame-Options', 'DENY');
   headers.set('Referrer-Policy', 'no-referrer');
@@ -349,6 +351,7 @@ export function createFlow(options: FlowOptions): Flow {
     return String(await options.account(userId));
   }
   const passkeys = resolvePasskeys(options.passkeys);
+  const csp = passkeys === null ? CSP : CSP_PASSKEYS;
   // The gate's passkey methods are the contract's (notes/passkeys-api.md) until the gate part is merged.
   const deps: RouteDeps = { gate: gate as PasskeyGate, basePath, loginUrl, account, passkeys };
 
@@ -385,7 +388,7 @@ export function createFlow(options: FlowOptions): Flow {
 
   function respond(view: ViewModel, status: number, context: RenderContext, json: boolean, head = false): Response {
     const headers = new Headers();
-    securityHeaders(headers);
+    securityHeaders(headers, csp);
     let body: string;
     if (json) {
       headers.set('Content-Type', 'application/json; charset=utf-8');
@@ -413,7 +416,7 @@ export function createFlow(options: FlowOptions): Flow {
 
   function redirect(to: string, json: boolean): Response {
     const headers = new Headers();
-    securityHeaders(headers);
+    securityHeaders(headers, csp);
     if (json) {
       headers.set('Content-Type', 'application/json; charset=utf-8');
       return new Response(JSON.stringify({ redirect: to }), { status: 200, headers });
@@ -590,7 +593,7 @@ export function createFlow(options: FlowOptions): Flow {
       if ('json' in outcome) {
         // The passkey options: always JSON (only the page's script asks for them).
         const headers = new Headers({ 'Content-Type': 'application/json; charset=utf-8' });
-        securityHeaders(headers);
+        securityHeaders(headers, csp);
         return new Response(head ? null : JSON.stringify(outcome.json), { status: outcome.status ?? 200, headers });
       }
       const response = respond({ ...outcome.view, csrf: flowCookie.csrf }, outcome.status ?? 200, context, json, head);
