@@ -1,5 +1,9 @@
 import { defineConfig } from 'tsup';
 
+// @simplewebauthn/server is an optional peer dependency the gate imports
+// lazily, in its passkey methods only: never bundled, in any entry.
+const external = ['@simplewebauthn/server'];
+
 export default defineConfig([
   {
     entry: {
@@ -12,6 +16,7 @@ export default defineConfig([
     format: ['cjs'],
     dts: true,
     sourcemap: true,
+    external,
     // No `clean`: tsup runs these configs in parallel, and one config's clean
     // could delete another's fresh output. `npm run build` empties dist first.
     target: 'es2022',
@@ -42,6 +47,7 @@ export default defineConfig([
       },
     },
     sourcemap: true,
+    external,
     target: 'es2022',
     platform: 'neutral',
   },
@@ -59,6 +65,7 @@ export default defineConfig([
     format: ['cjs'],
     dts: true,
     sourcemap: true,
+    external,
     target: 'node20',
     platform: 'node',
   },
@@ -74,6 +81,7 @@ export default defineConfig([
     format: ['cjs'],
     dts: true,
     sourcemap: true,
+    external,
     target: 'es2022',
     platform: 'neutral',
   },
@@ -83,6 +91,7 @@ export default defineConfig([
     platform: 'node',
     target: 'node20',
     sourcemap: true,
+    external,
     banner: { js: '#!/usr/bin/env node' },
   },
 ]);

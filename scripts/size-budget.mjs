@@ -22,7 +22,9 @@ export const BUDGETS = [
   { name: 'core: verifyTotp', names: ['verifyTotp'], budget: 5.5 * 1024 },
   { name: 'core: totp + verifyTotp + generateSecret', names: ['totp', 'verifyTotp', 'generateSecret'], budget: 5.75 * 1024 },
   { name: 'enrollment: buildUri + parseUri + qrSvg', names: ['buildUri', 'parseUri', 'qrSvg'], budget: 11 * 1024 },
-  { name: 'gate: createGate + createMemoryStore', names: ['createGate', 'createMemoryStore'], budget: 33 * 1024 },
+  // 36 KiB with passkeys (issue 15, about 4.2 KiB: four methods, the passkey record and its parser, the challenge and counter
+  // rules); @simplewebauthn/server is not in it (see `external` below).
+  { name: 'gate: createGate + createMemoryStore', names: ['createGate', 'createMemoryStore'], budget: 36 * 1024 },
   // otpgate/web: every page, the four message catalogues, CSS and script; no framework, no gate (the host passes one in).
   // 26 KiB since the settings of the gate's second edition (authenticators, add, remove, rename: about 4 KiB, most of it texts in four languages).
   // 32 KiB with passkeys (issue 15, about 5.7 KiB): the served passkey script below is a string inside createFlow (3.3 KiB),
@@ -49,6 +51,9 @@ export async function measure(entry, names) {
     write: false,
     metafile: true,
     logLevel: 'silent',
+    // The gate's passkey methods import this optional peer lazily: an application without passkeys
+    // never loads it, and one with them pays for it in a chunk of its own, not in these figures.
+    external: ['@simplewebauthn/server'],
   });
   const code = result.outputFiles[0].contents;
   const inputs = Object.values(result.metafile.outputs)[0].inputs;

@@ -374,6 +374,8 @@ function describe(event: GateEvent, data: DemoDb): Array<{ recipient: string; te
     case 'device-remembered':
     case 'devices-forgotten':
       return [];
+    case 'passkey-cloned':
+      return [{ recipient: event.userId, text: 'One of your passkeys answered like a copy of itself and was refused: if you did not copy it, remove it in the settings.' }];
     case 'events-dropped':
       return [{ recipient: 'ops', text: `${event.dropped} undelivered 2-Step Verification events of ${event.userId} were dropped.` }];
     case 'enrollment-started':

@@ -9,14 +9,26 @@ import { OtpError, type OtpErrorCode } from '../errors.js';
 import type { GateEvent, JsonValue } from './events.js';
 import { enqueue } from './outbox.js';
 import type { ResolvedPolicy } from './policy.js';
-import { authenticatorsOf, idOf, labelOf, withAuthenticators } from './authenticators.js';
+import { authenticatorCount, authenticatorsOf, hasAuthenticator, idOf, labelOf, passkeysOf, withAuthenticators } from './authenticators.js';
 import { findDevice, hashDeviceToken, liveDevices } from './devices.js';
-import type { ActiveSecret, GateRecord, MfaState, PendingSecret, ResetRequestRecord, Throttle, TrustedDevice } from './record.js';
+import {
+  addChallenge,
+  answerable,
+  consumeChallenge,
+  findChallenge,
+  findPasskey,
+  isCloned,
+  type AssertionCheck,
+  type PasskeyClaim,
+  type RegistrationCheck,
+} from './passkeys.js';
+import type { ActiveSecret, GateRecord, MfaState, PasskeyChallenge, PendingSecret, ResetRequestRecord, StoredPasskey, Throttle, TrustedDevice } from './record.js';
 import { findRecoveryCode, normalizeRecoveryCode, type IssuedRecoveryCodes } from './recovery.js';
 import type {
   AdminActionResult,
   ConfirmResult,
   NextStep,
+  PasskeyRegistrationResult,
   PostponeResult,
   ReauthRefusal,
   RecoveryCodesResult,
@@ -26,21 +38,42 @@ import type {
   VerifyResult,
 } from './results.js';
 
+/**
+ * @internal
+ * The fresh proof a sensitive action carries: a code (one-time or recovery),
+ * or a passkey's answer to a login challenge (verified by the shell into
+ * `ctx.assertion`). At most one of the two.
+ */
+export interface Proof {
+  readonly code?: string | undefined;
+  readonly passkey?: PasskeyClaim | undefined;
+}
+
 /** @internal Everything a user or an administrator can ask of the gate. */
 export type Command =
   | { readonly type: 'inspect'; readonly deviceToken?: string | undefined }
   | { readonly type: 'postpone'; readonly attempt?: string | undefined }
-  | { readonly type: 'begin-enrollment'; readonly renew: boolean; readonly label?: string | undefined; readonly code?: string | undefined }
+  | ({ readonly type: 'begin-enrollment'; readonly renew: boolean; readonly label?: string | undefined } & Proof)
   | { readonly type: 'confirm-enrollment'; readonly code: string }
   | { readonly type: 'verify'; readonly code: string; readonly rememberDevice?: { readonly label: string } | undefined }
   | { readonly type: 'request-reset'; readonly to: readonly string[] }
   | { readonly type: 'reset'; readonly adminId: string; readonly requestId?: string | undefined }
   | { readonly type: 'decline'; readonly adminId: string; readonly requestId?: string | undefined }
   | { readonly type: 'enable' }
-  | { readonly type: 'disable'; readonly code?: string | undefined }
-  | { readonly type: 'remove-authenticator'; readonly id: string; readonly code?: string | undefined }
+  | ({ readonly type: 'disable' } & Proof)
+  | ({ readonly type: 'remove-authenticator'; readonly id: string } & Proof)
   | { readonly type: 'rename-authenticator'; readonly id: string; readonly label: string }
-  | { readonly type: 'regenerate-recovery-codes'; readonly code?: string | undefined }
+  | ({ readonly type: 'regenerate-recovery-codes' } & Proof)
+  | ({
+      readonly type: 'begin-passkey';
+      readonly kind: PasskeyChallenge['kind'];
+      readonly rpId: string;
+      readonly origins: readonly string[];
+      /** Registration: the new passkey's name. */
+      readonly label?: string | undefined;
+    } & Proof)
+  | ({ readonly type: 'confirm-passkey' } & PasskeyClaim)
+  | ({ readonly type: 'verify-passkey'; readonly rememberDevice?: { readonly label: string } | undefined } & PasskeyClaim)
   | { readonly type: 'status' }
   | { readonly type: 'forget-device'; readonly id: string }
   | { readonly type: 'forget-all-devices' }
@@ -67,6 +100,22 @@ export type BeginResult =
     }
   | { readonly refused: ReauthRefusal };
 
+/**
+ * @internal
+ * What `begin-passkey` decided: the challenge stored, with what the shell
+ * needs to build the browser's options, or why the re-authentication failed.
+ */
+export type BeginPasskeyResult =
+  | {
+      readonly challenge: string;
+      readonly expiresAt: number;
+      /** The WebAuthn user handle (registration). */
+      readonly userHandle: string;
+      /** Login: the passkeys that may answer; registration: those already registered (not to register again). */
+      readonly credentials: ReadonlyArray<{ readonly credentialId: string; readonly transports: readonly string[] }>;
+    }
+  | { readonly refused: ReauthRefusal };
+
 /** @internal The result type of each command. */
 export interface Results {
   readonly inspect: NextStep;
@@ -86,10 +135,13 @@ export interface Results {
   readonly 'forget-device': { readonly forgotten: boolean };
   readonly 'forget-all-devices': { readonly forgotten: number };
   readonly import: { readonly authenticatorId: string };
+  readonly 'begin-passkey': BeginPasskeyResult;
+  readonly 'confirm-passkey': PasskeyRegistrationResult;
+  readonly 'verify-passkey': VerifyResult;
 }
 
 /** @internal What the shell must put in `ctx` for a command (see {@link TRANSITIONS}). */
-export type Need = 'required' | 'pendingKey' | 'activeKey' | 'freshSecret' | 'recoveryCodes' | 'deviceToken';
+export type Need = 'required' | 'pendingKey' | 'activeKey' | 'freshSecret' | 'recoveryCodes' | 'deviceToken' | 'freshChallenge' | 'assertion' | 'registration';
 
 /** @internal The inputs of one decision, gathered by the shell. */
 export interface DecideContext {
@@ -115,6 +167,12 @@ export interface DecideContext {
   readonly recoveryCodes?: IssuedRecoveryCodes | undefined;
   /** A fresh device token (256 random bits, hex), drawn when a verify asks to remember the device. */
   readonly deviceToken?: string | undefined;
+  /** A challenge and a WebAuthn user handle drawn for `begin-passkey` (32 random bytes each, base64url; need `freshChallenge`). */
+  readonly freshChallenge?: { readonly challenge: string; readonly userHandle: string } | undefined;
+  /** The shell's verdict on the command's passkey answer, against this record (need `assertion`, when the command carries one). */
+  readonly assertion?: AssertionCheck | undefined;
+  /** The shell's verdict on a passkey registration, against this record (need `registration`). */
+  readonly registration?: RegistrationCheck | undefined;
 }
 
 /** @internal A decision: the record to store (the same object when nothing changes), its events, the caller's result. */
@@ -160,11 +218,14 @@ const NOT_ENROLLED: readonly MfaState[] = ['none', 'enrolling'];
  * | decline | no open request: a refusal value naming who handled it |
  * | enable | required, or after a reset, or opted in already (`ERR_STATE`) |
  * | disable | required, or after a reset (`ERR_REQUIRED`); locked (`ERR_STATE`); nothing to disable (`ERR_NOT_ENROLLED`) |
+ * | begin-passkey | login: no passkey for the RP id (`ERR_NOT_ENROLLED`); registration: as many authenticators as allowed (`ERR_LIMIT`); enrolled without a proof (`ERR_REAUTH_REQUIRED`) |
+ * | confirm-passkey | no live challenge, or locked: a refusal value, the answer unused |
+ * | verify-passkey | as verify: not enrolled, locked: a refusal value; a used challenge is `replayed` |
  */
 export const TRANSITIONS: { readonly [T in Command['type']]: Rule<Extract<Command, { type: T }>> } = {
   inspect: { from: ANY, otherwise: 'ERR_STATE', needs: ['required'], apply: inspect },
   postpone: { from: NOT_ENROLLED, otherwise: 'ERR_STATE', needs: ['required'], apply: postpone },
-  'begin-enrollment': { from: ANY, otherwise: 'ERR_STATE', needs: ['pendingKey', 'freshSecret', 'activeKey'], apply: beginEnrollment },
+  'begin-enrollment': { from: ANY, otherwise: 'ERR_STATE', needs: ['pendingKey', 'freshSecret', 'activeKey', 'assertion'], apply: beginEnrollment },
   'confirm-enrollment': {
     from: ANY,
     otherwise: 'ERR_STATE',
@@ -176,14 +237,17 @@ export const TRANSITIONS: { readonly [T in Command['type']]: Rule<Extract<Comman
   reset: { from: ANY, otherwise: 'ERR_STATE', needs: [], apply: reset },
   decline: { from: ANY, otherwise: 'ERR_STATE', needs: [], apply: decline },
   enable: { from: NOT_ENROLLED, otherwise: 'ERR_STATE', needs: ['required'], apply: enable },
-  disable: { from: ANY, otherwise: 'ERR_STATE', needs: ['required', 'activeKey'], apply: disable },
-  'remove-authenticator': { from: ['enrolled'], otherwise: 'ERR_NOT_ENROLLED', needs: ['required', 'activeKey'], apply: removeAuthenticator },
+  disable: { from: ANY, otherwise: 'ERR_STATE', needs: ['required', 'activeKey', 'assertion'], apply: disable },
+  'remove-authenticator': { from: ['enrolled'], otherwise: 'ERR_NOT_ENROLLED', needs: ['required', 'activeKey', 'assertion'], apply: removeAuthenticator },
   'rename-authenticator': { from: ['enrolled'], otherwise: 'ERR_NOT_ENROLLED', needs: [], apply: renameAuthenticator },
-  'regenerate-recovery-codes': { from: ['enrolled'], otherwise: 'ERR_NOT_ENROLLED', needs: ['activeKey', 'recoveryCodes'], apply: regenerateRecoveryCodes },
+  'regenerate-recovery-codes': { from: ['enrolled'], otherwise: 'ERR_NOT_ENROLLED', needs: ['activeKey', 'recoveryCodes', 'assertion'], apply: regenerateRecoveryCodes },
   status: { from: ANY, otherwise: 'ERR_STATE', needs: ['required'], apply: status },
   'forget-device': { from: ANY, otherwise: 'ERR_STATE', needs: [], apply: forgetDevice },
   'forget-all-devices': { from: ANY, otherwise: 'ERR_STATE', needs: [], apply: forgetAllDevices },
   import: { from: ANY, otherwise: 'ERR_STATE', needs: ['freshSecret'], apply: importEnrollment },
+  'begin-passkey': { from: ANY, otherwise: 'ERR_STATE', needs: ['activeKey', 'freshChallenge', 'assertion'], apply: beginPasskey },
+  'confirm-passkey': { from: ANY, otherwise: 'ERR_STATE', needs: ['required', 'recoveryCodes', 'registration'], apply: confirmPasskey },
+  'verify-passkey': { from: ANY, otherwise: 'ERR_STATE', needs: ['assertion'], apply: verifyPasskey },
 };
 
 /** How long after a postpone the same login-attempt id counts as that postpone again (a double click, a second tab). */
@@ -242,7 +306,7 @@ function tidy(record: GateRecord, events: readonly GateEvent[], ctx: DecideConte
   const resetRequest = record.resetRequest !== null && now < record.resetRequest.expiresAt ? record.resetRequest : null;
   const t = record.throttle;
   const throttle = t.lockedUntil !== null && t.lockedUntil <= now ? { ...t, lockedUntil: null } : t;
-  const state: MfaState = record.active !== null ? 'enrolled' : pending !== null ? 'enrolling' : 'none';
+  const state: MfaState = hasAuthenticator(record) ? 'enrolled' : pending !== null ? 'enrolling' : 'none';
   const next: GateRecord = { ...record, state, pending, resetRequest, throttle, outbox: enqueue(record.outbox, events, summary) };
   if (record.cooldowns === undefined) return next;
   // A cool-down over is forgotten, so the map holds only the administrators told recently.
@@ -345,17 +409,18 @@ function postpone(record: GateRecord, command: { readonly attempt?: string | und
 
 function beginEnrollment(
   record: GateRecord,
-  command: { readonly renew: boolean; readonly label?: string | undefined; readonly code?: string | undefined },
+  command: { readonly renew: boolean; readonly label?: string | undefined } & Proof,
   ctx: DecideContext,
   emit: Emit,
 ): Outcome<BeginResult> {
   // While enrolled this adds an authenticator: only after a fresh code, or a
   // password alone would let anyone add their own phone.
-  if (record.active !== null) {
-    if (authenticatorsOf(record).length >= ctx.policy.authenticators.max) {
+  const enrolled = hasAuthenticator(record);
+  if (enrolled) {
+    if (authenticatorCount(record) >= ctx.policy.authenticators.max) {
       refuse('ERR_LIMIT', `at most ${ctx.policy.authenticators.max} authenticators per user`);
     }
-    const check = reauthenticate(record, command.code, ctx, emit, 'adding an authenticator');
+    const check = reauthenticate(record, command, ctx, emit, 'adding an authenticator');
     if (!check.ok) return { next: check.outcome.next, result: { refused: check.outcome.result } };
     record = check.record;
   }
@@ -380,14 +445,14 @@ function beginEnrollment(
     failures: 0,
     ...(command.label === undefined ? {} : { label: command.label }),
   };
-  emit({ type: 'enrollment-started', renew: record.active !== null, expiresAt });
+  emit({ type: 'enrollment-started', renew: enrolled, expiresAt });
   return { next: { ...record, pending }, result: { secret: fresh.plain, algorithm, digits, period, expiresAt, reused: false } };
 }
 
 function confirmEnrollment(record: GateRecord, command: { readonly code: string }, ctx: DecideContext, emit: Emit): Outcome<ConfirmResult> {
   const pending = record.pending;
   // A double-clicked "Verify and Save", or one more after the pending secret was discarded: an answer, not an error.
-  if (pending === null) return { next: record, result: { ok: false, reason: record.active !== null ? 'already-enrolled' : 'no-setup' } };
+  if (pending === null) return { next: record, result: { ok: false, reason: hasAuthenticator(record) ? 'already-enrolled' : 'no-setup' } };
   if (ctx.now >= pending.expiresAt) return { next: record, result: { ok: false, reason: 'expired' } };
   const lock = lockOf(record.throttle, ctx.now);
   if (lock !== null) return { next: record, result: { ok: false, reason: 'locked', retryAt: lock.retryAt } };
@@ -416,7 +481,7 @@ function confirmEnrollment(record: GateRecord, command: { readonly code: string 
       label: pending.label ?? (existing.length === 0 ? 'Authenticator app' : `Authenticator app ${existing.length + 1}`),
       lastUsedAt: null,
     };
-    if (existing.length > 0) {
+    if (hasAuthenticator(record)) {
       // One more authenticator: the recovery codes stay as they are.
       emit({ type: 'enrolled', renewed: true, recoveryCodes: 0, authenticatorId: added.id! });
       return {
@@ -428,7 +493,7 @@ function confirmEnrollment(record: GateRecord, command: { readonly code: string 
     emit({ type: 'enrolled', renewed: false, recoveryCodes: issued.hashes.length, authenticatorId: added.id! });
     return {
       next: {
-        ...withAuthenticators(record, [added]),
+        ...withoutSetUps(withAuthenticators(record, [added])),
         pending: null,
         throttle: CLEAR,
         recoveryCodes: issued.hashes,
@@ -457,11 +522,15 @@ function verify(
   ctx: DecideContext,
   emit: Emit,
 ): Outcome<VerifyResult> {
-  const checked = checkCode(record, command.code, ctx, emit, 'login');
-  if (!checked.result.ok || command.rememberDevice === undefined || !ctx.policy.trustedDevices.enabled) return checked;
+  return remember(checkCode(record, command.code, ctx, emit, 'login'), command.rememberDevice, ctx, emit);
+}
+
+/** An accepted login that asked to remember its device: the device is stored and its token returned, once. */
+function remember(checked: Outcome<VerifyResult>, rememberDevice: { readonly label: string } | undefined, ctx: DecideContext, emit: Emit): Outcome<VerifyResult> {
+  if (!checked.result.ok || rememberDevice === undefined || !ctx.policy.trustedDevices.enabled) return checked;
   const token = need(ctx.deviceToken, 'deviceToken');
   const { ttlMs, max } = ctx.policy.trustedDevices;
-  const device: TrustedDevice = { id: `d${ctx.id}`, hash: hashDeviceToken(token), label: command.rememberDevice.label, createdAt: ctx.now, expiresAt: ctx.now + ttlMs };
+  const device: TrustedDevice = { id: `d${ctx.id}`, hash: hashDeviceToken(token), label: rememberDevice.label, createdAt: ctx.now, expiresAt: ctx.now + ttlMs };
   // Past the maximum the oldest is forgotten; expired ones go first.
   const devices = [...liveDevices(checked.next, ctx.now), device].slice(-max);
   emit({ type: 'device-remembered', deviceId: device.id, expiresAt: device.expiresAt });
@@ -482,7 +551,8 @@ function keysOf(ctx: DecideContext, count: number): readonly string[] {
  */
 function checkCode(record: GateRecord, typed: string, ctx: DecideContext, emit: Emit, during: 'login' | 're-authentication'): Outcome<VerifyResult> {
   const authenticators = authenticatorsOf(record);
-  if (authenticators.length === 0) return { next: record, result: { ok: false, reason: 'not-enrolled' } };
+  // A user with passkeys only still has recovery codes to type.
+  if (!hasAuthenticator(record)) return { next: record, result: { ok: false, reason: 'not-enrolled' } };
   const recoveryCode = normalizeRecoveryCode(typed);
   const lock = lockOf(record.throttle, ctx.now);
   // A lock refuses without checking the code; only a recovery code lifts a
@@ -508,7 +578,8 @@ function checkCode(record: GateRecord, typed: string, ctx: DecideContext, emit: 
     }
   } else {
     // One HMAC key state per authenticator per call, shared by the check and the replay pass.
-    const keys = keysOf(ctx, authenticators.length).map((key, i) => prepareKey(key, { algorithm: authenticators[i]!.algorithm }));
+    const given = keysOf(ctx, authenticators.length);
+    const keys = authenticators.map((active, i) => prepareKey(given[i]!, { algorithm: active.algorithm }));
     const now = new Date(ctx.now);
     const windows = authenticators.map((active) => {
       const { past, future } = ctx.policy.code.window;
@@ -523,7 +594,7 @@ function checkCode(record: GateRecord, typed: string, ctx: DecideContext, emit: 
       emit({ type: 'verified', delta: match.delta, authenticatorId: idOf(active) });
       const used: ActiveSecret = { ...active, lastStep: match.step, drift: clampDrift(match.delta, ctx.policy), lastUsedAt: ctx.now };
       const list = authenticators.map((a, j) => (j === i ? used : a));
-      return { next: { ...withAuthenticators(record, list), throttle: CLEAR }, result: { ok: true, method: 'totp' } };
+      return { next: { ...withAuthenticators(record, list), throttle: CLEAR }, result: { ok: true, method: 'totp', recoveryCodesLeft: record.recoveryCodes.length } };
     }
     // Only a failure pays for the second pass that tells a replay from a typo.
     if (authenticators.some((_, i) => verifyTotp(keys[i]!, typed, windows[i]!) !== null)) reason = 'replayed';
@@ -543,15 +614,167 @@ function checkCode(record: GateRecord, typed: string, ctx: DecideContext, emit: 
  */
 function reauthenticate(
   record: GateRecord,
-  code: string | undefined,
+  proof: Proof,
   ctx: DecideContext,
   emit: Emit,
   action: string,
 ): { readonly ok: true; readonly record: GateRecord } | { readonly ok: false; readonly outcome: Outcome<ReauthRefusal> } {
-  if (code === undefined) refuse('ERR_REAUTH_REQUIRED', `${action} needs a fresh code from an authenticator, or a recovery code`);
-  const checked = checkCode(record, code, ctx, emit, 're-authentication');
+  const { code, passkey } = proof;
+  if (code === undefined && passkey === undefined) {
+    refuse('ERR_REAUTH_REQUIRED', `${action} needs a fresh code from an authenticator, a recovery code or a passkey`);
+  }
+  const checked = passkey !== undefined ? checkPasskey(record, passkey, ctx, emit, 're-authentication') : checkCode(record, code!, ctx, emit, 're-authentication');
   if (checked.result.ok) return { ok: true, record: checked.next };
   return { ok: false, outcome: { next: checked.next, result: checked.result } };
+}
+
+/**
+ * Checks a passkey's answer like a code: the challenge it answers must be a
+ * live login challenge of this record (then it is used up, whatever the
+ * verdict), the passkey one of the user's, the shell's verdict good, and the
+ * signature counter must have gone up. A refusal counts as a failure in the
+ * same throttle as codes; a lock refuses without looking.
+ */
+function checkPasskey(record: GateRecord, claim: PasskeyClaim, ctx: DecideContext, emit: Emit, during: 'login' | 're-authentication'): Outcome<VerifyResult> {
+  if (!hasAuthenticator(record)) return { next: record, result: { ok: false, reason: 'not-enrolled' } };
+  const lock = lockOf(record.throttle, ctx.now);
+  // Past a hard stop only recovery codes are checked, never a passkey.
+  if (lock !== null) return { next: record, result: { ok: false, reason: 'locked', retryAt: lock.retryAt } };
+
+  const challenge = findChallenge(record, claim.challenge, 'login');
+  const passkey = findPasskey(record, claim.credentialId);
+  let next = record;
+  let reason: 'invalid' | 'replayed' = 'invalid';
+  if (challenge !== undefined && challenge.used) {
+    // Two answers to one challenge (a replay, or two servers racing): the second is refused on the record the first wrote.
+    reason = 'replayed';
+  } else if (challenge !== undefined && answerable(challenge, ctx.now)) {
+    next = consumeChallenge(record, challenge);
+    const verdict = passkey === undefined ? undefined : need(ctx.assertion, 'assertion');
+    if (passkey !== undefined && verdict !== undefined && verdict.verified) {
+      if (!isCloned(passkey.counter, verdict.newCounter)) {
+        emit({ type: 'verified', delta: 0, authenticatorId: passkey.id, method: 'passkey' });
+        // A counter that fell to 0 keeps the stored one: a later clone still shows.
+        const used: StoredPasskey = { ...passkey, counter: Math.max(passkey.counter, verdict.newCounter), lastUsedAt: ctx.now };
+        return {
+          next: { ...next, passkeys: passkeysOf(next).map((p) => (p === passkey ? used : p)), throttle: CLEAR },
+          result: { ok: true, method: 'passkey', recoveryCodesLeft: record.recoveryCodes.length },
+        };
+      }
+      emit({ type: 'passkey-cloned', authenticatorId: passkey.id });
+    }
+  }
+  emit({ type: 'code-refused', during, reason, failures: record.throttle.failures + 1, method: 'passkey' });
+  const failed = failOnce(record.throttle, ctx.now, ctx.policy, emit);
+  return {
+    next: { ...next, throttle: failed.throttle },
+    result: failed.retryAt === undefined ? { ok: false, reason } : { ok: false, reason, retryAt: failed.retryAt },
+  };
+}
+
+function verifyPasskey(
+  record: GateRecord,
+  command: PasskeyClaim & { readonly rememberDevice?: { readonly label: string } | undefined },
+  ctx: DecideContext,
+  emit: Emit,
+): Outcome<VerifyResult> {
+  return remember(checkPasskey(record, command, ctx, emit, 'login'), command.rememberDevice, ctx, emit);
+}
+
+/**
+ * A challenge for the browser: to register a passkey (after a proof, for a
+ * user who is enrolled already, as for adding an app) or to answer with one.
+ */
+function beginPasskey(
+  record: GateRecord,
+  command: Extract<Command, { readonly type: 'begin-passkey' }>,
+  ctx: DecideContext,
+  emit: Emit,
+): Outcome<BeginPasskeyResult> {
+  const fresh = need(ctx.freshChallenge, 'freshChallenge');
+  const expiresAt = ctx.now + ctx.policy.passkeys.challengeTtlMs;
+  const challenge: PasskeyChallenge = {
+    challenge: fresh.challenge,
+    kind: command.kind,
+    rpId: command.rpId,
+    origins: command.origins,
+    createdAt: ctx.now,
+    expiresAt,
+    used: false,
+    ...(command.label === undefined ? {} : { label: command.label }),
+  };
+  const describe = (list: readonly StoredPasskey[]) => list.map((p) => ({ credentialId: p.credentialId, transports: p.transports }));
+  if (command.kind === 'login') {
+    const usable = passkeysOf(record).filter((p) => p.rpId === command.rpId);
+    if (usable.length === 0) refuse('ERR_NOT_ENROLLED', 'this user has no passkey for this rpId');
+    return { next: addChallenge(record, challenge, ctx.now), result: { challenge: fresh.challenge, expiresAt, userHandle: record.passkeyUser ?? fresh.userHandle, credentials: describe(usable) } };
+  }
+  if (hasAuthenticator(record)) {
+    if (authenticatorCount(record) >= ctx.policy.authenticators.max) refuse('ERR_LIMIT', `at most ${ctx.policy.authenticators.max} authenticators per user`);
+    const check = reauthenticate(record, command, ctx, emit, 'adding a passkey');
+    if (!check.ok) return { next: check.outcome.next, result: { refused: check.outcome.result } };
+    record = check.record;
+  }
+  // One user handle for all of the user's passkeys, so an authenticator does not keep two for one account.
+  const userHandle = record.passkeyUser ?? fresh.userHandle;
+  return {
+    next: { ...addChallenge(record, challenge, ctx.now), passkeyUser: userHandle },
+    result: { challenge: fresh.challenge, expiresAt, userHandle, credentials: describe(passkeysOf(record)) },
+  };
+}
+
+/**
+ * Stores the passkey the browser made for a registration challenge of this
+ * record. The first authenticator of a user enrolls them, with recovery
+ * codes, as "Verify and Save" does; a failed registration is not counted as
+ * a failure (nothing is guessed), but uses its challenge up.
+ */
+function confirmPasskey(record: GateRecord, command: PasskeyClaim, ctx: DecideContext, emit: Emit): Outcome<PasskeyRegistrationResult> {
+  const challenge = findChallenge(record, command.challenge, 'registration');
+  if (challenge === undefined) return { next: record, result: { ok: false, reason: 'no-challenge' } };
+  if (challenge.used) {
+    // A second submit after a success, or an answer after a failed one.
+    return { next: record, result: { ok: false, reason: findPasskey(record, command.credentialId) !== undefined ? 'already-registered' : 'no-challenge' } };
+  }
+  if (ctx.now >= challenge.expiresAt) return { next: record, result: { ok: false, reason: 'expired' } };
+  const lock = lockOf(record.throttle, ctx.now);
+  if (lock !== null) return { next: record, result: { ok: false, reason: 'locked', retryAt: lock.retryAt } };
+
+  const consumed = consumeChallenge(record, challenge);
+  const verdict = need(ctx.registration, 'registration');
+  if (!verdict.verified) return { next: consumed, result: { ok: false, reason: 'invalid' } };
+  if (findPasskey(record, verdict.credentialId) !== undefined) return { next: consumed, result: { ok: false, reason: 'already-registered' } };
+  if (authenticatorCount(record) >= ctx.policy.authenticators.max) return { next: consumed, result: { ok: false, reason: 'limit' } };
+  const existing = passkeysOf(record);
+  const added: StoredPasskey = {
+    id: `k${ctx.id}`,
+    credentialId: verdict.credentialId,
+    publicKey: verdict.publicKey,
+    counter: verdict.counter,
+    transports: verdict.transports,
+    rpId: challenge.rpId,
+    label: challenge.label ?? (existing.length === 0 ? 'Passkey' : `Passkey ${existing.length + 1}`),
+    createdAt: ctx.now,
+    lastUsedAt: null,
+  };
+  const withPasskey: GateRecord = { ...consumed, passkeys: [...existing, added] };
+  if (hasAuthenticator(record)) {
+    // One more authenticator: the recovery codes stay as they are.
+    emit({ type: 'enrolled', renewed: true, recoveryCodes: 0, authenticatorId: added.id, method: 'passkey' });
+    return { next: withPasskey, result: { ok: true, authenticatorId: added.id } };
+  }
+  const issued = need(ctx.recoveryCodes, 'recoveryCodes');
+  emit({ type: 'enrolled', renewed: false, recoveryCodes: issued.hashes.length, authenticatorId: added.id, method: 'passkey' });
+  return {
+    next: {
+      ...withoutSetUps(withPasskey),
+      throttle: CLEAR,
+      recoveryCodes: issued.hashes,
+      mustEnroll: false,
+      voluntary: record.voluntary || !need(ctx.required, 'required'),
+    },
+    result: { ok: true, authenticatorId: added.id, recoveryCodes: issued.codes },
+  };
 }
 
 function requestReset(record: GateRecord, command: { readonly to: readonly string[] }, ctx: DecideContext, emit: Emit): Outcome<ResetRequestResult> {
@@ -603,6 +826,25 @@ function requestReset(record: GateRecord, command: { readonly to: readonly strin
   };
 }
 
+/**
+ * The record without any set-up still open: once a first authenticator
+ * enrolls the user, an app set-up or passkey registration begun beside it
+ * would add a second one without the fresh proof adding one asks for.
+ */
+function withoutSetUps(record: GateRecord): GateRecord {
+  const next = { ...record, pending: null };
+  // A used one stays: a second submit of the registration that enrolled is told `already-registered`.
+  return record.passkeyChallenges === undefined ? next : { ...next, passkeyChallenges: record.passkeyChallenges.filter((c) => c.kind !== 'registration' || c.used) };
+}
+
+/** The record without passkeys or their challenges (reset, turning off): only fields it has are touched, so older records keep their shape. */
+function withoutPasskeys(record: GateRecord): GateRecord {
+  let next = record;
+  if (record.passkeys !== undefined) next = { ...next, passkeys: [] };
+  if (record.passkeyChallenges !== undefined) next = { ...next, passkeyChallenges: [] };
+  return next;
+}
+
 function reset(record: GateRecord, command: { readonly adminId: string; readonly requestId?: string | undefined }, ctx: DecideContext, emit: Emit): Outcome<AdminActionResult> {
   const open = openRequest(record, ctx.now);
   // Acting on a listed request that is no longer open: someone else handled it.
@@ -614,7 +856,7 @@ function reset(record: GateRecord, command: { readonly adminId: string; readonly
   emit({ type: 'reset-completed', requestId: open?.id ?? null, actor: command.adminId });
   return {
     next: {
-      ...withAuthenticators(record, []),
+      ...withoutPasskeys(withAuthenticators(record, [])),
       devices: [],
       pending: null,
       recoveryCodes: [],
@@ -651,50 +893,54 @@ function enable(record: GateRecord, _: unknown, ctx: DecideContext, emit: Emit):
   return { next: { ...record, voluntary: true }, result: { enabled: true } };
 }
 
-function disable(record: GateRecord, command: { readonly code?: string | undefined }, ctx: DecideContext, emit: Emit): Outcome<RemoveResult> {
+function disable(record: GateRecord, command: Proof, ctx: DecideContext, emit: Emit): Outcome<RemoveResult> {
   if (need(ctx.required, 'required') || record.mustEnroll) refuse('ERR_REQUIRED', '2-step verification is required for this user');
   if (lockOf(record.throttle, ctx.now) !== null) refuse('ERR_STATE', '2-step verification cannot be disabled while locked');
   if (record.state === 'none' && !record.voluntary) refuse('ERR_NOT_ENROLLED', '2-step verification is not enabled');
   // Turning off what protects the account asks for what it protects with.
-  if (record.active !== null) {
-    const check = reauthenticate(record, command.code, ctx, emit, 'turning 2-step verification off');
+  if (hasAuthenticator(record)) {
+    const check = reauthenticate(record, command, ctx, emit, 'turning 2-step verification off');
     if (!check.ok) return check.outcome;
     record = check.record;
   }
   emit({ type: 'disabled' });
   return {
-    next: { ...withAuthenticators(record, []), voluntary: false, pending: null, recoveryCodes: [], throttle: CLEAR, devices: [] },
+    next: { ...withoutPasskeys(withAuthenticators(record, [])), voluntary: false, pending: null, recoveryCodes: [], throttle: CLEAR, devices: [] },
     result: { ok: true },
   };
 }
 
-function removeAuthenticator(record: GateRecord, command: { readonly id: string; readonly code?: string | undefined }, ctx: DecideContext, emit: Emit): Outcome<RemoveResult> {
-  const list = authenticatorsOf(record);
-  const target = list.find((a) => idOf(a) === command.id);
-  if (target === undefined) refuse('ERR_NOT_FOUND', 'this user has no authenticator with that id');
-  const last = list.length === 1;
+function removeAuthenticator(record: GateRecord, command: { readonly id: string } & Proof, ctx: DecideContext, emit: Emit): Outcome<RemoveResult> {
+  const known = authenticatorsOf(record).some((a) => idOf(a) === command.id) || passkeysOf(record).some((p) => p.id === command.id);
+  if (!known) refuse('ERR_NOT_FOUND', 'this user has no authenticator with that id');
+  const last = authenticatorCount(record) === 1;
   if (last && (need(ctx.required, 'required') || record.mustEnroll)) {
     refuse('ERR_REQUIRED', 'the last authenticator cannot be removed where 2-step verification is required: add another one first');
   }
-  const check = reauthenticate(record, command.code, ctx, emit, 'removing an authenticator');
+  const check = reauthenticate(record, command, ctx, emit, 'removing an authenticator');
   if (!check.ok) return check.outcome;
-  // Read again: the check moved the replay floor of the authenticator that answered.
+  // Read again: the check moved the replay floor (or the counter) of the authenticator that answered.
   const kept = authenticatorsOf(check.record).filter((a) => idOf(a) !== command.id);
-  emit({ type: 'authenticator-removed', authenticatorId: command.id, remaining: kept.length });
-  const next: GateRecord = { ...withAuthenticators(check.record, kept), devices: [] };
+  let next: GateRecord = { ...withAuthenticators(check.record, kept), devices: [] };
+  if (check.record.passkeys !== undefined) next = { ...next, passkeys: check.record.passkeys.filter((p) => p.id !== command.id) };
+  emit({ type: 'authenticator-removed', authenticatorId: command.id, remaining: authenticatorCount(next) });
   // Without any authenticator nothing is enrolled: the recovery codes go too, as when turning off.
-  return { next: last ? { ...next, recoveryCodes: [], voluntary: false } : next, result: { ok: true } };
+  return { next: last ? { ...withoutPasskeys(next), recoveryCodes: [], voluntary: false } : next, result: { ok: true } };
 }
 
 function renameAuthenticator(record: GateRecord, command: { readonly id: string; readonly label: string }, _ctx: DecideContext, emit: Emit): Outcome<{ readonly renamed: true }> {
   const list = authenticatorsOf(record);
-  if (!list.some((a) => idOf(a) === command.id)) refuse('ERR_NOT_FOUND', 'this user has no authenticator with that id');
+  const passkeys = passkeysOf(record);
+  if (!list.some((a) => idOf(a) === command.id) && !passkeys.some((p) => p.id === command.id)) refuse('ERR_NOT_FOUND', 'this user has no authenticator with that id');
   emit({ type: 'authenticator-renamed', authenticatorId: command.id });
+  if (passkeys.some((p) => p.id === command.id)) {
+    return { next: { ...record, passkeys: passkeys.map((p) => (p.id === command.id ? { ...p, label: command.label } : p)) }, result: { renamed: true } };
+  }
   return { next: withAuthenticators(record, list.map((a) => (idOf(a) === command.id ? { ...a, label: command.label } : a))), result: { renamed: true } };
 }
 
-function regenerateRecoveryCodes(record: GateRecord, command: { readonly code?: string | undefined }, ctx: DecideContext, emit: Emit): Outcome<RecoveryCodesResult> {
-  const check = reauthenticate(record, command.code, ctx, emit, 'new recovery codes');
+function regenerateRecoveryCodes(record: GateRecord, command: Proof, ctx: DecideContext, emit: Emit): Outcome<RecoveryCodesResult> {
+  const check = reauthenticate(record, command, ctx, emit, 'new recovery codes');
   if (!check.ok) return check.outcome;
   const issued = need(ctx.recoveryCodes, 'recoveryCodes');
   emit({ type: 'recovery-codes-regenerated', count: issued.hashes.length });
@@ -702,7 +948,10 @@ function regenerateRecoveryCodes(record: GateRecord, command: { readonly code?: 
 }
 
 function status(record: GateRecord, _: unknown, ctx: DecideContext): Outcome<Status> {
-  const authenticators = authenticatorsOf(record);
+  const authenticators = [
+    ...authenticatorsOf(record).map((a) => ({ id: idOf(a), type: 'totp' as const, label: labelOf(a), createdAt: a.enrolledAt, lastUsedAt: a.lastUsedAt ?? null })),
+    ...passkeysOf(record).map((p) => ({ id: p.id, type: 'passkey' as const, label: p.label, createdAt: p.createdAt, lastUsedAt: p.lastUsedAt })),
+  ];
   const lock = lockOf(record.throttle, ctx.now);
   const request = openRequest(record, ctx.now);
   return {
@@ -711,8 +960,8 @@ function status(record: GateRecord, _: unknown, ctx: DecideContext): Outcome<Sta
       state: record.state,
       required: need(ctx.required, 'required') || record.mustEnroll,
       enabled: record.state === 'enrolled' || record.voluntary || record.mustEnroll || need(ctx.required, 'required'),
-      enrolledAt: authenticators.length === 0 ? null : Math.min(...authenticators.map((a) => a.enrolledAt)),
-      authenticators: authenticators.map((a) => ({ id: idOf(a), type: 'totp' as const, label: labelOf(a), createdAt: a.enrolledAt, lastUsedAt: a.lastUsedAt ?? null })),
+      enrolledAt: authenticators.length === 0 ? null : Math.min(...authenticators.map((a) => a.createdAt)),
+      authenticators,
       recoveryCodesLeft: record.recoveryCodes.length,
       locked: lock,
       resetRequest: request === null ? null : { requestId: request.id, to: request.to, requestedAt: request.requestedAt, expiresAt: request.expiresAt },
@@ -748,8 +997,9 @@ function importEnrollment(
   emit: Emit,
 ): Outcome<{ readonly authenticatorId: string }> {
   const existing = authenticatorsOf(record);
-  if (existing.length > 0 && !command.add) refuse('ERR_STATE', 'the user is enrolled already: pass add: true to import one more authenticator');
-  if (existing.length >= ctx.policy.authenticators.max) refuse('ERR_LIMIT', `at most ${ctx.policy.authenticators.max} authenticators per user`);
+  const enrolled = hasAuthenticator(record);
+  if (enrolled && !command.add) refuse('ERR_STATE', 'the user is enrolled already: pass add: true to import one more authenticator');
+  if (authenticatorCount(record) >= ctx.policy.authenticators.max) refuse('ERR_LIMIT', `at most ${ctx.policy.authenticators.max} authenticators per user`);
   const fresh = need(ctx.freshSecret, 'freshSecret');
   const imported: ActiveSecret = {
     secret: fresh.stored,
@@ -764,7 +1014,7 @@ function importEnrollment(
     label: command.label ?? (existing.length === 0 ? 'Authenticator app' : `Authenticator app ${existing.length + 1}`),
     lastUsedAt: null,
   };
-  emit({ type: 'enrolled', renewed: existing.length > 0, recoveryCodes: 0, authenticatorId: imported.id! });
+  emit({ type: 'enrolled', renewed: enrolled, recoveryCodes: 0, authenticatorId: imported.id! });
   return {
     next: { ...withAuthenticators(record, [...existing, imported]), mustEnroll: false },
     result: { authenticatorId: imported.id! },

@@ -46,13 +46,14 @@ export type JsonValue = null | boolean | number | string | readonly JsonValue[] 
  * | `postponed` | a login postponed set-up | `postponesLeft` |
  * | `enrollment-started` | a new pending secret was drawn | `renew` (the user was already enrolled), `expiresAt` |
  * | `enrollment-discarded` | too many wrong confirmations threw the pending secret away | `reason` |
- * | `enrolled` | "Verify and Save" succeeded | `renewed`, `recoveryCodes` (how many were issued) |
+ * | `enrolled` | "Verify and Save" succeeded, or a passkey was registered | `renewed`, `recoveryCodes` (how many were issued), `authenticatorId`, `method` (`'passkey'` for a passkey) |
  * | `locked` | consecutive failures locked the user | `until` (`null`: until a recovery code or an administrator's reset), `failures` |
  * | `reset-requested` | the user asked administrators for a reset | `requestId`, `to` (exactly the administrators to notify), `expiresAt` |
  * | `reset-completed` | an administrator reset the user's 2-step verification | `requestId` (`null` without a request) |
  * | `reset-declined` | an administrator closed the request without resetting | `requestId` |
- * | `verified` | a login code (or a fresh code for a sensitive action) was accepted (its step is now used) | `delta` (steps between the phone's clock and the server's), `authenticatorId` |
- * | `code-refused` | a login, set-up or re-authentication code was wrong or replayed, and counted as a failure | `during` (`'login'`, `'set-up'` or `'re-authentication'`), `reason`, `failures` |
+ * | `verified` | a login code or passkey (or a fresh one for a sensitive action) was accepted (its step or challenge is now used) | `delta` (steps between the phone's clock and the server's; 0 for a passkey), `authenticatorId`, `method` (`'passkey'` for a passkey) |
+ * | `code-refused` | a login, set-up or re-authentication code or passkey answer was wrong or replayed, and counted as a failure | `during` (`'login'`, `'set-up'` or `'re-authentication'`), `reason`, `failures`, `method` (`'passkey'` for a passkey) |
+ * | `passkey-cloned` | a passkey answered with a signature counter that did not go up: two authenticators share its key (WebAuthn §6.1.1); refused | `authenticatorId` |
  * | `recovery-code-used` | a recovery code was consumed (the login succeeded) | `remaining` |
  * | `recovery-codes-low` | a used recovery code left `policy.recovery.warnBelow` or fewer | `remaining` |
  * | `recovery-codes-regenerated` | new recovery codes replaced the old ones | `count` |
@@ -108,6 +109,8 @@ export type GateEvent =
       readonly recoveryCodes: number;
       /** The new authenticator. */
       readonly authenticatorId?: string | undefined;
+      /** `'passkey'` when a passkey was registered; absent for an authenticator app. */
+      readonly method?: 'totp' | 'passkey' | undefined;
     })
   | (GateEventBase & {
       /** Consecutive failures locked the user. */
@@ -146,9 +149,11 @@ export type GateEvent =
       readonly delta: number;
       /** The authenticator whose code it was. */
       readonly authenticatorId?: string | undefined;
+      /** `'passkey'` when a passkey answered; absent for a code. */
+      readonly method?: 'totp' | 'passkey' | undefined;
     })
   | (GateEventBase & {
-      /** A code was refused and counted as a failed attempt (a refusal while locked is not counted and emits nothing). */
+      /** A code or a passkey's answer was refused and counted as a failed attempt (a refusal while locked is not counted and emits nothing). */
       readonly type: 'code-refused';
       /** At a login (`verify`), at "Verify and Save" (`confirmEnrollment`), or as the fresh code of a sensitive action. */
       readonly during: 'login' | 'set-up' | 're-authentication';
@@ -156,6 +161,19 @@ export type GateEvent =
       readonly reason: 'invalid' | 'replayed';
       /** Consecutive failures, this one included. */
       readonly failures: number;
+      /** `'passkey'` when a passkey's answer was refused; absent for a code. */
+      readonly method?: 'totp' | 'passkey' | undefined;
+    })
+  | (GateEventBase & {
+      /**
+       * A passkey answered with a signature counter that did not go up since
+       * its last answer: its private key is in two authenticators (a clone),
+       * as the WebAuthn specification warns. The answer was refused; the
+       * passkey stays until the user or an administrator removes it.
+       */
+      readonly type: 'passkey-cloned';
+      /** The passkey. */
+      readonly authenticatorId: string;
     })
   | (GateEventBase & {
       /** A recovery code was consumed. */

@@ -14,7 +14,7 @@ import { systemClock, type Clock } from '../seams/clock.js';
 import type { Administrator, Directory } from '../seams/directory.js';
 import type { Notifier } from '../seams/notifier.js';
 import type { MfaStore, StoredRecord } from '../seams/store.js';
-import { decide, TRANSITIONS, type Command, type DecideContext, type Results } from './decide.js';
+import { decide, TRANSITIONS, type Command, type DecideContext, type Proof, type Results } from './decide.js';
 import { deadline, type Deadline } from './deadline.js';
 import type { GateEvent, JsonValue } from './events.js';
 import { randomId } from './ids.js';
@@ -25,12 +25,24 @@ import { initialRecord, parseGateRecord, type GateRecord, type StoredSecret } fr
 import { issueRecoveryCodes } from './recovery.js';
 import { upgradeSecrets } from './rewrap.js';
 import { authenticatorsOf } from './authenticators.js';
+import { randomBytes } from '../internal/bytes.js';
+import { base64url, readAssertion, readRegistration, readRelyingParty, type PasskeyClaim } from './passkeys.js';
+import { checkAssertion, checkRegistration, loadWebAuthn, loginOptions, registrationOptions, type WebAuthnServer } from './webauthn.js';
+import type {
+  AuthenticationResponseJSON,
+  PasskeyDescriptorJSON,
+  PasskeyRelyingParty,
+  PublicKeyCredentialCreationOptionsJSON,
+  PublicKeyCredentialRequestOptionsJSON,
+  RegistrationResponseJSON,
+} from './webauthn-json.js';
 import type {
   AdminActionResult,
   AuthenticatorInfo,
   ConfirmResult,
   FlushResult,
   NextStep,
+  PasskeyRegistrationResult,
   PendingReset,
   PostponeResult,
   RecoveryCodesResult,
@@ -168,10 +180,13 @@ export interface BeginEnrollmentOptions extends CallOptions {
   readonly label?: string | undefined;
   /**
    * For a user who is enrolled already (adding one more authenticator): a
-   * fresh code from one of theirs, or a recovery code. Without it:
-   * `ERR_REAUTH_REQUIRED`; a wrong one is counted and `ERR_REAUTH_FAILED`.
+   * fresh code from one of theirs, or a recovery code. Without it (or
+   * `passkey`): `ERR_REAUTH_REQUIRED`; a wrong one is counted and
+   * `ERR_REAUTH_FAILED`.
    */
   readonly code?: string | undefined;
+  /** Instead of `code`: a passkey's answer to a {@link Gate.beginPasskeyLogin} challenge. */
+  readonly passkey?: AuthenticationResponseJSON | undefined;
   /** How `qrSvg` draws the code (size, colours, level). @defaultValue `qrSvg`'s defaults */
   readonly qr?: QrSvgOptions | undefined;
 }
@@ -196,6 +211,69 @@ export interface Enrollment {
   readonly qrSvg: string;
   /** When the pending secret expires unless confirmed (ms since the epoch). */
   readonly expiresAt: number;
+}
+
+/**
+ * The fresh proof a sensitive action asks for (turning 2-step off, removing
+ * an authenticator, new recovery codes): a code from one of the user's
+ * authenticator apps, a recovery code, or a passkey's answer to a
+ * {@link Gate.beginPasskeyLogin} challenge. It is checked and counted like a
+ * login.
+ *
+ * @example
+ * ```ts
+ * import type { Gate, ReauthOptions } from 'otpgate';
+ * async function turnOff(gate: Gate, userId: string, proof: ReauthOptions) {
+ *   return gate.disable(userId, proof); // { code: '287082' } or { passkey: answerFromTheBrowser }
+ * }
+ * ```
+ */
+export interface ReauthOptions extends CallOptions {
+  /** A fresh code from one of the user's authenticator apps, or a recovery code. */
+  readonly code?: string | undefined;
+  /** Instead of `code`: the browser's answer to a `beginPasskeyLogin` challenge. */
+  readonly passkey?: AuthenticationResponseJSON | undefined;
+}
+
+/**
+ * Options of `gate.beginPasskeyRegistration`: the relying party, and for a
+ * user who is enrolled already the fresh proof adding an authenticator asks
+ * for.
+ *
+ * @example
+ * ```ts
+ * import type { BeginPasskeyRegistrationOptions } from 'otpgate';
+ * const options: BeginPasskeyRegistrationOptions = {
+ *   rpId: 'example.com',
+ *   rpName: 'Example Co',
+ *   origin: 'https://example.com',
+ *   label: 'Laptop',
+ *   userName: 'alice@example.com',
+ * };
+ * ```
+ */
+export interface BeginPasskeyRegistrationOptions extends PasskeyRelyingParty, ReauthOptions {
+  /** The new passkey's name on the settings page, 1 to 64 characters. @defaultValue "Passkey" (with a number after the first) */
+  readonly label?: string | undefined;
+  /** The account name the browser shows and keeps with the passkey, 1 to 256 characters. @defaultValue the directory's `accountLabel`, else the user id */
+  readonly userName?: string | undefined;
+}
+
+/**
+ * Options of `gate.verifyPasskey`.
+ *
+ * @example
+ * ```ts
+ * import type { VerifyPasskeyOptions } from 'otpgate';
+ * const options: VerifyPasskeyOptions = { rememberDevice: { label: 'Firefox on Linux' }, context: { ip: '203.0.113.7' } };
+ * ```
+ */
+export interface VerifyPasskeyOptions extends CallOptions {
+  /** Remember this browser, as `verify`'s option does (where `policy.trustedDevices` is enabled). */
+  readonly rememberDevice?: {
+    /** The device's name on the settings page. @defaultValue "This device" */
+    readonly label?: string | undefined;
+  } | undefined;
 }
 
 /**
@@ -276,6 +354,46 @@ export interface Gate {
    */
   beginEnrollment(userId: string, options?: BeginEnrollmentOptions): Promise<Enrollment>;
   /**
+   * Starts a passkey registration ("Use a passkey instead" at set-up, "Add a
+   * passkey" in the settings): a single-use challenge is kept in the user's
+   * record for `policy.passkeys.challengeTtlMs`, and the options for the
+   * browser's `navigator.credentials.create()` come back (pass them to
+   * `@simplewebauthn/browser`'s `startRegistration({ optionsJSON })`). For a
+   * user who is enrolled already this adds an authenticator: a fresh `code`
+   * or `passkey` is asked for first, as by `beginEnrollment`.
+   * Needs the optional peer dependency `@simplewebauthn/server` (v13).
+   * @throws {@link OtpError} `ERR_OPTIONS` for a bad relying party, label or user name, or without `@simplewebauthn/server`; `ERR_REAUTH_REQUIRED` / `ERR_REAUTH_FAILED` while enrolled without a right proof; `ERR_LIMIT` with as many authenticators as allowed
+   */
+  beginPasskeyRegistration(userId: string, options: BeginPasskeyRegistrationOptions): Promise<PublicKeyCredentialCreationOptionsJSON>;
+  /**
+   * Stores the passkey the browser made for a `beginPasskeyRegistration`
+   * challenge, once verified (challenge, origin, relying party, user
+   * verification as the policy asks). The challenge is used up. A first
+   * authenticator enrolls the user and returns the recovery codes, as
+   * `confirmEnrollment` does. See {@link PasskeyRegistrationResult}.
+   * @throws {@link OtpError} `ERR_OPTIONS` for something that is not a browser's registration answer, or without `@simplewebauthn/server`
+   */
+  confirmPasskeyRegistration(userId: string, response: RegistrationResponseJSON, options?: CallOptions): Promise<PasskeyRegistrationResult>;
+  /**
+   * Starts a passkey login ("Use your passkey") or a passkey
+   * re-authentication: a single-use challenge is kept in the user's record,
+   * and the options for `navigator.credentials.get()` come back, naming the
+   * user's passkeys for this `rpId` (pass them to `@simplewebauthn/browser`'s
+   * `startAuthentication({ optionsJSON })`).
+   * @throws {@link OtpError} `ERR_NOT_ENROLLED` when the user has no passkey for this `rpId`; `ERR_OPTIONS` for a bad relying party, or without `@simplewebauthn/server`
+   */
+  beginPasskeyLogin(userId: string, options: PasskeyRelyingParty & CallOptions): Promise<PublicKeyCredentialRequestOptionsJSON>;
+  /**
+   * Checks a passkey's answer at login, like `verify` checks a code:
+   * `{ ok: true, method: 'passkey' }`, or a refusal (see {@link VerifyResult}).
+   * The challenge is used up by the first answer (a second is `replayed`);
+   * a refusal counts in the same throttle as wrong codes, and a lock refuses
+   * without checking. A signature counter that did not go up is refused as
+   * `invalid`, with a `passkey-cloned` event.
+   * @throws {@link OtpError} `ERR_OPTIONS` for something that is not a browser's answer, for `rememberDevice` where the policy does not enable remembered devices, or without `@simplewebauthn/server`
+   */
+  verifyPasskey(userId: string, response: AuthenticationResponseJSON, options?: VerifyPasskeyOptions): Promise<VerifyResult>;
+  /**
    * "Verify and Save": activates the pending secret when `code` is right and
    * returns the recovery codes, once. The code's step is consumed. With no
    * set-up pending it answers `already-enrolled` (a double click after a
@@ -348,10 +466,10 @@ export interface Gate {
   /**
    * Opts out where 2-step verification is not required: every authenticator
    * and the recovery codes are deleted. An enrolled user confirms with a
-   * fresh `code` (or a recovery code), checked and counted like a login.
+   * fresh `code` (or a recovery code, or a `passkey` answer), checked and counted like a login.
    * @throws {@link OtpError} `ERR_REQUIRED` where required; `ERR_STATE` while locked; `ERR_NOT_ENROLLED` with nothing to disable; `ERR_REAUTH_REQUIRED` without a code while enrolled
    */
-  disable(userId: string, options?: CallOptions & { readonly code?: string | undefined }): Promise<RemoveResult>;
+  disable(userId: string, options?: ReauthOptions): Promise<RemoveResult>;
   /**
    * Where the user stands, for a settings page: state, whether 2-step is
    * required, authenticators, recovery codes left, lock, open reset request.
@@ -361,23 +479,24 @@ export interface Gate {
   /** The user's authenticators (never their secrets), as in {@link Gate.status}. */
   authenticators(userId: string): Promise<readonly AuthenticatorInfo[]>;
   /**
-   * Removes one authenticator, after a fresh `code` (from any of the user's
-   * authenticators, or a recovery code). Removing the last one where 2-step
+   * Removes one authenticator (an app or a passkey), after a fresh `code`
+   * (from any of the user's authenticators, or a recovery code) or `passkey`
+   * answer. Removing the last one where 2-step
    * is not required turns it off, recovery codes included.
    * @throws {@link OtpError} `ERR_NOT_FOUND` for an unknown id; `ERR_REQUIRED` for the last one where required; `ERR_REAUTH_REQUIRED` without a code
    */
-  removeAuthenticator(userId: string, id: string, options?: CallOptions & { readonly code?: string | undefined }): Promise<RemoveResult>;
+  removeAuthenticator(userId: string, id: string, options?: ReauthOptions): Promise<RemoveResult>;
   /**
    * Renames one authenticator (1 to 64 characters).
    * @throws {@link OtpError} `ERR_NOT_FOUND` for an unknown id; `ERR_OPTIONS` for a bad label
    */
   renameAuthenticator(userId: string, id: string, label: string, options?: CallOptions): Promise<void>;
   /**
-   * "New recovery codes": after a fresh `code` (or a recovery code), a new
+   * "New recovery codes": after a fresh `code` (or a recovery code, or a `passkey` answer), a new
    * set replaces the old one and is returned this once.
    * @throws {@link OtpError} `ERR_NOT_ENROLLED` when not enrolled; `ERR_REAUTH_REQUIRED` without a code
    */
-  regenerateRecoveryCodes(userId: string, options?: CallOptions & { readonly code?: string | undefined }): Promise<RecoveryCodesResult>;
+  regenerateRecoveryCodes(userId: string, options?: ReauthOptions): Promise<RecoveryCodesResult>;
   /**
    * Sends the user's queued events again (after a notifier failure).
    * @throws {@link OtpError} `ERR_NOTIFY` when the notifier failed again (the events stay queued)
@@ -475,6 +594,9 @@ interface Call {
   readonly context: JsonValue | undefined;
   readonly deadline: Deadline;
 }
+
+/** The WebAuthn verdicts of one round, taken against the record that round decides on. */
+type Prepare = (record: GateRecord, now: number) => Promise<Pick<DecideContext, 'assertion' | 'registration'>>;
 
 /** What a transition stored and which events its call is to deliver. */
 interface Transacted<R> {
@@ -671,10 +793,11 @@ export function createGate(config: GateConfig): Gate {
    * transition table and reused across rounds. The write also carries what
    * earlier deliveries learned and claims the events this call will send.
    */
-  async function transact<C extends Command>(call: Call, userId: string, command: C, provided?: string): Promise<Transacted<Results[C['type']]>> {
+  async function transact<C extends Command>(call: Call, userId: string, command: C, provided?: string, prepare?: Prepare): Promise<Transacted<Results[C['type']]>> {
     const needs = new Set(TRANSITIONS[command.type].needs);
     let required: boolean | undefined;
     let freshSecret: DecideContext['freshSecret'];
+    let freshChallenge: DecideContext['freshChallenge'];
     let recoveryCodes: DecideContext['recoveryCodes'];
     let deviceToken: string | undefined;
     const keys = new Map<string, string>();
@@ -709,7 +832,8 @@ export function createGate(config: GateConfig): Gate {
       if (needs.has('required') && required === undefined) required = await isRequired(call, userId);
       if (needs.has('freshSecret') && freshSecret === undefined) freshSecret = await wrap(call, provided ?? generateSecret(), userId);
       if (needs.has('recoveryCodes') && recoveryCodes === undefined) recoveryCodes = issueRecoveryCodes(policy.recovery.count);
-      if (command.type === 'verify' && command.rememberDevice !== undefined) deviceToken ??= randomId() + randomId();
+      if (needs.has('freshChallenge')) freshChallenge ??= { challenge: base64url(randomBytes(32)), userHandle: base64url(randomBytes(32)) };
+      if ((command.type === 'verify' || command.type === 'verify-passkey') && command.rememberDevice !== undefined) deviceToken ??= randomId() + randomId();
       const at = now();
       const { record, used } = fold(userId, loaded);
       // An expired pending secret is never used, so it is never decrypted either.
@@ -725,8 +849,11 @@ export function createGate(config: GateConfig): Gate {
         freshSecret,
         recoveryCodes,
         deviceToken,
+        freshChallenge,
         ...(needs.has('activeKey') ? await keysFor(record) : {}),
         pendingKey: needs.has('pendingKey') ? await key(livePending) : undefined,
+        // A passkey's answer is verified against this round's record: its challenge and passkey.
+        ...(prepare === undefined ? {} : await prepare(record, at)),
       };
       const decision = decide(record, command, ctx);
       // Nothing changed but what deliveries learned: that waits for a later write.
@@ -853,11 +980,12 @@ export function createGate(config: GateConfig): Gate {
     command: C,
     options: CallOptions | undefined,
     provided?: string,
+    prepare?: Prepare,
   ): Promise<Transacted<Results[C['type']]> & Delivery> {
     checkId(userId, 'userId');
     const call = begin(options);
     try {
-      const done = await exclusive(userId, () => transact(call, userId, command, provided));
+      const done = await exclusive(userId, () => transact(call, userId, command, provided, prepare));
       return { ...done, ...(await deliver(userId, call.token, done.claimed)) };
     } finally {
       call.deadline.clear();
@@ -865,8 +993,8 @@ export function createGate(config: GateConfig): Gate {
   }
 
   /** Methods whose caller does not learn of a notifier failure report it to onNotifyError. */
-  async function quietly<C extends Command>(userId: string, command: C, options: CallOptions | undefined, provided?: string): Promise<Results[C['type']]> {
-    const { result, claimed, failures } = await run(userId, command, options, provided);
+  async function quietly<C extends Command>(userId: string, command: C, options: CallOptions | undefined, provided?: string, prepare?: Prepare): Promise<Results[C['type']]> {
+    const { result, claimed, failures } = await run(userId, command, options, provided, prepare);
     report(failures, claimed);
     return result;
   }
@@ -914,6 +1042,45 @@ export function createGate(config: GateConfig): Gate {
     return { ok: true, notified: events.length > 0 && events.every(sent) };
   }
 
+  /** The account label for an authenticator app or a passkey: given, else the directory's, else the user id. */
+  async function accountOf(userId: string, given: string | undefined): Promise<string> {
+    if (given !== undefined) return given;
+    if (directory?.accountLabel === undefined) return userId;
+    const label = directory.accountLabel.bind(directory);
+    const call = begin(undefined);
+    let account: unknown;
+    try {
+      account = await seam(call, 'ERR_DIRECTORY', 'directory.accountLabel', () => label(userId));
+    } finally {
+      call.deadline.clear();
+    }
+    if (typeof account !== 'string') throw new OtpError('ERR_DIRECTORY', 'directory.accountLabel must return a string');
+    return account;
+  }
+
+  /** A passkey answer's verdict, taken against each round's record; a locked user's is not worth the signature check (the decision refuses it unread). */
+  function assertionOf(server: WebAuthnServer, response: AuthenticationResponseJSON, claim: PasskeyClaim): Prepare {
+    return async (record, at) => {
+      const t = record.throttle;
+      if (t.hardStop || (t.lockedUntil !== null && at < t.lockedUntil)) return { assertion: { verified: false, newCounter: 0 } };
+      return { assertion: await checkAssertion(server, record, response, claim, at, policy.passkeys.userVerification) };
+    };
+  }
+
+  /** A sensitive action's proof: the code as given, or a passkey's answer, read now and verified in each round. */
+  async function proofOf(options: ReauthOptions | undefined, where: string): Promise<{ proof: Proof; prepare?: Prepare }> {
+    const code = options?.code;
+    if (code !== undefined) checkCode(code);
+    if (options?.passkey === undefined) return { proof: { code } };
+    if (code !== undefined) throw new OtpError('ERR_OPTIONS', `${where}: pass a code or a passkey, not both`);
+    const { response, claim } = readAssertion(options.passkey, `${where}: passkey`);
+    const server = await loadWebAuthn();
+    return { proof: { passkey: claim }, prepare: assertionOf(server, response, claim) };
+  }
+
+  const descriptors = (list: ReadonlyArray<{ readonly credentialId: string; readonly transports: readonly string[] }>): PasskeyDescriptorJSON[] =>
+    list.map((p) => ({ id: p.credentialId, type: 'public-key', transports: p.transports as NonNullable<PasskeyDescriptorJSON['transports']> }));
+
   return {
     async nextStep(userId, options) {
       checkKeys(options, ['deviceToken', 'context'], 'nextStep');
@@ -930,32 +1097,92 @@ export function createGate(config: GateConfig): Gate {
     },
 
     async beginEnrollment(userId, options) {
-      checkKeys(options, ['account', 'renew', 'qr', 'label', 'code', 'context'], 'beginEnrollment');
+      checkKeys(options, ['account', 'renew', 'qr', 'label', 'code', 'passkey', 'context'], 'beginEnrollment');
       checkId(userId, 'userId');
       if (options?.renew !== undefined && typeof options.renew !== 'boolean') throw new OtpError('ERR_OPTIONS', 'renew must be a boolean');
       if (options?.label !== undefined) checkLabel(options.label);
-      if (options?.code !== undefined) checkCode(options.code);
       if (options?.account !== undefined && typeof options.account !== 'string') throw new OtpError('ERR_OPTIONS', 'account must be a string');
-      let account = options?.account;
-      if (account === undefined && directory?.accountLabel !== undefined) {
-        const label = directory.accountLabel.bind(directory);
-        const call = begin(undefined);
-        try {
-          account = await seam(call, 'ERR_DIRECTORY', 'directory.accountLabel', () => label(userId));
-        } finally {
-          call.deadline.clear();
-        }
-        if (typeof account !== 'string') throw new OtpError('ERR_DIRECTORY', 'directory.accountLabel must return a string');
-      }
-      account ??= userId;
+      const { proof, prepare } = await proofOf(options, 'beginEnrollment');
+      const account = await accountOf(userId, options?.account);
       // Refuse a label the URI cannot carry, and QR options qrSvg refuses, before anything is stored.
       const probe = buildUri({ type: 'totp', secret: PROBE_SECRET, issuer, account });
       if (options?.qr !== undefined) qrSvg(probe, options.qr);
-      const begun = await quietly(userId, { type: 'begin-enrollment', renew: options?.renew === true, label: options?.label, code: options?.code }, options);
-      if ('refused' in begun) throw reauthFailed(begun.refused);
+      const begun = await quietly(userId, { type: 'begin-enrollment', renew: options?.renew === true, label: options?.label, ...proof }, options, undefined, prepare);
+      if ('refused' in begun) throw reauthFailed(begun.refused, proof);
       const { secret, algorithm, digits, period, expiresAt } = begun;
       const uri = buildUri({ type: 'totp', secret, issuer, account, algorithm, digits, period });
       return { secret, manualKey: formatManualKey(secret), uri, qrSvg: qrSvg(uri, options?.qr), expiresAt };
+    },
+
+    async beginPasskeyRegistration(userId, options) {
+      const where = 'beginPasskeyRegistration';
+      checkKeys(options, ['rpId', 'rpName', 'origin', 'label', 'userName', 'code', 'passkey', 'context'], where);
+      checkId(userId, 'userId');
+      if (typeof options !== 'object' || options === null) throw new OtpError('ERR_OPTIONS', `${where}: options with rpId and origin are required`);
+      const { rpId, rpName, origins } = readRelyingParty(options, where);
+      if (options.label !== undefined) checkLabel(options.label);
+      if (options.userName !== undefined && (typeof options.userName !== 'string' || options.userName.trim() === '' || options.userName.length > 256 || !isWellFormed(options.userName))) {
+        throw new OtpError('ERR_OPTIONS', `${where}: userName must be 1 to 256 characters`);
+      }
+      // Loaded before anything is stored: without the library no challenge is handed out.
+      const server = await loadWebAuthn();
+      const { proof, prepare } = await proofOf(options, where);
+      const userName = await accountOf(userId, options.userName);
+      const begun = await quietly(userId, { type: 'begin-passkey', kind: 'registration', rpId, origins, label: options.label, ...proof }, options, undefined, prepare);
+      if ('refused' in begun) throw reauthFailed(begun.refused, proof);
+      return registrationOptions(server, {
+        rpId,
+        rpName,
+        userName,
+        userHandle: begun.userHandle,
+        challenge: begun.challenge,
+        timeout: policy.passkeys.challengeTtlMs,
+        exclude: descriptors(begun.credentials),
+        userVerification: policy.passkeys.userVerification,
+      });
+    },
+
+    async confirmPasskeyRegistration(userId, response, options) {
+      const where = 'confirmPasskeyRegistration';
+      checkKeys(options, ['context'], where);
+      const read = readRegistration(response, where);
+      const server = await loadWebAuthn();
+      const prepare: Prepare = async (record, at) => ({
+        registration: await checkRegistration(server, record, read.response, read.claim, at, policy.passkeys.userVerification),
+      });
+      return quietly(userId, { type: 'confirm-passkey', ...read.claim }, options, undefined, prepare);
+    },
+
+    async beginPasskeyLogin(userId, options) {
+      const where = 'beginPasskeyLogin';
+      checkKeys(options, ['rpId', 'rpName', 'origin', 'context'], where);
+      const { rpId, origins } = readRelyingParty(options, where);
+      const server = await loadWebAuthn();
+      const begun = await quietly(userId, { type: 'begin-passkey', kind: 'login', rpId, origins }, options);
+      // A login challenge asks for no proof, so it is never refused one.
+      if ('refused' in begun) throw reauthFailed(begun.refused, {});
+      return loginOptions(server, {
+        rpId,
+        challenge: begun.challenge,
+        timeout: policy.passkeys.challengeTtlMs,
+        allow: descriptors(begun.credentials),
+        userVerification: policy.passkeys.userVerification,
+      });
+    },
+
+    async verifyPasskey(userId, response, options) {
+      const where = 'verifyPasskey';
+      checkKeys(options, ['rememberDevice', 'context'], where);
+      const remember = options?.rememberDevice;
+      if (remember !== undefined) {
+        if (!policy.trustedDevices.enabled) throw new OtpError('ERR_OPTIONS', 'rememberDevice needs policy.trustedDevices.enabled');
+        checkKeys(remember, ['label'], 'rememberDevice');
+        if (remember.label !== undefined) checkLabel(remember.label);
+      }
+      const { response: answer, claim } = readAssertion(response, where);
+      const server = await loadWebAuthn();
+      const rememberDevice = remember === undefined ? undefined : { label: remember.label ?? 'This device' };
+      return quietly(userId, { type: 'verify-passkey', ...claim, rememberDevice }, options, undefined, assertionOf(server, answer, claim));
     },
 
     async confirmEnrollment(userId, code, options) {
@@ -1086,9 +1313,9 @@ export function createGate(config: GateConfig): Gate {
     },
 
     async disable(userId, options) {
-      checkKeys(options, ['code', 'context'], 'disable');
-      if (options?.code !== undefined) checkCode(options.code);
-      return quietly(userId, { type: 'disable', code: options?.code }, options);
+      checkKeys(options, ['code', 'passkey', 'context'], 'disable');
+      const { proof, prepare } = await proofOf(options, 'disable');
+      return quietly(userId, { type: 'disable', ...proof }, options, undefined, prepare);
     },
 
     async status(userId, options) {
@@ -1101,10 +1328,10 @@ export function createGate(config: GateConfig): Gate {
     },
 
     async removeAuthenticator(userId, id, options) {
-      checkKeys(options, ['code', 'context'], 'removeAuthenticator');
+      checkKeys(options, ['code', 'passkey', 'context'], 'removeAuthenticator');
       checkId(id, 'id');
-      if (options?.code !== undefined) checkCode(options.code);
-      return quietly(userId, { type: 'remove-authenticator', id, code: options?.code }, options);
+      const { proof, prepare } = await proofOf(options, 'removeAuthenticator');
+      return quietly(userId, { type: 'remove-authenticator', id, ...proof }, options, undefined, prepare);
     },
 
     async renameAuthenticator(userId, id, label, options) {
@@ -1115,9 +1342,9 @@ export function createGate(config: GateConfig): Gate {
     },
 
     async regenerateRecoveryCodes(userId, options) {
-      checkKeys(options, ['code', 'context'], 'regenerateRecoveryCodes');
-      if (options?.code !== undefined) checkCode(options.code);
-      return quietly(userId, { type: 'regenerate-recovery-codes', code: options?.code }, options);
+      checkKeys(options, ['code', 'passkey', 'context'], 'regenerateRecoveryCodes');
+      const { proof, prepare } = await proofOf(options, 'regenerateRecoveryCodes');
+      return quietly(userId, { type: 'regenerate-recovery-codes', ...proof }, options, undefined, prepare);
     },
 
     async flushNotifications(userId) {
@@ -1239,8 +1466,9 @@ function checkLabel(label: unknown): asserts label is string {
 }
 
 /** The error of a sensitive action whose fresh code was refused (the failure is stored by then). */
-function reauthFailed(refusal: { readonly reason: string; readonly retryAt?: number | null | undefined }): OtpError {
-  const why = refusal.reason === 'locked' ? 'the user is locked' : refusal.reason === 'replayed' ? 'the code was used already' : 'the code is not right';
+function reauthFailed(refusal: { readonly reason: string; readonly retryAt?: number | null | undefined }, proof: Proof): OtpError {
+  const what = proof.passkey === undefined ? 'the code' : "the passkey's answer";
+  const why = refusal.reason === 'locked' ? 'the user is locked' : refusal.reason === 'replayed' ? `${what} was used already` : `${what} is not right`;
   return new OtpError('ERR_REAUTH_FAILED', `re-authentication failed: ${why}`);
 }
 

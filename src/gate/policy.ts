@@ -42,6 +42,33 @@ export interface Policy {
   readonly authenticators?: AuthenticatorPolicy | undefined;
   /** "Remember this device": logins from a remembered browser skip the code for a while. */
   readonly trustedDevices?: TrustedDevicePolicy | undefined;
+  /** Passkeys (WebAuthn) as authenticators beside the app's codes. */
+  readonly passkeys?: PasskeyPolicy | undefined;
+}
+
+/**
+ * Passkeys (WebAuthn) as authenticators: how long a challenge handed out by
+ * `beginPasskeyRegistration` or `beginPasskeyLogin` stays good, and whether
+ * the authenticator must verify the user (PIN, fingerprint) besides their
+ * presence. As a second factor after the password, presence is enough: the
+ * passkey is something the user has, the password something they know.
+ *
+ * @example
+ * ```ts
+ * import type { PasskeyPolicy } from 'otpgate';
+ * const passkeys: PasskeyPolicy = { challengeTtlMs: 2 * 60_000, userVerification: 'required' };
+ * ```
+ */
+export interface PasskeyPolicy {
+  /** How long a challenge may be answered, 10 seconds to 1 hour. @defaultValue `300_000` (5 minutes) */
+  readonly challengeTtlMs?: number | undefined;
+  /**
+   * What the browser asks of the authenticator: `'required'` refuses an
+   * answer without user verification; `'preferred'` and `'discouraged'`
+   * accept one with user presence alone.
+   * @defaultValue `'preferred'`
+   */
+  readonly userVerification?: 'required' | 'preferred' | 'discouraged' | undefined;
 }
 
 /**
@@ -271,6 +298,13 @@ export interface ResolvedPolicy {
     /** Devices per user at most. */
     readonly max: number;
   };
+  /** See {@link PasskeyPolicy}. */
+  readonly passkeys: {
+    /** Life of a passkey challenge in ms. */
+    readonly challengeTtlMs: number;
+    /** Whether the authenticator must verify the user. */
+    readonly userVerification: 'required' | 'preferred' | 'discouraged';
+  };
   /** See {@link ResetPolicy}. */
   readonly reset: {
     /** Life of a request in ms. */
@@ -300,6 +334,7 @@ export const DEFAULT_POLICY: ResolvedPolicy = deepFreeze({
   reset: { ttlMs: 72 * 3_600_000, cooldownMs: 900_000 },
   authenticators: { max: 5 },
   trustedDevices: { enabled: false, ttlMs: 30 * 86_400_000, max: 10 },
+  passkeys: { challengeTtlMs: 300_000, userVerification: 'preferred' },
 });
 
 /**
@@ -319,7 +354,7 @@ export const DEFAULT_POLICY: ResolvedPolicy = deepFreeze({
 export function resolvePolicy(policy?: Policy): ResolvedPolicy {
   if (policy === undefined) return DEFAULT_POLICY;
   if (typeof policy !== 'object' || policy === null) fail('policy must be an object');
-  known(policy, 'policy', ['required', 'maxPostpones', 'postponeDeadline', 'code', 'throttle', 'enrollment', 'recovery', 'reset', 'authenticators', 'trustedDevices']);
+  known(policy, 'policy', ['required', 'maxPostpones', 'postponeDeadline', 'code', 'throttle', 'enrollment', 'recovery', 'reset', 'authenticators', 'trustedDevices', 'passkeys']);
   const d = DEFAULT_POLICY;
   const required = policy.required ?? d.required;
   if (typeof required !== 'boolean' && typeof required !== 'function') fail('policy.required must be a boolean or a function');
@@ -346,6 +381,11 @@ export function resolvePolicy(policy?: Policy): ResolvedPolicy {
   const trustedDevices = section(policy.trustedDevices, 'policy.trustedDevices', ['enabled', 'ttlMs', 'max']);
   const devicesEnabled = trustedDevices.enabled ?? d.trustedDevices.enabled;
   if (typeof devicesEnabled !== 'boolean') fail('policy.trustedDevices.enabled must be a boolean');
+  const passkeys = section(policy.passkeys, 'policy.passkeys', ['challengeTtlMs', 'userVerification']);
+  const userVerification = passkeys.userVerification ?? d.passkeys.userVerification;
+  if (userVerification !== 'required' && userVerification !== 'preferred' && userVerification !== 'discouraged') {
+    fail("policy.passkeys.userVerification must be 'required', 'preferred' or 'discouraged'");
+  }
   const reset = section(policy.reset, 'policy.reset', ['ttlMs', 'cooldownMs']);
   return deepFreeze({
     required,
@@ -372,6 +412,10 @@ export function resolvePolicy(policy?: Policy): ResolvedPolicy {
       enabled: devicesEnabled,
       ttlMs: int(trustedDevices.ttlMs, d.trustedDevices.ttlMs, 'policy.trustedDevices.ttlMs', 60_000, DAY * 400),
       max: int(trustedDevices.max, d.trustedDevices.max, 'policy.trustedDevices.max', 1, 100),
+    },
+    passkeys: {
+      challengeTtlMs: int(passkeys.challengeTtlMs, d.passkeys.challengeTtlMs, 'policy.passkeys.challengeTtlMs', 10_000, 3_600_000),
+      userVerification,
     },
     reset: {
       ttlMs: int(reset.ttlMs, d.reset.ttlMs, 'policy.reset.ttlMs', 60_000, DAY * 365),

@@ -64,6 +64,55 @@ export type ActiveSecret = StoredSecret & {
 };
 
 /**
+ * A passkey (WebAuthn credential) as stored: nothing in it is secret (the
+ * private key never leaves the authenticator), so it is kept as it is,
+ * without the cipher.
+ *
+ * @internal
+ */
+export type StoredPasskey = {
+  /** The authenticator's id, as `authenticators` lists it. */
+  readonly id: string;
+  /** The credential id the browser names it by (base64url). */
+  readonly credentialId: string;
+  /** The COSE public key (base64url) its signatures are checked with. */
+  readonly publicKey: string;
+  /** The signature counter of the last accepted answer (0: the authenticator keeps none). */
+  readonly counter: number;
+  /** How the browser can reach it (`internal`, `usb`, `hybrid`, ...), as it reported at registration. */
+  readonly transports: readonly string[];
+  /** The relying party it was registered for: it answers only there. */
+  readonly rpId: string;
+  /** The name the user gave it ("Laptop"). */
+  readonly label: string;
+  readonly createdAt: number;
+  /** When it last answered a login or a re-authentication. */
+  readonly lastUsedAt: number | null;
+};
+
+/**
+ * A challenge handed out by `beginPasskeyRegistration` or
+ * `beginPasskeyLogin`. Single use: the first answer marks it `used` (so a
+ * second answer is told `replayed`), and it is dropped once expired.
+ *
+ * @internal
+ */
+export type PasskeyChallenge = {
+  /** 32 random bytes, base64url: what the authenticator signs. */
+  readonly challenge: string;
+  readonly kind: 'registration' | 'login';
+  /** The relying party and the origins an answer must come from. */
+  readonly rpId: string;
+  readonly origins: readonly string[];
+  readonly createdAt: number;
+  readonly expiresAt: number;
+  /** Answered already (successfully or not). */
+  readonly used: boolean;
+  /** Registration: the name the new passkey will get. */
+  readonly label?: string | undefined;
+};
+
+/**
  * Consecutive failures and the lock they caused.
  *
  * @internal
@@ -162,8 +211,8 @@ export type OutboxEntry = {
  * any store can keep it; stores rely only on `resetRequest`.
  *
  * Invariants, checked by {@link parseGateRecord} and kept by every
- * transition: `state` is `enrolled` exactly when `active` is set, and
- * `enrolling` exactly when only `pending` is.
+ * transition: `state` is `enrolled` exactly when `active` is set or a
+ * passkey is stored, and `enrolling` exactly when only `pending` is.
  *
  * @internal
  */
@@ -201,6 +250,12 @@ export type GateRecord = {
   readonly lastWrite?: string | undefined;
   /** Remembered devices; absent in records written before they existed. */
   readonly devices?: readonly TrustedDevice[] | undefined;
+  /** Passkeys, after the TOTP authenticators in the list; absent in records written before there were any. */
+  readonly passkeys?: readonly StoredPasskey[] | undefined;
+  /** Passkey challenges handed out and not expired; absent before the first. */
+  readonly passkeyChallenges?: readonly PasskeyChallenge[] | undefined;
+  /** The WebAuthn user handle (32 random bytes, base64url), drawn at the first passkey registration and kept. */
+  readonly passkeyUser?: string | undefined;
 };
 
 /**
@@ -253,7 +308,9 @@ export function parseGateRecord(value: unknown): GateRecord {
   if (!hasPending && r.pending !== null) return corrupt('pending is malformed');
   if (r.resetRequest !== null && !isObject(r.resetRequest)) return corrupt('resetRequest is malformed');
   if (r.lastResolution !== null && !isObject(r.lastResolution)) return corrupt('lastResolution is malformed');
-  const expected: MfaState = hasActive ? 'enrolled' : hasPending ? 'enrolling' : 'none';
+  if (r.passkeys !== undefined && !(Array.isArray(r.passkeys) && r.passkeys.every(isPasskey))) return corrupt('passkeys is malformed');
+  const hasPasskeys = r.passkeys !== undefined && r.passkeys.length > 0;
+  const expected: MfaState = hasActive || hasPasskeys ? 'enrolled' : hasPending ? 'enrolling' : 'none';
   if (r.state !== expected) return corrupt('its state disagrees with its secrets');
   // Every field a decision reads is checked too: a missing lastStep would
   // drop the replay floor, a missing hardStop would read as unlocked.
@@ -273,6 +330,10 @@ export function parseGateRecord(value: unknown): GateRecord {
   if (r.cooldowns !== undefined && !isTimes(r.cooldowns)) return corrupt('cooldowns is malformed');
   if (r.lastWrite !== undefined && typeof r.lastWrite !== 'string') return corrupt('lastWrite is malformed');
   if (r.devices !== undefined && !(Array.isArray(r.devices) && r.devices.every(isDevice))) return corrupt('devices is malformed');
+  if (r.passkeyChallenges !== undefined && !(Array.isArray(r.passkeyChallenges) && r.passkeyChallenges.every(isChallenge))) {
+    return corrupt('passkeyChallenges is malformed');
+  }
+  if (r.passkeyUser !== undefined && !isBase64url(r.passkeyUser)) return corrupt('passkeyUser is malformed');
   return value as GateRecord;
 }
 
@@ -347,6 +408,42 @@ function isRequest(v: unknown): boolean {
 function isDevice(v: unknown): boolean {
   const d = v as Loose;
   return isObject(d) && typeof d.id === 'string' && typeof d.hash === 'string' && /^[0-9a-f]{64}$/.test(d.hash) && typeof d.label === 'string' && isTime(d.createdAt) && isTime(d.expiresAt);
+}
+
+function isBase64url(v: unknown): boolean {
+  return typeof v === 'string' && /^[A-Za-z0-9_-]+$/.test(v);
+}
+
+function isPasskey(v: unknown): boolean {
+  const k = v as Loose;
+  return (
+    isObject(k) &&
+    typeof k.id === 'string' &&
+    isBase64url(k.credentialId) &&
+    isBase64url(k.publicKey) &&
+    count(k.counter) &&
+    isStrings(k.transports) &&
+    typeof k.rpId === 'string' &&
+    typeof k.label === 'string' &&
+    isTime(k.createdAt) &&
+    isTimeOrNull(k.lastUsedAt)
+  );
+}
+
+function isChallenge(v: unknown): boolean {
+  const c = v as Loose;
+  return (
+    isObject(c) &&
+    isBase64url(c.challenge) &&
+    (c.kind === 'registration' || c.kind === 'login') &&
+    typeof c.rpId === 'string' &&
+    isStrings(c.origins) &&
+    (c.origins as unknown[]).length > 0 &&
+    isTime(c.createdAt) &&
+    isTime(c.expiresAt) &&
+    typeof c.used === 'boolean' &&
+    (c.label === undefined || typeof c.label === 'string')
+  );
 }
 
 function isTimes(v: unknown): boolean {

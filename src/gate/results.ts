@@ -158,8 +158,9 @@ export type ReauthRefusal =
     };
 
 /**
- * The result of `gate.verify`. A refused code says why: `invalid` (wrong),
- * `replayed` (right, but that step or a later one was accepted already),
+ * The result of `gate.verify` and `gate.verifyPasskey`. A refused code says
+ * why: `invalid` (wrong), `replayed` (right, but that step or a later one was
+ * accepted already; for a passkey: its challenge was answered already),
  * `locked` (not checked at all; `retryAt` as in {@link NextStep}) or
  * `not-enrolled`. `retryAt` on `invalid` or `replayed` means this failure
  * started a lock.
@@ -176,6 +177,8 @@ export type VerifyResult =
       readonly ok: true;
       /** A one-time code. */
       readonly method: 'totp';
+      /** Unused recovery codes left: suggest new ones when few are. */
+      readonly recoveryCodesLeft: number;
       /** With `rememberDevice`: the token to keep in the browser (a long-lived, HttpOnly cookie) and pass to `nextStep`. Shown once. */
       readonly deviceToken?: string;
     }
@@ -184,6 +187,16 @@ export type VerifyResult =
       readonly ok: true;
       /** A recovery code, now used up. */
       readonly method: 'recovery';
+      /** Unused recovery codes left: suggest new ones when few are. */
+      readonly recoveryCodesLeft: number;
+      /** With `rememberDevice`: the token to keep in the browser. */
+      readonly deviceToken?: string;
+    }
+  | {
+      /** Accepted. */
+      readonly ok: true;
+      /** A passkey's answer (`verifyPasskey`); its challenge is now used up. */
+      readonly method: 'passkey';
       /** Unused recovery codes left: suggest new ones when few are. */
       readonly recoveryCodesLeft: number;
       /** With `rememberDevice`: the token to keep in the browser. */
@@ -239,15 +252,59 @@ export type RecoveryCodesResult =
 export interface AuthenticatorInfo {
   /** Pass it to `removeAuthenticator` and `renameAuthenticator`. */
   readonly id: string;
-  /** An authenticator app (TOTP). */
-  readonly type: 'totp';
+  /** An authenticator app (TOTP), or a passkey (WebAuthn). */
+  readonly type: 'totp' | 'passkey';
   /** The name the user gave it. */
   readonly label: string;
   /** When it was enrolled (ms since the epoch). */
   readonly createdAt: number;
-  /** When it last produced an accepted code, or `null`. */
+  /** When it last produced an accepted code (or passkey answer), or `null`. */
   readonly lastUsedAt: number | null;
 }
+
+/**
+ * The result of `gate.confirmPasskeyRegistration`. On success the passkey is
+ * stored, and when it is the user's first authenticator (set-up by passkey)
+ * the recovery codes come with it, this once, as from `confirmEnrollment`.
+ * Refusals: `no-challenge` (none was handed out, it was used by an answer
+ * that failed, or an administrator's reset cleared it: begin again),
+ * `expired` (begin again), `invalid` (the answer does not verify: another
+ * challenge, origin or relying party, a bad signature, or no user
+ * verification where the policy requires it; the challenge is used up),
+ * `already-registered` (this passkey is the user's already: a second submit
+ * after a success), `limit` (as many authenticators as
+ * `policy.authenticators.max` allows) and `locked` (throttled by wrong codes;
+ * nothing was checked).
+ *
+ * @example
+ * ```ts
+ * import type { PasskeyRegistrationResult } from 'otpgate';
+ * const say = (r: PasskeyRegistrationResult) => (r.ok ? `added ${r.authenticatorId}` : r.reason);
+ * ```
+ */
+export type PasskeyRegistrationResult =
+  | {
+      /** Stored. */
+      readonly ok: true;
+      /** The new authenticator, as `authenticators` lists it. */
+      readonly authenticatorId: string;
+      /** Present when this passkey made the user enrolled: the recovery codes, shown this once (empty when the policy turns them off). */
+      readonly recoveryCodes?: readonly string[];
+    }
+  | {
+      /** Nothing was stored. */
+      readonly ok: false;
+      /** Why. */
+      readonly reason: 'no-challenge' | 'expired' | 'invalid' | 'already-registered' | 'limit';
+    }
+  | {
+      /** Nothing was stored or checked. */
+      readonly ok: false;
+      /** Throttled by wrong codes. */
+      readonly reason: 'locked';
+      /** When to try again; `null` until a recovery code or an administrator's reset. */
+      readonly retryAt: number | null;
+    };
 
 /**
  * Where a user stands, for a settings page (`gate.status(userId)`).

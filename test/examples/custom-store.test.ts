@@ -26,7 +26,7 @@ describe('examples/custom-store.ts under the gate', () => {
     const codeAt = (ms: number) => hotp(secret, Math.floor(ms / 30_000));
     expect(await gate.confirmEnrollment('alice', codeAt(now))).toMatchObject({ ok: true });
     now += 30_000;
-    expect(await gate.verify('alice', codeAt(now))).toEqual({ ok: true, method: 'totp' });
+    expect(await gate.verify('alice', codeAt(now))).toEqual({ ok: true, method: 'totp', recoveryCodesLeft: 10 });
     expect(await gate.verify('alice', codeAt(now))).toMatchObject({ ok: false, reason: 'replayed' });
     await gate.requestReset('alice', { to: 'root' });
     expect((await gate.pendingResets('root')).map((pending) => pending.userId)).toEqual(['alice']);

@@ -92,12 +92,12 @@ describe('examples/express-login.ts', () => {
     expect((await first('POST', '/login/setup')).status).toBe(409);
     expect((await first('POST', '/login/setup/verify', { code: codeNow() })).status).toBe(409);
     const code = codeNow();
-    expect(await first('POST', '/login/code', { code })).toEqual({ status: 200, json: { ok: true, method: 'totp' } });
+    expect(await first('POST', '/login/code', { code })).toEqual({ status: 200, json: { ok: true, method: 'totp', recoveryCodesLeft: 10 } });
     const second = browser();
     await second('POST', '/login', alice);
     expect(await second('POST', '/login/code', { code })).toEqual({ status: 401, json: { ok: false, reason: 'replayed' } });
     now += 30_000;
-    expect((await second('POST', '/login/code', { code: codeNow() })).json).toEqual({ ok: true, method: 'totp' });
+    expect((await second('POST', '/login/code', { code: codeNow() })).json).toEqual({ ok: true, method: 'totp', recoveryCodesLeft: 10 });
   });
 
   it('accepts a recovery code once', async () => {

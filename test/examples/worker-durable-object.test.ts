@@ -59,7 +59,7 @@ describe('examples/worker-durable-object in workerd', () => {
 
     expect(await post('alice', '/login')).toMatchObject({ result: { step: 'code' } });
     const code = totp(secret, { now: Date.now() });
-    expect(await post('alice', '/verify', { code })).toMatchObject({ result: { ok: true, method: 'totp' } });
+    expect(await post('alice', '/verify', { code })).toMatchObject({ result: { ok: true, method: 'totp', recoveryCodesLeft: 10 } });
     expect(await post('alice', '/verify', { code })).toMatchObject({ result: { ok: false, reason: 'replayed' } });
 
     // Lost the phone: pick an administrator, who is notified.

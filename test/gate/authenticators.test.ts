@@ -28,9 +28,9 @@ describe('several authenticators', () => {
     const spare = await add(h, 'alice', phone, 'Spare');
     const phoneCode = h.code(phone);
     const spareCode = h.code(spare);
-    expect(await h.gate.verify('alice', phoneCode)).toEqual({ ok: true, method: 'totp' });
+    expect(await h.gate.verify('alice', phoneCode)).toEqual({ ok: true, method: 'totp', recoveryCodesLeft: 10 });
     // The spare's floor is its own: its code of the same step still works once.
-    expect(await h.gate.verify('alice', spareCode)).toEqual({ ok: true, method: 'totp' });
+    expect(await h.gate.verify('alice', spareCode)).toEqual({ ok: true, method: 'totp', recoveryCodesLeft: 10 });
     expect(await h.gate.verify('alice', spareCode)).toEqual({ ok: false, reason: 'replayed' });
     expect(await h.gate.verify('alice', phoneCode)).toEqual({ ok: false, reason: 'replayed' });
     expect(await h.gate.verify('alice', wrong(phoneCode))).toMatchObject({ ok: false, reason: 'invalid', retryAt: expect.any(Number) });
@@ -80,7 +80,7 @@ describe('several authenticators', () => {
     h.advance(30_000);
     // The removed phone no longer logs in; the tablet does.
     expect(await h.gate.verify('alice', h.code(secret))).toEqual({ ok: false, reason: 'invalid' });
-    expect(await h.gate.verify('alice', h.code(spare))).toEqual({ ok: true, method: 'totp' });
+    expect(await h.gate.verify('alice', h.code(spare))).toEqual({ ok: true, method: 'totp', recoveryCodesLeft: 10 });
     h.advance(30_000);
     expect(await codeOf(h.gate.removeAuthenticator('alice', second!.id, { code: h.code(spare) }))).toBe('ERR_REQUIRED');
 
@@ -162,7 +162,7 @@ describe('records of the first edition', () => {
     await store.compareAndSet('alice', null, legacy as never);
     const gate = createGate({ store, issuer: 'X', clock: { now: () => now } });
     expect(await gate.authenticators('alice')).toEqual([{ id: 'primary', type: 'totp', label: 'Authenticator app', createdAt: now - 60_000, lastUsedAt: null }]);
-    expect(await gate.verify('alice', totp(secret, { now }))).toEqual({ ok: true, method: 'totp' });
+    expect(await gate.verify('alice', totp(secret, { now }))).toEqual({ ok: true, method: 'totp', recoveryCodesLeft: 0 });
     now += 30_000;
     const begun = await gate.beginEnrollment('alice', { code: totp(secret, { now }) });
     now += 30_000;
@@ -248,7 +248,7 @@ describe('remembered devices', () => {
     const h = harness();
     const { secret } = await enroll(h, 'alice');
     expect(await codeOf(h.gate.verify('alice', h.code(secret), { rememberDevice: {} }))).toBe('ERR_OPTIONS');
-    expect(await h.gate.verify('alice', h.code(secret))).toEqual({ ok: true, method: 'totp' });
+    expect(await h.gate.verify('alice', h.code(secret))).toEqual({ ok: true, method: 'totp', recoveryCodesLeft: 10 });
   });
 });
 
@@ -262,7 +262,7 @@ describe('importEnrollment', () => {
     // The step of the import is the replay floor: a code just used at the old app does not work twice.
     expect(await h.gate.verify('alice', totp('JBSWY3DPEHPK3PXP', { now: new Date(h.now) }))).toEqual({ ok: false, reason: 'replayed' });
     h.advance(30_000);
-    expect(await h.gate.verify('alice', totp('JBSWY3DPEHPK3PXP', { now: new Date(h.now) }))).toEqual({ ok: true, method: 'totp' });
+    expect(await h.gate.verify('alice', totp('JBSWY3DPEHPK3PXP', { now: new Date(h.now) }))).toEqual({ ok: true, method: 'totp', recoveryCodesLeft: 0 });
     expect(await h.gate.status('alice')).toMatchObject({ recoveryCodesLeft: 0, authenticators: [{ label: 'Phone (imported)' }] });
     expect(h.events.filter((e) => e.type === 'enrolled')).toMatchObject([{ recoveryCodes: 0 }]);
   });
@@ -273,7 +273,7 @@ describe('importEnrollment', () => {
     const secret = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
     const step = Math.floor(h.now / 60_000);
     await h.gate.importEnrollment('bob', { secret, algorithm: 'SHA256', digits: 8, period: 60, lastStep: step - 1 });
-    expect(await h.gate.verify('bob', totp(secret, { algorithm: 'SHA256', digits: 8, period: 60, now: new Date(h.now) }))).toEqual({ ok: true, method: 'totp' });
+    expect(await h.gate.verify('bob', totp(secret, { algorithm: 'SHA256', digits: 8, period: 60, now: new Date(h.now) }))).toEqual({ ok: true, method: 'totp', recoveryCodesLeft: 0 });
     expect(await codeOf(h.gate.importEnrollment('bob', { secret }))).toBe('ERR_STATE');
     await h.gate.importEnrollment('bob', { secret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP', add: true });
     expect(await h.gate.authenticators('bob')).toHaveLength(2);

@@ -175,7 +175,7 @@ describe('verification past drift and hard stops', () => {
   it('reaches towards a phone that ran ahead last time', () => {
     const record = enrolled(T0, { active: { ...enrolled(T0).active!, drift: 3 } });
     const d = run(record, { type: 'verify', code: codeAt(T0 + 3 * STEP) });
-    expect(d.result).toEqual({ ok: true, method: 'totp' });
+    expect(d.result).toEqual({ ok: true, method: 'totp', recoveryCodesLeft: 0 });
   });
 
   const stopped = { failures: 100, locks: 0, lockedUntil: null, hardStop: true };

@@ -67,6 +67,9 @@ describe('the transition table', () => {
     { type: 'forget-device', id: 'd1' },
     { type: 'forget-all-devices' },
     { type: 'import', algorithm: 'SHA1', digits: 6, period: 30, lastStep: 0, label: undefined, add: false },
+    { type: 'begin-passkey', kind: 'login', rpId: 'example.com', origins: ['https://example.com'] },
+    { type: 'confirm-passkey', challenge: 'AAAA', credentialId: 'BBBB' },
+    { type: 'verify-passkey', challenge: 'AAAA', credentialId: 'BBBB' },
   ];
   it('names every command', () => {
     expect(Object.keys(TRANSITIONS).sort()).toEqual(commands.map((c) => c.type).sort());
@@ -234,7 +237,7 @@ describe('verify', () => {
 
   it('accepts a fresh code once, then refuses it as replayed', () => {
     const first = at(enrolled(now), codeAt(now));
-    expect(first.result).toEqual({ ok: true, method: 'totp' });
+    expect(first.result).toEqual({ ok: true, method: 'totp', recoveryCodesLeft: 0 });
     expect(first.next.active?.lastStep).toBe(now / STEP);
     expect(first.events).toMatchObject([{ type: 'verified', delta: 0 }]);
     const again = at(first.next, codeAt(now), now + 1000);
@@ -267,7 +270,7 @@ describe('verify', () => {
     expect(during.result).toEqual({ ok: false, reason: 'locked', retryAt: now + 30_000 });
     expect(during.next).toBe(fifth.next); // not counted, not checked
     const after = at(fifth.next, codeAt(now + 30_000), now + 30_000);
-    expect(after.result).toEqual({ ok: true, method: 'totp' });
+    expect(after.result).toEqual({ ok: true, method: 'totp', recoveryCodesLeft: 0 });
     expect(after.next.throttle).toEqual({ failures: 0, locks: 0, lockedUntil: null, hardStop: false });
   });
   it('makes each lock longer than the one before, up to the cap, and hard-stops at 100', () => {
@@ -313,16 +316,16 @@ describe('verify', () => {
     expect(at(base, codeAt(now - 2 * STEP)).result).toMatchObject({ ok: false, reason: 'invalid' });
     // A phone drifting slowly: one step late is accepted and remembered...
     const one = at(base, codeAt(now - STEP));
-    expect(one.result).toEqual({ ok: true, method: 'totp' });
+    expect(one.result).toEqual({ ok: true, method: 'totp', recoveryCodesLeft: 0 });
     expect(one.next.active?.drift).toBe(-1);
     // ...so the next login may be two steps late, and the drift follows.
     const t2 = now + 3 * STEP;
     const two = at(one.next, codeAt(t2 - 2 * STEP), t2);
-    expect(two.result).toEqual({ ok: true, method: 'totp' });
+    expect(two.result).toEqual({ ok: true, method: 'totp', recoveryCodesLeft: 0 });
     expect(two.next.active?.drift).toBe(-2);
     // A corrected clock still works: the normal window stays.
     const t3 = t2 + 3 * STEP;
-    expect(at(two.next, codeAt(t3), t3).result).toEqual({ ok: true, method: 'totp' });
+    expect(at(two.next, codeAt(t3), t3).result).toEqual({ ok: true, method: 'totp', recoveryCodesLeft: 0 });
     // The bound: with maxDrift 1 the drift stays at -1 and -2 is not followed.
     const bounded = policy({ code: { maxDrift: 1 } });
     const b1 = at(base, codeAt(now - STEP), now, bounded);

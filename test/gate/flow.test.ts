@@ -45,10 +45,10 @@ describe('the article flow', () => {
     expect(await gate.verify('alice', confirmCode)).toEqual({ ok: false, reason: 'replayed' });
     h.advance(30_000);
     const login = typed(h.code(enrollment.secret));
-    expect(await gate.verify('alice', login)).toEqual({ ok: true, method: 'totp' });
+    expect(await gate.verify('alice', login)).toEqual({ ok: true, method: 'totp', recoveryCodesLeft: 10 });
     expect(await gate.verify('alice', login)).toEqual({ ok: false, reason: 'replayed' });
     h.advance(86_400_000);
-    expect(await gate.verify('alice', typed(h.code(enrollment.secret)))).toEqual({ ok: true, method: 'totp' });
+    expect(await gate.verify('alice', typed(h.code(enrollment.secret)))).toEqual({ ok: true, method: 'totp', recoveryCodesLeft: 10 });
 
     // 5: lost phone: pick one administrator, then "Send to all".
     h.advance(86_400_000);
@@ -83,7 +83,7 @@ describe('the article flow', () => {
     expect(reconfirmed.ok).toBe(true);
     h.advance(30_000);
     expect(await gate.verify('alice', typed(h.code(enrollment.secret)))).toEqual({ ok: false, reason: 'invalid' });
-    expect(await gate.verify('alice', typed(h.code(again.secret)))).toEqual({ ok: true, method: 'totp' });
+    expect(await gate.verify('alice', typed(h.code(again.secret)))).toEqual({ ok: true, method: 'totp', recoveryCodesLeft: 10 });
     // The recovery codes of the first enrollment died with it.
     expect(await gate.verify('alice', confirmed.recoveryCodes[0]!)).toEqual({ ok: false, reason: 'invalid' });
 

@@ -65,7 +65,7 @@ describe('reset authorization', () => {
     expect(await h.gate.decline('root', 'alice')).toEqual({ ok: true, notified: true });
     expect(h.events.at(-1)).toMatchObject({ type: 'reset-declined', actor: 'root', userId: 'alice' });
     expect(await h.gate.pendingResets('root')).toEqual([]);
-    expect(await h.gate.verify('alice', h.code(secret))).toEqual({ ok: true, method: 'totp' });
+    expect(await h.gate.verify('alice', h.code(secret))).toEqual({ ok: true, method: 'totp', recoveryCodesLeft: 10 });
   });
 
   it('a request expires after 72 hours', async () => {
@@ -115,9 +115,9 @@ describe('enrollment', () => {
     expect(await codeOf(h.gate.beginEnrollment('alice'))).toBe('ERR_REAUTH_REQUIRED');
     const next = await h.gate.beginEnrollment('alice', { code: h.code(old), label: 'Spare phone' });
     h.advance(30_000);
-    expect(await h.gate.verify('alice', h.code(old))).toEqual({ ok: true, method: 'totp' });
+    expect(await h.gate.verify('alice', h.code(old))).toEqual({ ok: true, method: 'totp', recoveryCodesLeft: 10 });
     h.advance(3_600_000); // abandoned: the pending secret expires
-    expect(await h.gate.verify('alice', h.code(old))).toEqual({ ok: true, method: 'totp' });
+    expect(await h.gate.verify('alice', h.code(old))).toEqual({ ok: true, method: 'totp', recoveryCodesLeft: 10 });
     expect(await h.gate.confirmEnrollment('alice', h.code(next.secret))).toEqual({ ok: false, reason: 'expired' });
     h.advance(30_000);
     const again = await h.gate.beginEnrollment('alice', { code: h.code(old), label: 'Spare phone' });
@@ -126,9 +126,9 @@ describe('enrollment', () => {
     expect(await h.gate.confirmEnrollment('alice', h.code(again.secret))).toEqual({ ok: true, recoveryCodes: [] });
     expect(h.events.filter((e) => e.type === 'enrolled').at(-1)).toMatchObject({ renewed: true, recoveryCodes: 0 });
     h.advance(30_000);
-    expect(await h.gate.verify('alice', h.code(old))).toEqual({ ok: true, method: 'totp' });
+    expect(await h.gate.verify('alice', h.code(old))).toEqual({ ok: true, method: 'totp', recoveryCodesLeft: 10 });
     h.advance(30_000);
-    expect(await h.gate.verify('alice', h.code(again.secret))).toEqual({ ok: true, method: 'totp' });
+    expect(await h.gate.verify('alice', h.code(again.secret))).toEqual({ ok: true, method: 'totp', recoveryCodesLeft: 10 });
     expect((await h.gate.authenticators('alice')).map((a) => a.label)).toEqual(['Authenticator app', 'Spare phone']);
   });
 
@@ -156,7 +156,7 @@ describe('throttling over time', () => {
     for (let i = 0; i < 4; i++) await h.gate.verify('alice', '000000');
     expect(await h.gate.verify('alice', '000000')).toEqual({ ok: false, reason: 'invalid', retryAt: h.now + 60_000 });
     h.advance(60_000);
-    expect(await h.gate.verify('alice', h.code(secret))).toEqual({ ok: true, method: 'totp' });
+    expect(await h.gate.verify('alice', h.code(secret))).toEqual({ ok: true, method: 'totp', recoveryCodesLeft: 10 });
     // A success starts over: the next lock is short again.
     for (let i = 0; i < 4; i++) await h.gate.verify('alice', '000000');
     expect(await h.gate.verify('alice', '000000')).toMatchObject({ retryAt: h.now + 30_000 });
@@ -184,7 +184,7 @@ describe('throttling over time', () => {
     expect(h.events.at(-1)).toMatchObject({ type: 'recovery-code-used', remaining: 9 });
     expect(await h.gate.nextStep('alice')).toEqual({ step: 'code' });
     expect(await h.gate.verify('alice', recoveryCodes[3]!)).toEqual({ ok: false, reason: 'invalid' });
-    expect(await h.gate.verify('alice', h.code(secret))).toEqual({ ok: true, method: 'totp' });
+    expect(await h.gate.verify('alice', h.code(secret))).toEqual({ ok: true, method: 'totp', recoveryCodesLeft: 9 });
   });
 
   it('wrong enrollment confirmations count towards the lock', async () => {
@@ -310,7 +310,7 @@ describe('secrets at rest', () => {
     expect((await h.gate.beginEnrollment('alice')).secret).toBe(secret); // unwrapped on reload
     expect((await h.gate.confirmEnrollment('alice', h.code(secret))).ok).toBe(true);
     h.advance(30_000);
-    expect(await h.gate.verify('alice', h.code(secret))).toEqual({ ok: true, method: 'totp' });
+    expect(await h.gate.verify('alice', h.code(secret))).toEqual({ ok: true, method: 'totp', recoveryCodesLeft: 10 });
     expect(JSON.stringify(await h.record('alice'))).not.toContain(secret);
   });
 
@@ -320,7 +320,7 @@ describe('secrets at rest', () => {
     const alice = await h.store.get('alice');
     await h.store.compareAndSet('bob', null, alice!.record);
     expect(await codeOf(h.gate.verify('bob', h.code(secret)))).toBe('ERR_CIPHER');
-    expect(await h.gate.verify('alice', h.code(secret))).toEqual({ ok: true, method: 'totp' });
+    expect(await h.gate.verify('alice', h.code(secret))).toEqual({ ok: true, method: 'totp', recoveryCodesLeft: 10 });
   });
 
   it('a wrapped secret with no cipher configured is ERR_CIPHER, not a silent failure', async () => {
@@ -373,7 +373,7 @@ describe('policy per user, enable and disable', () => {
     expect(await h.gate.nextStep('dave')).toEqual({ step: 'setup', required: false, postponesLeft: 0 });
     const { secret } = await enroll(h, 'dave');
     expect(await h.gate.nextStep('dave')).toEqual({ step: 'code' });
-    expect(await h.gate.verify('dave', h.code(secret))).toEqual({ ok: true, method: 'totp' });
+    expect(await h.gate.verify('dave', h.code(secret))).toEqual({ ok: true, method: 'totp', recoveryCodesLeft: 10 });
     h.advance(30_000);
     expect(await h.gate.disable('dave', { code: h.code(secret) })).toEqual({ ok: true });
     expect(await h.gate.nextStep('dave')).toEqual({ step: 'allow' });

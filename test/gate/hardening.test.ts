@@ -53,7 +53,7 @@ describe('an administrator acting on a request another one handled', () => {
       reason: 'already-handled',
       handled: { kind: 'declined', by: 'root' },
     });
-    expect(await h.gate.verify('alice', h.code(secret))).toEqual({ ok: true, method: 'totp' });
+    expect(await h.gate.verify('alice', h.code(secret))).toEqual({ ok: true, method: 'totp', recoveryCodesLeft: 10 });
   });
 
   it('a late reset does not wipe the enrollment the user made after the first reset', async () => {
@@ -65,7 +65,7 @@ describe('an administrator acting on a request another one handled', () => {
     const { secret } = await enroll(h, 'alice');
     expect(await h.gate.reset('carol', 'alice', { requestId: listed!.requestId })).toMatchObject({ ok: false, reason: 'already-handled', handled: { kind: 'reset', by: 'root' } });
     expect(await h.gate.decline('carol', 'alice', { requestId: listed!.requestId })).toMatchObject({ ok: false, reason: 'already-handled' });
-    expect(await h.gate.verify('alice', h.code(secret))).toEqual({ ok: true, method: 'totp' });
+    expect(await h.gate.verify('alice', h.code(secret))).toEqual({ ok: true, method: 'totp', recoveryCodesLeft: 10 });
     // Without a request id an administrator may still reset on their own initiative.
     expect(await h.gate.reset('carol', 'alice')).toEqual({ ok: true, notified: true });
   });
@@ -112,7 +112,7 @@ describe('a corrupted record', () => {
     const h = harness();
     const { secret } = await enroll(h, 'alice');
     const code = h.code(secret);
-    expect(await h.gate.verify('alice', code)).toEqual({ ok: true, method: 'totp' });
+    expect(await h.gate.verify('alice', code)).toEqual({ ok: true, method: 'totp', recoveryCodesLeft: 10 });
     await tamper(h, 'alice', (r) => delete r.active.lastStep);
     expect(await codeOf(h.gate.verify('alice', code))).toBe('ERR_STORE');
   });
@@ -300,7 +300,7 @@ describe('a clock that goes backwards', () => {
     const h = harness();
     const { secret } = await enroll(h, 'alice');
     const code = h.code(secret);
-    expect(await h.gate.verify('alice', code)).toEqual({ ok: true, method: 'totp' });
+    expect(await h.gate.verify('alice', code)).toEqual({ ok: true, method: 'totp', recoveryCodesLeft: 10 });
     h.advance(-90_000);
     expect(await h.gate.verify('alice', code)).toMatchObject({ ok: false });
     expect(await h.gate.verify('alice', h.code(secret))).toMatchObject({ ok: false });

@@ -14,6 +14,7 @@ describe('resolvePolicy', () => {
       reset: { ttlMs: 259_200_000, cooldownMs: 900_000 },
       authenticators: { max: 5 },
       trustedDevices: { enabled: false, ttlMs: 2_592_000_000, max: 10 },
+      passkeys: { challengeTtlMs: 300_000, userVerification: 'preferred' },
     });
     expect(Object.isFrozen(DEFAULT_POLICY.throttle)).toBe(true);
     expect(resolvePolicy()).toBe(DEFAULT_POLICY);

@@ -48,7 +48,7 @@ describe('a throwing onNotifyError hook', () => {
       },
       onError: (error) => errors.push(error),
     });
-    expect(await gate.verify('alice', h.code(secret))).toEqual({ ok: true, method: 'totp' });
+    expect(await gate.verify('alice', h.code(secret))).toEqual({ ok: true, method: 'totp', recoveryCodesLeft: 10 });
     expect(errors).toMatchObject([{ code: 'ERR_OPTIONS', message: 'onNotifyError threw; the gate went on' }]);
   });
 });
@@ -177,7 +177,7 @@ describe('one write per change', () => {
       now += 30_000;
       counts.get = 0;
       counts.cas = 0;
-      expect(await gate.verify('alice', totp(secret, { now }))).toEqual({ ok: true, method: 'totp' });
+      expect(await gate.verify('alice', totp(secret, { now }))).toEqual({ ok: true, method: 'totp', recoveryCodesLeft: 10 });
       expect(counts).toEqual({ get: 1, cas: 1 });
     }
     // The last delivered event is still claimed in the record; the settle timer writes it out.
@@ -228,7 +228,7 @@ describe('a gate without directory or notifier', () => {
     const { totp } = await import('../../src/core/totp.js');
     expect(await gate.confirmEnrollment('alice', totp(secret, { now }))).toMatchObject({ ok: true });
     now += 30_000;
-    expect(await gate.verify('alice', totp(secret, { now }))).toEqual({ ok: true, method: 'totp' });
+    expect(await gate.verify('alice', totp(secret, { now }))).toEqual({ ok: true, method: 'totp', recoveryCodesLeft: 10 });
     expect(await gate.administrators('alice')).toEqual([]);
     expect(await codeOf(gate.requestReset('alice', { to: 'all' }))).toBe('ERR_DIRECTORY');
     expect(await gate.pendingResets('root')).toEqual([]);

@@ -27,7 +27,7 @@ describe.skipIf(missingQrTools)(`enrollment scanned from the QR code ${missingQr
     });
     expect(await h.gate.confirmEnrollment('alice', phone.generate({ timestamp: h.now }))).toMatchObject({ ok: true });
     h.advance(60_000);
-    expect(await h.gate.verify('alice', phone.generate({ timestamp: h.now }))).toEqual({ ok: true, method: 'totp' });
+    expect(await h.gate.verify('alice', phone.generate({ timestamp: h.now }))).toEqual({ ok: true, method: 'totp', recoveryCodesLeft: 10 });
   });
 });
 
@@ -41,7 +41,7 @@ describe.skipIf(!hasTool('oathtool'))(`codes from oathtool ${hasTool('oathtool')
       }).trim();
     expect(await h.gate.confirmEnrollment('alice', oathtool(h.now))).toMatchObject({ ok: true });
     h.advance(30_000);
-    expect(await h.gate.verify('alice', oathtool(h.now))).toEqual({ ok: true, method: 'totp' });
+    expect(await h.gate.verify('alice', oathtool(h.now))).toEqual({ ok: true, method: 'totp', recoveryCodesLeft: 10 });
     expect(await h.gate.verify('alice', oathtool(h.now))).toEqual({ ok: false, reason: 'replayed' });
   });
 });

@@ -180,7 +180,7 @@ describe.skipIf(!enabled)('consumer projects on the oldest and newest driver ver
         expect(result).toEqual({
           version: pins[which][name],
           confirmed: true,
-          first: { ok: true, method: 'totp' },
+          first: { ok: true, method: 'totp', recoveryCodesLeft: 10 },
           again: 'replayed',
         });
       }, 120_000);

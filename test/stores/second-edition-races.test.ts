@@ -104,7 +104,7 @@ describe.each(stores)('%s: two servers at once', (_, open) => {
       s.advance(30_000);
       const code = totp(secret, { now: new Date(s.now) });
       const [verified] = await Promise.all([verifier.verify('alice', code), rewrapSecrets({ store: s.store, cipher: rotated })]);
-      expect(verified).toEqual({ ok: true, method: 'totp' });
+      expect(verified).toEqual({ ok: true, method: 'totp', recoveryCodesLeft: 10 });
       // The step stays spent whichever write came last.
       expect(await verifier.verify('alice', code)).toEqual({ ok: false, reason: 'replayed' });
     }

@@ -147,7 +147,7 @@ describe.each(stores)('%s store', (name, open) => {
     const rotated = createAesGcmCipher({ keys: { a: keyA, b: keyB }, current: 'b' });
     const gate = createGate({ store, issuer: 'X', clock, cipher: rotated });
     now += 30_000;
-    expect(await gate.verify('ann', totp(secrets['ann']!, { now: new Date(now) }))).toEqual({ ok: true, method: 'totp' });
+    expect(await gate.verify('ann', totp(secrets['ann']!, { now: new Date(now) }))).toEqual({ ok: true, method: 'totp', recoveryCodesLeft: 10 });
     expect(await stored('ann')).toMatchObject({ wrapped: true, secret: expect.stringMatching(/^v2\.b\./) });
     const progress: number[] = [];
     const done = await rewrapSecrets({ store, cipher: rotated, pageSize: 1, onProgress: (p) => progress.push(p.users) });
@@ -160,7 +160,7 @@ describe.each(stores)('%s store', (name, open) => {
     // Key a can go now: everything decrypts under b alone.
     const onlyB = createGate({ store, issuer: 'X', clock, cipher: createAesGcmCipher({ keys: { b: keyB }, current: 'b' }) });
     now += 30_000;
-    for (const userId of ['ann', 'ben', 'cat']) expect(await onlyB.verify(userId, totp(secrets[userId]!, { now: new Date(now) }))).toEqual({ ok: true, method: 'totp' });
+    for (const userId of ['ann', 'ben', 'cat']) expect(await onlyB.verify(userId, totp(secrets[userId]!, { now: new Date(now) }))).toEqual({ ok: true, method: 'totp', recoveryCodesLeft: 10 });
     expect(await rewrapSecrets({ store, cipher: rotated })).toMatchObject({ users: 3, rewrapped: 0 });
 
     expect(await onlyB.deleteUser('ben')).toBe(true);
