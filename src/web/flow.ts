@@ -12,7 +12,7 @@ import type { MessageKey, Messages } from './messages/en.js';
 import type { FlowError, FlowErrorCode, ViewModel } from './model.js';
 import { MAX_FIELD, ROUTES, type Exchange, type Outcome, type Route, type RouteDeps } from './routes.js';
 import { PASSKEY_SCRIPT } from './passkey-script.js';
-import { MAX_PASSKEY_FIELD, resolvePasskeys, type FlowPasskeyOptions, type PasskeyGate } from './passkeys.js';
+import { MAX_PASSKEY_FIELD, resolvePasskeys, type FlowPasskeyOptions } from './passkeys.js';
 import { FLOW_CSS, FLOW_SCRIPT } from './style.js';
 import { DEFAULT_RENDERERS, fill, type RenderContext, type Renderers } from './views.js';
 
@@ -352,8 +352,7 @@ export function createFlow(options: FlowOptions): Flow {
   }
   const passkeys = resolvePasskeys(options.passkeys);
   const csp = passkeys === null ? CSP : CSP_PASSKEYS;
-  // The gate's passkey methods are the contract's (notes/passkeys-api.md) until the gate part is merged.
-  const deps: RouteDeps = { gate: gate as PasskeyGate, basePath, loginUrl, account, passkeys };
+  const deps: RouteDeps = { gate, basePath, loginUrl, account, passkeys };
 
   function contextFor(request: Request): RenderContext {
     const locale = options.locale ?? negotiateLocale(request.headers.get('accept-language'));

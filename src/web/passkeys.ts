@@ -3,8 +3,7 @@
 // WebAuthn checks themselves (challenge, origin, RP id, signature, counter)
 // are the gate's, on @simplewebauthn/server; the flow only carries the JSON.
 import { OtpError } from '../errors.js';
-import type { CallOptions, Gate, VerifyResult } from '../gate/index.js';
-import type { ReauthRefusal } from '../gate/results.js';
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '../gate/index.js';
 
 /**
  * `createFlow({ passkeys })`: where the passkeys belong. With it, the set-up
@@ -64,9 +63,10 @@ export function resolvePasskeys(value: FlowPasskeyOptions | undefined): FlowPass
 /**
  * The browser's answer from the form field `passkey`: the JSON of a
  * `RegistrationResponseJSON` or `AuthenticationResponseJSON`, checked for
- * its outline only (the gate verifies the rest). `null` when malformed.
+ * its outline only; the gate checks every field (`ERR_OPTIONS`) and then the
+ * answer itself. `null` when malformed.
  */
-export function readPasskeyField(text: string | undefined): Record<string, unknown> | null {
+export function readPasskeyField<T extends RegistrationResponseJSON | AuthenticationResponseJSON>(text: string | undefined): T | null {
   if (text === undefined || text === '' || text.length > MAX_PASSKEY_FIELD) return null;
   let parsed: unknown;
   try {
@@ -79,40 +79,8 @@ export function readPasskeyField(text: string | undefined): Record<string, unkno
   const base64url = (v: unknown) => typeof v === 'string' && /^[A-Za-z0-9_-]{1,1024}$/.test(v);
   if (!base64url(answer['id']) || !base64url(answer['rawId']) || answer['type'] !== 'public-key') return null;
   if (typeof answer['response'] !== 'object' || answer['response'] === null || Array.isArray(answer['response'])) return null;
-  return answer;
+  return answer as unknown as T;
 }
 
-// ---- The gate's passkey methods as the contract (notes/passkeys-api.md) gives them,
-// until the gate part is merged: then these give way to the Gate interface itself.
-
-/** @internal */
-export interface PasskeyRelyingParty {
-  readonly rpId: string;
-  readonly rpName?: string | undefined;
-  readonly origin: string | readonly string[];
-}
-
-/** @internal */
-export type PasskeyVerifyResult = VerifyResult | { readonly ok: true; readonly method: 'passkey'; readonly recoveryCodesLeft: number; readonly deviceToken?: string };
-
-/** @internal */
-export type PasskeyRegistrationResult =
-  | { readonly ok: true; readonly authenticatorId: string; readonly recoveryCodes?: readonly string[] }
-  | { readonly ok: false; readonly reason: 'no-challenge' | 'expired' | 'invalid' | 'already-registered' | 'limit' };
-
-/** A fresh proof for a sensitive action: a code, or a passkey answer to a `beginPasskeyLogin` challenge. @internal */
-export type Reauth = { readonly code: string } | { readonly passkey: Record<string, unknown> };
-
-/** @internal */
-export interface PasskeyGate extends Gate {
-  beginPasskeyRegistration(
-    userId: string,
-    options: PasskeyRelyingParty & CallOptions & { readonly label?: string | undefined; readonly userName?: string | undefined; readonly code?: string | undefined },
-  ): Promise<Record<string, unknown>>;
-  confirmPasskeyRegistration(userId: string, response: Record<string, unknown>, options?: CallOptions): Promise<PasskeyRegistrationResult>;
-  beginPasskeyLogin(userId: string, options: PasskeyRelyingParty & CallOptions): Promise<Record<string, unknown>>;
-  verifyPasskey(userId: string, response: Record<string, unknown>, options?: CallOptions): Promise<PasskeyVerifyResult>;
-}
-
-/** @internal */
-export type { ReauthRefusal };
+/** A fresh proof for a sensitive action: a typed code, or a passkey's answer to a `beginPasskeyLogin` challenge. */
+export type Reauth = { readonly code: string } | { readonly passkey: AuthenticationResponseJSON };

@@ -3,11 +3,11 @@
 // view (or a redirect, or "done": the flow then calls the host's onComplete).
 // What a user may do is always the gate's answer, never decided here.
 import { isOtpError } from '../errors.js';
-import type { JsonValue } from '../gate/index.js';
+import type { AuthenticationResponseJSON, Gate, JsonValue, RegistrationResponseJSON } from '../gate/index.js';
 import type { ReauthRefusal } from '../gate/results.js';
 import type { MessageKey } from './messages/en.js';
 import type { FlowErrorCode, InboxRequest, ResetRequestView, SettingsView, ViewModel, ViewOf } from './model.js';
-import { readPasskeyField, type FlowPasskeyOptions, type PasskeyGate, type Reauth } from './passkeys.js';
+import { readPasskeyField, type FlowPasskeyOptions, type Reauth } from './passkeys.js';
 
 /** What a handler gets: the request already read and checked. */
 export interface Exchange {
@@ -40,7 +40,7 @@ export type Outcome =
 
 /** What the handlers need from the flow. */
 export interface RouteDeps {
-  readonly gate: PasskeyGate;
+  readonly gate: Gate;
   readonly basePath: string;
   readonly loginUrl: string;
   /** The relying party of `createFlow({ passkeys })`, or `null`: passkeys off, their routes answer 404. */
@@ -306,6 +306,8 @@ const SETTINGS_ERRORS: Readonly<Record<string, readonly [number, FlowErrorCode, 
   ERR_NOT_ENROLLED: [400, 'not-enrolled', 'errNotEnrolled'],
   ERR_NOT_FOUND: [404, 'not-found', 'errAuthenticatorNotFound'],
   ERR_LIMIT: [409, 'limit', 'errLimit'],
+  // A malformed passkey answer as the proof (the gate checks its every field).
+  ERR_OPTIONS: [400, 'bad-request', 'errBadRequest'],
 };
 
 /** The settings page again, with what went wrong. */
@@ -341,7 +343,7 @@ function reauthCode(x: Exchange): string | undefined | { code: FlowErrorCode; ke
  */
 function reauth(x: Exchange): Reauth | undefined | { code: FlowErrorCode; key: MessageKey } {
   if ((x.form['passkey'] ?? '') !== '') {
-    const passkey = readPasskeyField(x.form['passkey']);
+    const passkey = readPasskeyField<AuthenticationResponseJSON>(x.form['passkey']);
     return passkey === null ? { code: 'bad-request', key: 'errBadRequest' } : { passkey };
   }
   const typed = reauthCode(x);
@@ -590,9 +592,10 @@ async function confirmPasskey(x: Exchange, deps: RouteDeps): Promise<Outcome> {
     }
     return { view: { ...(await setupView(x, deps, false)), error: failure(x, code, key) }, status };
   };
-  const response = readPasskeyField(x.form['passkey']);
+  const response = readPasskeyField<RegistrationResponseJSON>(x.form['passkey']);
   if (response === null) return again(400, 'bad-request', 'errBadRequest');
-  const result = await deps.gate.confirmPasskeyRegistration(x.user, response, { context: x.context });
+  const result = await withAnswer(() => deps.gate.confirmPasskeyRegistration(x.user, response, { context: x.context }));
+  if (result === null) return again(400, 'bad-request', 'errBadRequest');
   if (result.ok) {
     const codes = result.recoveryCodes ?? [];
     if (x.stage === 'login') return { complete: true, recoveryCodes: codes };
@@ -610,6 +613,24 @@ async function confirmPasskey(x: Exchange, deps: RouteDeps): Promise<Outcome> {
       return again(409, 'state', 'errPasskeyRegistered');
     case 'limit':
       return adding ? refuse(x, deps, 409, 'limit', 'errLimit') : again(409, 'limit', 'errLimit');
+    case 'locked':
+      return { view: { page: 'locked', retryAt: result.retryAt, error: failure(x, 'locked', 'errLocked') }, status: 429 };
+  }
+}
+
+/**
+ * A gate call on the browser's answer. The gate checks every field of it
+ * first and answers `ERR_OPTIONS` for one no browser would send: a
+ * malformed form, `null` here. (Its other `ERR_OPTIONS`, a missing
+ * `@simplewebauthn/server` or a bad relying party, show already when the
+ * options are asked for.)
+ */
+async function withAnswer<T>(call: () => Promise<T>): Promise<T | null> {
+  try {
+    return await call();
+  } catch (error) {
+    if (isOtpError(error) && error.code === 'ERR_OPTIONS') return null;
+    throw error;
   }
 }
 
@@ -626,9 +647,10 @@ async function passkeyLoginOptions(x: Exchange, deps: RouteDeps): Promise<Outcom
 
 /** "Use your passkey" at login: the browser's answer, checked by the gate like a code. */
 async function passkeyLogin(x: Exchange, deps: RouteDeps): Promise<Outcome> {
-  const response = readPasskeyField(x.form['passkey']);
+  const response = readPasskeyField<AuthenticationResponseJSON>(x.form['passkey']);
   if (response === null) return { view: await codeView(x, deps, failure(x, 'bad-request', 'errBadRequest')), status: 400 };
-  const result = await deps.gate.verifyPasskey(x.user, response, { context: x.context });
+  const result = await withAnswer(() => deps.gate.verifyPasskey(x.user, response, { context: x.context }));
+  if (result === null) return { view: await codeView(x, deps, failure(x, 'bad-request', 'errBadRequest')), status: 400 };
   if (result.ok) return { complete: true };
   if (result.reason === 'not-enrolled') return { redirect: deps.basePath };
   if (result.reason === 'locked' || result.retryAt !== undefined) {

@@ -8,7 +8,6 @@ import { serve } from '@hono/node-server';
 import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
 import { createGate, createMemoryStore, type Gate, type GateEvent } from '../../src/index.js';
 import { createFlow, type Flow } from '../../src/web/index.js';
-import { withFakePasskeys } from './passkey-fake-gate.js';
 import { checkPassword, endSession, homePage, loginPage, newSession, sessionUser, USERS } from '../../examples/web-host.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -26,7 +25,7 @@ export interface PasskeyHost {
 export async function startHost(port = 0): Promise<PasskeyHost> {
   const clock = { offset: 0, now() { return Date.now() + this.offset; } };
   const events: GateEvent[] = [];
-  const gate = withFakePasskeys(createGate({
+  const gate = createGate({
     store: createMemoryStore(),
     issuer: 'Toy Host',
     clock,
@@ -36,7 +35,7 @@ export async function startHost(port = 0): Promise<PasskeyHost> {
       isAdministratorOf: async (adminId, userId) => USERS[userId]?.admins.includes(adminId) ?? false,
     },
     notifier: { notify: async (event) => void events.push(event) },
-  }), events);
+  });
   let flow: Flow | undefined;
   const fetch = async (request: Request): Promise<Response> => {
     const url = new URL(request.url);

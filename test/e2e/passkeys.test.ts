@@ -106,7 +106,7 @@ describe.skipIf(missing)(`passkeys in headless Chromium${missing ? ` (skipped: $
         await go(page, 'button:has-text("Use your passkey")');
         expect(await heading(page)).toBe('2-Step Verification');
         expect(await page.locator('[role=alert]').first().innerText()).toContain('The passkey was not accepted.');
-        expect(host.events.filter((e) => e.type === ('passkey-cloned' as string)).map((e) => e.userId)).toEqual(['alice']);
+        expect(host.events.filter((e) => e.type === 'passkey-cloned').map((e) => e.userId)).toEqual(['alice']);
         expect(await page.context().cookies()).not.toContainEqual(expect.objectContaining({ name: 'sid' }));
 
         // Lost: an administrator resets, and the passkey is gone with the rest.
