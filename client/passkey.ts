@@ -11,6 +11,9 @@
 //   3. puts the browser's answer, as JSON, into the form's `passkey` field and
 //      submits the form: an ordinary navigation, so the flow answers with a page
 //      (the host's redirect and cookies, the recovery codes, or the error).
+// A registration button with `data-proof` and the form's `code` field left empty
+// first asks for a passkey the user has (the gate's proof for adding one), and
+// sends that answer with the fields in step 1.
 import { browserSupportsWebAuthn, startAuthentication, startRegistration } from '@simplewebauthn/browser';
 
 interface Answer {
@@ -25,6 +28,17 @@ function say(form: HTMLFormElement, message: string): void {
   if (alert === null) return;
   alert.textContent = message;
   alert.hidden = message === '';
+}
+
+/** POSTs `fields` as JSON to `url`: the options, a redirect, or the flow's refusal. */
+async function ask(url: string, fields: Record<string, string>): Promise<{ readonly ok: boolean; readonly answer: Answer }> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+    body: JSON.stringify(fields),
+    credentials: 'same-origin',
+  });
+  return { ok: response.ok, answer: (await response.json()) as Answer };
 }
 
 async function use(button: HTMLButtonElement): Promise<void> {
@@ -42,18 +56,21 @@ async function use(button: HTMLButtonElement): Promise<void> {
   button.disabled = true;
   say(form, '');
   try {
-    const response = await fetch(button.dataset['options'] ?? '', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-      body: JSON.stringify(fields),
-      credentials: 'same-origin',
-    });
-    const answer = (await response.json()) as Answer;
+    const proof = button.dataset['proof'];
+    if (register && proof !== undefined && (fields['code'] ?? '').trim() === '') {
+      const first = await ask(proof, { csrf: fields['csrf'] ?? '' });
+      if (!first.ok || first.answer.options === undefined) {
+        say(form, first.answer.error?.message ?? failed);
+        return;
+      }
+      fields['passkey'] = JSON.stringify(await startAuthentication({ optionsJSON: first.answer.options }));
+    }
+    const { ok, answer } = await ask(button.dataset['options'] ?? '', fields);
     if (answer.redirect !== undefined) {
       window.location.assign(answer.redirect);
       return;
     }
-    if (!response.ok || answer.options === undefined) {
+    if (!ok || answer.options === undefined) {
       say(form, answer.error?.message ?? failed);
       return;
     }

@@ -435,6 +435,8 @@ export interface AddPasskeyView extends PageBase {
   readonly page: 'add-passkey';
   /** The name of the new passkey (what the user typed, or empty). */
   readonly label: string;
+  /** The user has a passkey already: it may confirm instead of a code (the field may stay empty). */
+  readonly canUsePasskey: boolean;
 }
 
 /**

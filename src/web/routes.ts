@@ -529,26 +529,27 @@ function scriptError(x: Exchange, status: number, code: FlowErrorCode, key: Mess
 async function addPasskeyPage(x: Exchange, deps: RouteDeps): Promise<Outcome> {
   const s = await deps.gate.status(x.user, { context: x.context });
   if (s.state !== 'enrolled') return { redirect: `${deps.basePath}/settings` };
-  return { view: { page: 'add-passkey', label: '' } };
+  return { view: { page: 'add-passkey', label: '', canUsePasskey: s.authenticators.some(isPasskey) } };
 }
 
 /**
  * The creation options for the page's script. A first set-up (login or
  * settings) needs nothing more; adding to an enrolled user needs a name and
- * a current code, checked and counted by the gate like `beginEnrollment`'s.
+ * a current code, or a passkey's answer the script asked for first, checked
+ * and counted by the gate like `beginEnrollment`'s code.
  */
 async function passkeyRegistrationOptions(x: Exchange, deps: RouteDeps): Promise<Outcome> {
   const enrolled = x.stage === 'member' && (await deps.gate.status(x.user, { context: x.context })).state === 'enrolled';
   let label = x.text('passkey');
-  let code: string | undefined;
+  let proof: Reauth | undefined;
   if (enrolled) {
     const named = readLabel(x);
     if (named === null) return scriptError(x, 400, 'bad-request', 'errLabel');
     label = named;
-    const typed = reauthCode(x);
+    const typed = reauth(x);
     if (typed === undefined) return scriptError(x, 400, 'bad-request', 'errCodeEmpty');
-    if (typeof typed === 'object') return scriptError(x, 400, typed.code, typed.key);
-    code = typed;
+    if (isFieldError(typed)) return scriptError(x, 400, typed.code, typed.key);
+    proof = typed;
   } else if ((await deps.gate.nextStep(x.user, { context: x.context })).step !== 'setup') {
     // Set up already (a second tab, a replayed request): at login that is the code page's business.
     return scriptError(x, 409, 'state', x.stage === 'login' ? 'errDone' : 'errState');
@@ -558,7 +559,7 @@ async function passkeyRegistrationOptions(x: Exchange, deps: RouteDeps): Promise
       ...relyingParty(deps),
       label,
       userName: await deps.account(x.user),
-      ...(code === undefined ? {} : { code }),
+      ...proof,
       context: x.context,
     });
     return { json: { options } };
@@ -570,6 +571,7 @@ async function passkeyRegistrationOptions(x: Exchange, deps: RouteDeps): Promise
       return locked !== null ? scriptError(x, 429, 'locked', 'errLocked') : scriptError(x, 401, 'invalid-code', 'errInvalidCode');
     }
     if (error.code === 'ERR_REAUTH_REQUIRED') return scriptError(x, 400, 'bad-request', 'errCodeEmpty');
+    if (error.code === 'ERR_OPTIONS' && proof !== undefined && 'passkey' in proof) return scriptError(x, 400, 'bad-request', 'errBadRequest');
     if (error.code === 'ERR_LIMIT') return scriptError(x, 409, 'limit', 'errLimit');
     if (error.code === 'ERR_STATE' || error.code === 'ERR_NOT_ENROLLED') return scriptError(x, 409, 'state', 'errState');
     throw error;
@@ -585,7 +587,10 @@ async function passkeyRegistrationOptions(x: Exchange, deps: RouteDeps): Promise
 async function confirmPasskey(x: Exchange, deps: RouteDeps): Promise<Outcome> {
   const adding = x.stage === 'member' && (await deps.gate.status(x.user, { context: x.context })).state === 'enrolled';
   const again = async (status: number, code: FlowErrorCode, key: MessageKey): Promise<Outcome> => {
-    if (adding) return { view: { page: 'add-passkey', label: readLabel(x) ?? '', error: failure(x, code, key) }, status };
+    if (adding) {
+      const canUsePasskey = (await deps.gate.authenticators(x.user)).some(isPasskey);
+      return { view: { page: 'add-passkey', label: readLabel(x) ?? '', canUsePasskey, error: failure(x, code, key) }, status };
+    }
     // Set up meanwhile (a double-sent form): nothing to show again.
     if ((await deps.gate.nextStep(x.user, { context: x.context })).step !== 'setup') {
       return x.stage === 'member' ? notSettingUp(x, deps) : errorPage(x, deps, 409, 'state', 'errDone');

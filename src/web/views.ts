@@ -151,14 +151,16 @@ function passkeyFields(): Html {
  * then it asks `/passkey/{mode}/options`, runs the browser's dialogue, and
  * submits its form with the answer.
  */
-function passkeyButton(c: RenderContext, mode: 'login' | 'register', label: string, className = ''): Html {
-  return html`<button type="button"${className ? raw(` class="${className}"`) : ''} data-passkey="${mode}" data-options="${c.basePath}/passkey/${mode}/options" data-failed="${c.t.passkeyFailed}" data-passkey-offer hidden>${label}</button>`;
+function passkeyButton(c: RenderContext, mode: 'login' | 'register', label: string, className = '', proof = false): Html {
+  // data-proof: with the code field left empty, a passkey the user has confirms first (a second dialogue).
+  const extra = proof ? html` data-proof="${c.basePath}/passkey/login/options"` : '';
+  return html`<button type="button"${className ? raw(` class="${className}"`) : ''} data-passkey="${mode}" data-options="${c.basePath}/passkey/${mode}/options"${extra} data-failed="${c.t.passkeyFailed}" data-passkey-offer hidden>${label}</button>`;
 }
 
 /** A field for the fresh code of a sensitive action: a one-time code or a recovery code. */
-function reauthField(id: string, label: string): Html {
+function reauthField(id: string, label: string, required = true): Html {
   return html`<label for="${id}">${label}</label>
-<input type="text" class="code" id="${id}" name="code" autocomplete="one-time-code" autocapitalize="characters" spellcheck="false" maxlength="64" required>`;
+<input type="text" class="code" id="${id}" name="code" autocomplete="one-time-code" autocapitalize="characters" spellcheck="false" maxlength="64"${required ? raw(' required') : ''}>`;
 }
 
 /** The default renderer of every page. */
@@ -471,8 +473,8 @@ ${codeField('confirm-code', t.addStepCode, false)}
 ${csrfField(view.csrf)}${passkeyFields()}
 <label for="label">${t.passkeyNameLabel}</label>
 <input type="text" id="label" name="label" value="${view.label}" maxlength="64" autocomplete="off" required>
-${reauthField('add-code', t.reauthLabel)}
-<div class="actions">${passkeyButton(c, 'register', t.addPasskey)}</div>
+${reauthField('add-code', t.reauthLabel, !view.canUsePasskey)}
+${view.canUsePasskey ? html`<p class="muted">${t.addPasskeyProof}</p>\n` : ''}<div class="actions">${passkeyButton(c, 'register', t.addPasskey, '', view.canUsePasskey)}</div>
 </form>
 <p><a href="${c.basePath}/settings">${t.cancel}</a></p>`,
       c,

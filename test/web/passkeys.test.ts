@@ -291,6 +291,30 @@ describe('settings', () => {
     expect((await s.gate.authenticators('alice')).map((a) => a.type)).toEqual(['passkey']);
   });
 
+  it('a user with only a passkey adds another with it as the proof, no code typed', async () => {
+    const { s, authenticator } = await withPasskey();
+    const app = new Client(s.flow);
+    app.cookies.set('session', 'alice');
+    const page = await app.get('/2fa/settings/passkeys/add');
+    // The code field is optional here, and the button asks for the proof first.
+    expect(page.body).toMatch(/id="add-code" name="code" [^>]*maxlength="64">/);
+    expect(page.body).toContain('data-proof="/2fa/passkey/login/options"');
+    expect(page.body).toContain('a passkey you already have confirms it first');
+    const proof = JSON.stringify(authenticator.login(await loginOptions(app), ORIGIN));
+    const second = new SoftPasskey();
+    const added = await registerWith(app, second, { label: 'Spare key', passkey: proof });
+    expect(added.response.status).toBe(200);
+    expect(added.body).toContain('Spare key was added.');
+    expect((await s.gate.authenticators('alice')).map((a) => [a.type, a.label])).toEqual([
+      ['passkey', 'Passkey'],
+      ['passkey', 'Spare key'],
+    ]);
+    // The same proof again is refused (counted like a wrong code).
+    const again = await app.postJson('/2fa/passkey/register/options', { label: 'Third', passkey: proof });
+    expect(again.response.status).toBe(401);
+    expect(again.json).toMatchObject({ error: { code: 'invalid-code' } });
+  });
+
   it('a replayed passkey answer does not confirm an action', async () => {
     const s = setup({ passkeys });
     const { app, key } = await member(s);

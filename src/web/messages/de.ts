@@ -134,6 +134,7 @@ export const de: Messages = {
   passkeyFailed: 'Der Passkey wurde nicht verwendet. Versuchen Sie es erneut oder geben Sie stattdessen einen Code ein.',
   addPasskey: 'Passkey hinzufügen',
   addPasskeyIntro: 'Mit einem Passkey bestätigen Sie Anmeldungen mit der Bildschirmsperre dieses Geräts oder einem Sicherheitsschlüssel statt mit einem Code. Geben Sie einen aktuellen Code aus einer Authenticator-App ein, die Sie bereits verwenden (oder einen Wiederherstellungscode), und einen Namen für den Passkey.',
+  addPasskeyProof: 'Oder lassen Sie den Code leer: Ein Passkey, den Sie bereits haben, bestätigt es zuerst.',
   passkeyNameLabel: 'Name des Passkeys, zum Beispiel Arbeitslaptop',
   passkeysNone: 'Noch kein Passkey.',
   errPasskeyInvalid: 'Der Passkey wurde nicht angenommen. Versuchen Sie es erneut oder geben Sie stattdessen einen Code ein.',

@@ -128,6 +128,7 @@ export const EN = {
   passkeyFailed: 'The passkey was not used. Try again, or type a code instead.',
   addPasskey: 'Add a passkey',
   addPasskeyIntro: "With a passkey you confirm logins with this device's screen lock or a security key instead of a code. Type a current code from an authenticator app you already use (or a recovery code) and a name for the passkey.",
+  addPasskeyProof: 'Or leave the code empty: a passkey you already have confirms it first.',
   passkeyNameLabel: 'Name of the passkey, for example Work laptop',
   passkeysNone: 'No passkey yet.',
   errPasskeyInvalid: 'The passkey was not accepted. Try again, or type a code instead.',

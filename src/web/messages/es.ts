@@ -134,6 +134,7 @@ export const es: Messages = {
   passkeyFailed: 'No se usó la llave de acceso. Inténtelo de nuevo o escriba un código en su lugar.',
   addPasskey: 'Añadir una llave de acceso',
   addPasskeyIntro: 'Con una llave de acceso confirma sus inicios de sesión con el bloqueo de pantalla de este dispositivo o una llave de seguridad en lugar de un código. Escriba un código actual de una aplicación de autenticación que ya use (o un código de recuperación) y un nombre para la llave de acceso.',
+  addPasskeyProof: 'O deje el código vacío: una llave de acceso que ya tiene lo confirma primero.',
   passkeyNameLabel: 'Nombre de la llave de acceso, por ejemplo Portátil del trabajo',
   passkeysNone: 'Todavía no hay ninguna llave de acceso.',
   errPasskeyInvalid: 'La llave de acceso no fue aceptada. Inténtelo de nuevo o escriba un código en su lugar.',

@@ -134,6 +134,7 @@ export const fr: Messages = {
   passkeyFailed: "La clé d'accès n'a pas été utilisée. Réessayez, ou saisissez plutôt un code.",
   addPasskey: "Ajouter une clé d'accès",
   addPasskeyIntro: "Avec une clé d'accès, vous confirmez vos connexions avec le verrouillage d'écran de cet appareil ou une clé de sécurité au lieu d'un code. Saisissez un code actuel d'une application d'authentification que vous utilisez déjà (ou un code de récupération) et un nom pour la clé d'accès.",
+  addPasskeyProof: "Ou laissez le code vide : une clé d'accès que vous avez déjà le confirme d'abord.",
   passkeyNameLabel: "Nom de la clé d'accès, par exemple Portable du bureau",
   passkeysNone: "Aucune clé d'accès pour l'instant.",
   errPasskeyInvalid: "La clé d'accès n'a pas été acceptée. Réessayez, ou saisissez plutôt un code.",
