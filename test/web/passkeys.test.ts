@@ -329,6 +329,24 @@ describe('settings', () => {
   });
 });
 
+describe('createFlow({ passkeys })', () => {
+  it('refuses a relying party WebAuthn would refuse, with ERR_OPTIONS, at once', () => {
+    for (const bad of [
+      { rpId: '', origin: ORIGIN },
+      { rpId: 'exa mple.com', origin: 'https://example.com' },
+      { rpId: 'example.com', origin: 'https://example.com/login' },
+      { rpId: 'example.com', origin: 'https://evil.example' },
+      { rpId: 'example.com', origin: ['https://example.com', 'https://example.org'] },
+      { rpId: 'example.com', origin: [] },
+      { rpId: 'example.com', origin: 'ftp://example.com' },
+      { rpId: 'example.com', rpName: '', origin: 'https://example.com' },
+    ]) {
+      expect(() => setup({ passkeys: bad as never }), JSON.stringify(bad)).toThrow(expect.objectContaining({ code: 'ERR_OPTIONS' }));
+    }
+    expect(() => setup({ passkeys: { rpId: 'example.com', origin: ['https://example.com', 'https://login.example.com:8443'] } })).not.toThrow();
+  });
+});
+
 describe('languages', () => {
   it.each([
     ['de', 'Stattdessen einen Passkey verwenden'],
