@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { buildPasskeyScript } from './passkey-script.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -29,7 +30,11 @@ export const BUDGETS = [
   { name: 'gate: createGate + createMemoryStore', names: ['createGate', 'createMemoryStore'], budget: 37.5 * 1024 },
   // otpgate/web: every page, the four message catalogues, CSS and script; no framework, no gate (the host passes one in).
   // 26 KiB since the settings of the gate's second edition (authenticators, add, remove, rename: about 4 KiB, most of it texts in four languages).
-  { name: 'web: createFlow', subpath: 'web', names: ['createFlow'], budget: 26 * 1024 },
+  // 32 KiB with passkeys (issue 15, about 5.7 KiB): the served passkey script below is a string inside createFlow (3.3 KiB),
+  // plus its four routes, the views and the texts in four languages.
+  { name: 'web: createFlow', subpath: 'web', names: ['createFlow'], budget: 32 * 1024 },
+  // What a browser downloads for passkeys: ${basePath}/passkey.js, @simplewebauthn/browser and the page glue (client/passkey.ts).
+  { name: 'web: passkey.js (served to browsers)', script: 'passkey', budget: 3.75 * 1024 },
 ];
 
 /** The entry file of a budget: the main one, or the subpath's index beside it (src/web/index.ts, dist/web/index.js). */
@@ -58,10 +63,18 @@ export async function measure(entry, names) {
   return { min: code.length, gzip: gzipSync(code, { level: 9 }).length, inputs };
 }
 
+/** The served passkey script, built as `npm run build` builds it: its minified and gzipped sizes in bytes. */
+export async function measureScript() {
+  const code = new TextEncoder().encode(await buildPasskeyScript());
+  return { min: code.length, gzip: gzipSync(code, { level: 9 }).length, inputs: {} };
+}
+
 /** Measures every budget entry from `entry` (dist/index.js or src/index.ts). */
 export async function checkBudgets(entry) {
   const rows = [];
-  for (const { name, subpath, names, budget } of BUDGETS) rows.push({ name, budget, ...(await measure(entryOf(entry, subpath), names)) });
+  for (const { name, subpath, names, script, budget } of BUDGETS) {
+    rows.push({ name, budget, ...(script === undefined ? await measure(entryOf(entry, subpath), names) : await measureScript()) });
+  }
   return rows;
 }
 

@@ -11,6 +11,8 @@ import { CATALOGUES, negotiateLocale, type Locale } from './locale.js';
 import type { MessageKey, Messages } from './messages/en.js';
 import type { FlowError, FlowErrorCode, ViewModel } from './model.js';
 import { MAX_FIELD, ROUTES, type Exchange, type Outcome, type Route, type RouteDeps } from './routes.js';
+import { PASSKEY_SCRIPT } from './passkey-script.js';
+import { MAX_PASSKEY_FIELD, resolvePasskeys, type FlowPasskeyOptions } from './passkeys.js';
 import { FLOW_CSS, FLOW_SCRIPT } from './style.js';
 import { DEFAULT_RENDERERS, fill, type RenderContext, type Renderers } from './views.js';
 
@@ -73,6 +75,16 @@ export interface FlowOptions {
    * @defaultValue `{ userAgent }`: the `User-Agent` header cut to 256 characters (`null` without one), plus `requestId` from an `X-Request-Id` header when there is one
    */
   readonly context?: ((request: Request) => JsonValue | undefined) | undefined;
+  /**
+   * Turns on passkeys (WebAuthn, through the gate's `beginPasskeyRegistration`
+   * and `verifyPasskey`, which need the optional peer `@simplewebauthn/server`):
+   * the set-up page offers "Use a passkey instead", the code page "Use your
+   * passkey", the settings list passkeys and offer "Add a passkey". The pages
+   * then load `${basePath}/passkey.js`; without JavaScript its buttons stay
+   * hidden and the codes work as before.
+   * @defaultValue off
+   */
+  readonly passkeys?: FlowPasskeyOptions | undefined;
   /** Hears of unexpected errors (a failed store, a bug); the user gets a plain 500 or 503 page. @defaultValue none */
   readonly onError?: ((error: unknown, request: Request) => void) | undefined;
 }
@@ -181,6 +193,7 @@ const STATUS: Readonly<Record<FlowErrorCode, number>> = {
   'method-not-allowed': 405,
   'invalid-code': 401,
   'replayed-code': 401,
+  'invalid-passkey': 401,
   locked: 429,
   'setup-expired': 400,
   'postpone-refused': 400,
@@ -211,11 +224,13 @@ const ERROR_TEXT: Readonly<Partial<Record<FlowErrorCode, MessageKey>>> = {
 };
 
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+/** With passkeys, the pages' script fetches its options from the flow: same origin only. */
+const CSP_PASSKEYS = `${CSP}; connect-src 'self'`;
 
 /** Headers of every page and JSON answer of the flow. */
-function securityHeaders(headers: Headers): void {
+function securityHeaders(headers: Headers, csp: string): void {
   headers.set('Cache-Control', 'no-store');
-  headers.set('Content-Security-Policy', CSP);
+  headers.set('Content-Security-Policy', csp);
   headers.set('X-Content-Type-Options', 'nosniff');
   headers.set('X-Frame-Options', 'DENY');
   headers.set('Referrer-Policy', 'no-referrer');
@@ -335,7 +350,9 @@ export function createFlow(options: FlowOptions): Flow {
     if (options.account === undefined) return userId;
     return String(await options.account(userId));
   }
-  const deps: RouteDeps = { gate, basePath, loginUrl, account };
+  const passkeys = resolvePasskeys(options.passkeys);
+  const csp = passkeys === null ? CSP : CSP_PASSKEYS;
+  const deps: RouteDeps = { gate, basePath, loginUrl, account, passkeys };
 
   function contextFor(request: Request): RenderContext {
     const locale = options.locale ?? negotiateLocale(request.headers.get('accept-language'));
@@ -347,6 +364,7 @@ export function createFlow(options: FlowOptions): Flow {
       basePath,
       stylesheets,
       homeUrl,
+      passkeys: passkeys !== null,
       formatTime: (ms) => format.format(new Date(ms)),
       text: (key, values) => fill(t[key], values),
     };
@@ -369,7 +387,7 @@ export function createFlow(options: FlowOptions): Flow {
 
   function respond(view: ViewModel, status: number, context: RenderContext, json: boolean, head = false): Response {
     const headers = new Headers();
-    securityHeaders(headers);
+    securityHeaders(headers, csp);
     let body: string;
     if (json) {
       headers.set('Content-Type', 'application/json; charset=utf-8');
@@ -397,7 +415,7 @@ export function createFlow(options: FlowOptions): Flow {
 
   function redirect(to: string, json: boolean): Response {
     const headers = new Headers();
-    securityHeaders(headers);
+    securityHeaders(headers, csp);
     if (json) {
       headers.set('Content-Type', 'application/json; charset=utf-8');
       return new Response(JSON.stringify({ redirect: to }), { status: 200, headers });
@@ -458,7 +476,8 @@ export function createFlow(options: FlowOptions): Flow {
     } else {
       return 'unsupported-media-type';
     }
-    for (const value of Object.values(form)) if (value.length > MAX_FIELD) return 'bad-request';
+    // The browser's WebAuthn answer is the one long field.
+    for (const [name, value] of Object.entries(form)) if (value.length > (name === 'passkey' ? MAX_PASSKEY_FIELD : MAX_FIELD)) return 'bad-request';
     return form;
   }
 
@@ -485,14 +504,15 @@ export function createFlow(options: FlowOptions): Flow {
     const rest = path.slice(basePath.length).replace(/\/$/, '');
 
     try {
-      if (rest === '/flow.css' || rest === '/flow.js') {
+      const file = rest === '/flow.css' ? FLOW_CSS : rest === '/flow.js' ? FLOW_SCRIPT : rest === '/passkey.js' && passkeys !== null ? PASSKEY_SCRIPT : null;
+      if (file !== null) {
         if (asGet !== 'GET') return fail('method-not-allowed', context, json, (h) => h.set('Allow', 'GET, HEAD'));
         const headers = new Headers({ 'Cache-Control': 'public, max-age=3600', 'X-Content-Type-Options': 'nosniff' });
         headers.set('Content-Type', rest === '/flow.css' ? 'text/css; charset=utf-8' : 'text/javascript; charset=utf-8');
-        return new Response(head ? null : rest === '/flow.css' ? FLOW_CSS : FLOW_SCRIPT, { status: 200, headers });
+        return new Response(head ? null : file, { status: 200, headers });
       }
 
-      const candidates = ROUTES.filter((route) => route.path === rest);
+      const candidates = ROUTES.filter((route) => route.path === rest && (route.passkeys !== true || passkeys !== null));
       if (candidates.length === 0) return fail('not-found', context, json);
       const route: Route | undefined = candidates.find((r) => r.method === asGet);
       if (route === undefined) {
@@ -569,6 +589,12 @@ export function createFlow(options: FlowOptions): Flow {
         return recoveryPage(done, outcome.recoveryCodes, context, json, head);
       }
       if ('redirect' in outcome) return redirect(outcome.redirect, json);
+      if ('json' in outcome) {
+        // The passkey options: always JSON (only the page's script asks for them).
+        const headers = new Headers({ 'Content-Type': 'application/json; charset=utf-8' });
+        securityHeaders(headers, csp);
+        return new Response(head ? null : JSON.stringify(outcome.json), { status: outcome.status ?? 200, headers });
+      }
       const response = respond({ ...outcome.view, csrf: flowCookie.csrf }, outcome.status ?? 200, context, json, head);
       if (issue) await setFlowCookie(response.headers, url, flowCookie);
       return response;

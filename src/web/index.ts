@@ -15,6 +15,7 @@ export { es } from './messages/es.js';
 export { fr } from './messages/fr.js';
 export type {
   AddAuthenticatorView,
+  AddPasskeyView,
   AdministratorView,
   AuthenticatorView,
   ChoiceView,
@@ -37,5 +38,7 @@ export type {
   ViewModel,
   ViewOf,
 } from './model.js';
+export { PASSKEY_SCRIPT } from './passkey-script.js';
+export type { FlowPasskeyOptions } from './passkeys.js';
 export { FLOW_CSS, FLOW_SCRIPT } from './style.js';
 export { DEFAULT_RENDERERS, layout, type PageRenderer, type RenderContext, type Renderers } from './views.js';

@@ -26,7 +26,7 @@ export interface FlowError {
  * wrong), `session` (403, no valid flow cookie, or one made for someone
  * else: log in again), `unauthorized` (401, the page needs a logged-in user),
  * `not-found` (404), `method-not-allowed` (405), `invalid-code` (401),
- * `replayed-code` (401), `locked` (429), `setup-expired` (400), `postpone-refused`
+ * `replayed-code` (401), `invalid-passkey` (401, a passkey answer refused), `locked` (429), `setup-expired` (400), `postpone-refused`
  * (400), `cooldown` (429), `not-admin` (403), `required` (400), `not-enrolled`
  * (400), `state` (409, not possible in the user's current state), `limit`
  * (409, as many authenticators as the policy allows),
@@ -50,6 +50,7 @@ export type FlowErrorCode =
   | 'method-not-allowed'
   | 'invalid-code'
   | 'replayed-code'
+  | 'invalid-passkey'
   | 'locked'
   | 'setup-expired'
   | 'postpone-refused'
@@ -128,6 +129,8 @@ export interface SetupView extends PageBase {
   readonly qrSvg: string;
   /** When this key expires unless confirmed (ms since the epoch). */
   readonly expiresAt: number;
+  /** "Use a passkey instead" is offered (`createFlow({ passkeys })`; the page's script shows it where the browser has WebAuthn). */
+  readonly passkey?: boolean | undefined;
 }
 
 /**
@@ -161,6 +164,8 @@ export interface RecoveryCodesView extends PageBase {
 export interface CodeView extends PageBase {
   /** The page. */
   readonly page: 'code';
+  /** "Use your passkey" is offered: passkeys are on and the user has one. */
+  readonly passkey?: boolean | undefined;
 }
 
 /**
@@ -304,11 +309,13 @@ export interface ConfirmView extends PageBase {
 export interface AuthenticatorView {
   /** Sent back as the form field `id` of "Rename" and "Remove". */
   readonly id: string;
+  /** An authenticator app (`totp`) or a passkey. */
+  readonly type: 'totp' | 'passkey';
   /** The name the user gave it. */
   readonly label: string;
   /** When it was added (ms since the epoch). */
   readonly createdAt: number;
-  /** When it last gave an accepted code (ms since the epoch), or `null`. */
+  /** When it was last used to log in or confirm (ms since the epoch), or `null`. */
   readonly lastUsedAt: number | null;
 }
 
@@ -361,7 +368,11 @@ export interface SettingsView extends PageBase {
   readonly canRenewRecoveryCodes: boolean;
   /** "Add an authenticator" (with a current code). */
   readonly canAddAuthenticator: boolean;
-  /** The authenticators, each with "Rename" and "Remove" (with a current code). */
+  /** "Add a passkey" (with a current code): passkeys are on (`createFlow({ passkeys })`) and 2-step is set up. */
+  readonly canAddPasskey: boolean;
+  /** The fresh-code fields also offer "Use your passkey": passkeys are on and the user has one. */
+  readonly canUsePasskey: boolean;
+  /** The authenticators (apps and passkeys), each with "Rename" and "Remove" (with a current code). */
   readonly authenticators: readonly AuthenticatorView[];
   /** Unused recovery codes, or `null` while 2-step is not set up. */
   readonly recoveryCodesLeft: number | null;
@@ -409,6 +420,26 @@ export interface AddAuthenticatorView extends PageBase {
 }
 
 /**
+ * "Add a passkey", from the settings: a current code (from an authenticator
+ * the user has, or a recovery code) and a name; then the page's script asks
+ * the browser for the passkey and sends it. Without WebAuthn the button stays
+ * hidden.
+ * @example
+ * ```ts
+ * import type { AddPasskeyView } from 'otpgate/web';
+ * const named = (v: AddPasskeyView) => v.label !== '';
+ * ```
+ */
+export interface AddPasskeyView extends PageBase {
+  /** The page. */
+  readonly page: 'add-passkey';
+  /** The name of the new passkey (what the user typed, or empty). */
+  readonly label: string;
+  /** The user has a passkey already: it may confirm instead of a code (the field may stay empty). */
+  readonly canUsePasskey: boolean;
+}
+
+/**
  * A page that only says what went wrong (400, 403, 404, 405, 500 …), with a
  * way back: `loginUrl` when the flow cookie was refused.
  *
@@ -450,6 +481,7 @@ export type ViewModel =
   | ConfirmView
   | SettingsView
   | AddAuthenticatorView
+  | AddPasskeyView
   | ErrorView;
 
 /**
@@ -473,6 +505,7 @@ export type PageName =
   | 'confirm'
   | 'settings'
   | 'add-authenticator'
+  | 'add-passkey'
   | 'error';
 
 /**

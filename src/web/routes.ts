@@ -3,10 +3,11 @@
 // view (or a redirect, or "done": the flow then calls the host's onComplete).
 // What a user may do is always the gate's answer, never decided here.
 import { isOtpError } from '../errors.js';
-import type { Gate, JsonValue } from '../gate/index.js';
+import type { AuthenticationResponseJSON, Gate, JsonValue, RegistrationResponseJSON } from '../gate/index.js';
 import type { ReauthRefusal } from '../gate/results.js';
 import type { MessageKey } from './messages/en.js';
-import type { FlowErrorCode, InboxRequest, ResetRequestView, SettingsView, ViewModel } from './model.js';
+import type { FlowErrorCode, InboxRequest, ResetRequestView, SettingsView, ViewModel, ViewOf } from './model.js';
+import { readPasskeyField, type FlowPasskeyOptions, type Reauth } from './passkeys.js';
 
 /** What a handler gets: the request already read and checked. */
 export interface Exchange {
@@ -32,6 +33,8 @@ export interface Exchange {
 export type Outcome =
   | { readonly view: ViewModel; readonly status?: number | undefined }
   | { readonly redirect: string }
+  /** An answer for the page's script only (the passkey options), always JSON. */
+  | { readonly json: unknown; readonly status?: number | undefined }
   /** The second step is done: the flow calls onComplete (and shows the recovery codes, if any, with its cookies). */
   | { readonly complete: true; readonly recoveryCodes?: readonly string[] | undefined };
 
@@ -40,6 +43,8 @@ export interface RouteDeps {
   readonly gate: Gate;
   readonly basePath: string;
   readonly loginUrl: string;
+  /** The relying party of `createFlow({ passkeys })`, or `null`: passkeys off, their routes answer 404. */
+  readonly passkeys: FlowPasskeyOptions | null;
   account(userId: string): Promise<string>;
 }
 
@@ -51,6 +56,8 @@ export interface Route {
   readonly path: string;
   readonly method: 'GET' | 'POST';
   readonly audience: Audience;
+  /** A passkey route: it exists only with `createFlow({ passkeys })`. */
+  readonly passkeys?: true;
   handle(x: Exchange, deps: RouteDeps): Promise<Outcome>;
 }
 
@@ -76,6 +83,11 @@ export const ROUTES: readonly Route[] = [
   { path: '/settings/authenticators/add', method: 'GET', audience: 'member', handle: addPage },
   { path: '/settings/authenticators/add', method: 'POST', audience: 'member', handle: beginAdd },
   { path: '/settings/authenticators/confirm', method: 'POST', audience: 'member', handle: confirmAdd },
+  { path: '/settings/passkeys/add', method: 'GET', audience: 'member', passkeys: true, handle: addPasskeyPage },
+  { path: '/passkey/register/options', method: 'POST', audience: 'either', passkeys: true, handle: passkeyRegistrationOptions },
+  { path: '/passkey/register', method: 'POST', audience: 'either', passkeys: true, handle: confirmPasskey },
+  { path: '/passkey/login/options', method: 'POST', audience: 'either', passkeys: true, handle: passkeyLoginOptions },
+  { path: '/passkey/login', method: 'POST', audience: 'login', passkeys: true, handle: passkeyLogin },
   { path: '/inbox', method: 'GET', audience: 'member', handle: inboxPage },
   { path: '/inbox/reset', method: 'POST', audience: 'member', handle: (x, deps) => adminAction('reset', x, deps) },
   { path: '/inbox/decline', method: 'POST', audience: 'member', handle: (x, deps) => adminAction('decline', x, deps) },
@@ -107,7 +119,7 @@ async function stepPage(x: Exchange, deps: RouteDeps): Promise<Outcome> {
         },
       };
     case 'code':
-      return { view: { page: 'code' } };
+      return { view: await codeView(x, deps) };
     case 'locked':
       return { view: { page: 'locked', retryAt: next.retryAt } };
   }
@@ -142,9 +154,21 @@ function notSettingUp(x: Exchange, deps: RouteDeps): Outcome {
   return { redirect: x.stage === 'member' ? `${deps.basePath}/settings` : deps.basePath };
 }
 
-async function setupView(x: Exchange, deps: RouteDeps, renew: boolean): Promise<ViewModel> {
+async function setupView(x: Exchange, deps: RouteDeps, renew: boolean): Promise<ViewOf<'setup'>> {
   const enrollment = await deps.gate.beginEnrollment(x.user, { account: await deps.account(x.user), renew, context: x.context });
-  return { page: 'setup', manualKey: enrollment.manualKey, uri: enrollment.uri, qrSvg: enrollment.qrSvg, expiresAt: enrollment.expiresAt };
+  const { manualKey, uri, qrSvg, expiresAt } = enrollment;
+  return { page: 'setup', manualKey, uri, qrSvg, expiresAt, ...(deps.passkeys === null ? {} : { passkey: true }) };
+}
+
+/** Whether an authenticator is a passkey (the gate lists apps as `totp`). */
+function isPasskey(authenticator: { readonly type: string }): boolean {
+  return authenticator.type === 'passkey';
+}
+
+/** The code page; with passkeys on, "Use your passkey" where the user has one. */
+async function codeView(x: Exchange, deps: RouteDeps, error?: ViewModel['error']): Promise<ViewOf<'code'>> {
+  const passkey = deps.passkeys === null ? {} : { passkey: (await deps.gate.authenticators(x.user)).some(isPasskey) };
+  return { page: 'code', ...passkey, ...(error === undefined ? {} : { error }) };
 }
 
 async function setupPage(x: Exchange, deps: RouteDeps): Promise<Outcome> {
@@ -198,7 +222,7 @@ async function confirmSetup(x: Exchange, deps: RouteDeps): Promise<Outcome> {
 
 async function verify(x: Exchange, deps: RouteDeps): Promise<Outcome> {
   const code = readCode(x, true);
-  if (typeof code !== 'string') return { view: { page: 'code', error: failure(x, code.code, code.key) }, status: 400 };
+  if (typeof code !== 'string') return { view: await codeView(x, deps, failure(x, code.code, code.key)), status: 400 };
   const result = await deps.gate.verify(x.user, code, { context: x.context });
   if (result.ok) return { complete: true };
   if (result.reason === 'not-enrolled') return { redirect: deps.basePath };
@@ -206,7 +230,7 @@ async function verify(x: Exchange, deps: RouteDeps): Promise<Outcome> {
     return { view: { page: 'locked', retryAt: result.retryAt ?? null, error: failure(x, 'locked', 'errLocked') }, status: 429 };
   }
   const error = result.reason === 'replayed' ? failure(x, 'replayed-code', 'errReplayedCode') : failure(x, 'invalid-code', 'errInvalidCode');
-  return { view: { page: 'code', error }, status: 401 };
+  return { view: await codeView(x, deps, error), status: 401 };
 }
 
 async function lostPage(x: Exchange, deps: RouteDeps): Promise<Outcome> {
@@ -261,7 +285,9 @@ async function settingsView(x: Exchange, deps: RouteDeps): Promise<SettingsView>
     canSetUp: !enrolled && s.enabled,
     canRenewRecoveryCodes: enrolled,
     canAddAuthenticator: enrolled,
-    authenticators: s.authenticators.map(({ id, label, createdAt, lastUsedAt }) => ({ id, label, createdAt, lastUsedAt })),
+    canAddPasskey: enrolled && deps.passkeys !== null,
+    canUsePasskey: enrolled && deps.passkeys !== null && s.authenticators.some(isPasskey),
+    authenticators: s.authenticators.map(({ id, type, label, createdAt, lastUsedAt }) => ({ id, type, label, createdAt, lastUsedAt })),
     recoveryCodesLeft: enrolled ? s.recoveryCodesLeft : null,
     fewRecoveryCodes: enrolled && s.recoveryCodesLeft < FEW_RECOVERY_CODES,
     locked: s.locked,
@@ -280,6 +306,8 @@ const SETTINGS_ERRORS: Readonly<Record<string, readonly [number, FlowErrorCode, 
   ERR_NOT_ENROLLED: [400, 'not-enrolled', 'errNotEnrolled'],
   ERR_NOT_FOUND: [404, 'not-found', 'errAuthenticatorNotFound'],
   ERR_LIMIT: [409, 'limit', 'errLimit'],
+  // A malformed passkey answer as the proof (the gate checks its every field).
+  ERR_OPTIONS: [400, 'bad-request', 'errBadRequest'],
 };
 
 /** The settings page again, with what went wrong. */
@@ -308,6 +336,25 @@ function reauthCode(x: Exchange): string | undefined | { code: FlowErrorCode; ke
   return readCode(x, true);
 }
 
+/**
+ * The fresh proof of turn off, remove and new recovery codes: the passkey
+ * the page's script put in the form (answering a `beginPasskeyLogin`
+ * challenge), else the typed code. `undefined` when there is neither.
+ */
+function reauth(x: Exchange): Reauth | undefined | { code: FlowErrorCode; key: MessageKey } {
+  if ((x.form['passkey'] ?? '') !== '') {
+    const passkey = readPasskeyField<AuthenticationResponseJSON>(x.form['passkey']);
+    return passkey === null ? { code: 'bad-request', key: 'errBadRequest' } : { passkey };
+  }
+  const typed = reauthCode(x);
+  return typeof typed === 'string' ? { code: typed } : typed;
+}
+
+/** A malformed field: the reauth helpers' refusal. */
+function isFieldError(value: object): value is { code: FlowErrorCode; key: MessageKey } {
+  return 'key' in value;
+}
+
 /** A refused fresh code: counted by the gate like a wrong login code. */
 async function reauthRefused(x: Exchange, deps: RouteDeps, result: ReauthRefusal): Promise<Outcome> {
   if (result.reason === 'not-enrolled') return refuse(x, deps, 400, 'not-enrolled', 'errNotEnrolled');
@@ -327,9 +374,9 @@ async function enable(x: Exchange, deps: RouteDeps): Promise<Outcome> {
 async function disable(x: Exchange, deps: RouteDeps): Promise<Outcome> {
   return settingsAction(x, deps, async () => {
     // An enrolled user confirms with a current code; one who only opted in needs none (the gate says which).
-    const typed = reauthCode(x);
-    if (typeof typed === 'object') return refuse(x, deps, 400, typed.code, typed.key);
-    const result = await deps.gate.disable(x.user, { context: x.context, ...(typed === undefined ? {} : { code: typed }) });
+    const typed = reauth(x);
+    if (typed !== undefined && isFieldError(typed)) return refuse(x, deps, 400, typed.code, typed.key);
+    const result = await deps.gate.disable(x.user, { context: x.context, ...typed });
     if (!result.ok) return reauthRefused(x, deps, result);
     return { view: { ...(await settingsView(x, deps)), notice: x.text('turnedOff') } };
   });
@@ -337,10 +384,10 @@ async function disable(x: Exchange, deps: RouteDeps): Promise<Outcome> {
 
 async function renewRecoveryCodes(x: Exchange, deps: RouteDeps): Promise<Outcome> {
   return settingsAction(x, deps, async () => {
-    const typed = reauthCode(x);
+    const typed = reauth(x);
     if (typed === undefined) return refuse(x, deps, 400, 'bad-request', 'errCodeEmpty');
-    if (typeof typed === 'object') return refuse(x, deps, 400, typed.code, typed.key);
-    const result = await deps.gate.regenerateRecoveryCodes(x.user, { code: typed, context: x.context });
+    if (isFieldError(typed)) return refuse(x, deps, 400, typed.code, typed.key);
+    const result = await deps.gate.regenerateRecoveryCodes(x.user, { ...typed, context: x.context });
     if (!result.ok) return reauthRefused(x, deps, result);
     return { view: { page: 'recovery-codes', codes: result.recoveryCodes, continueUrl: `${deps.basePath}/settings` } };
   });
@@ -376,12 +423,12 @@ async function removeAuthenticator(x: Exchange, deps: RouteDeps): Promise<Outcom
     async () => {
       const id = x.form['id'] ?? '';
       if (id === '') return refuse(x, deps, 400, 'bad-request', 'errBadRequest');
-      const typed = reauthCode(x);
+      const typed = reauth(x);
       if (typed === undefined) return refuse(x, deps, 400, 'bad-request', 'errCodeEmpty');
-      if (typeof typed === 'object') return refuse(x, deps, 400, typed.code, typed.key);
+      if (isFieldError(typed)) return refuse(x, deps, 400, typed.code, typed.key);
       const label = await labelOf(x, deps, id);
       if (label === null) return refuse(x, deps, 404, 'not-found', 'errAuthenticatorNotFound');
-      const result = await deps.gate.removeAuthenticator(x.user, id, { code: typed, context: x.context });
+      const result = await deps.gate.removeAuthenticator(x.user, id, { ...typed, context: x.context });
       if (!result.ok) return reauthRefused(x, deps, result);
       return { view: { ...(await settingsView(x, deps)), notice: x.text('authenticatorRemoved', { label }) } };
     },
@@ -466,6 +513,156 @@ async function confirmAdd(x: Exchange, deps: RouteDeps): Promise<Outcome> {
     case 'locked':
       return { view: { page: 'locked', retryAt: result.retryAt, error: failure(x, 'locked', 'errLocked') }, status: 429 };
   }
+}
+
+/** The relying party of every passkey call (the routes exist only where it is set). */
+function relyingParty(deps: RouteDeps): FlowPasskeyOptions {
+  return deps.passkeys!;
+}
+
+/** A refusal for the page's script: it shows `error.message` beside the passkey button. */
+function scriptError(x: Exchange, status: number, code: FlowErrorCode, key: MessageKey): Outcome {
+  return { json: { error: failure(x, code, key) }, status };
+}
+
+/** "Add a passkey" (settings): a name and a current code, then the page's script. */
+async function addPasskeyPage(x: Exchange, deps: RouteDeps): Promise<Outcome> {
+  const s = await deps.gate.status(x.user, { context: x.context });
+  if (s.state !== 'enrolled') return { redirect: `${deps.basePath}/settings` };
+  return { view: { page: 'add-passkey', label: '', canUsePasskey: s.authenticators.some(isPasskey) } };
+}
+
+/**
+ * The creation options for the page's script. A first set-up (login or
+ * settings) needs nothing more; adding to an enrolled user needs a name and
+ * a current code, or a passkey's answer the script asked for first, checked
+ * and counted by the gate like `beginEnrollment`'s code.
+ */
+async function passkeyRegistrationOptions(x: Exchange, deps: RouteDeps): Promise<Outcome> {
+  const enrolled = x.stage === 'member' && (await deps.gate.status(x.user, { context: x.context })).state === 'enrolled';
+  let label = x.text('passkey');
+  let proof: Reauth | undefined;
+  if (enrolled) {
+    const named = readLabel(x);
+    if (named === null) return scriptError(x, 400, 'bad-request', 'errLabel');
+    label = named;
+    const typed = reauth(x);
+    if (typed === undefined) return scriptError(x, 400, 'bad-request', 'errCodeEmpty');
+    if (isFieldError(typed)) return scriptError(x, 400, typed.code, typed.key);
+    proof = typed;
+  } else if ((await deps.gate.nextStep(x.user, { context: x.context })).step !== 'setup') {
+    // Set up already (a second tab, a replayed request): at login that is the code page's business.
+    return scriptError(x, 409, 'state', x.stage === 'login' ? 'errDone' : 'errState');
+  }
+  try {
+    const options = await deps.gate.beginPasskeyRegistration(x.user, {
+      ...relyingParty(deps),
+      label,
+      userName: await deps.account(x.user),
+      ...proof,
+      context: x.context,
+    });
+    return { json: { options } };
+  } catch (error) {
+    if (!isOtpError(error)) throw error;
+    if (error.code === 'ERR_REAUTH_FAILED') {
+      // Counted like a wrong login code; the gate's status says whether that locked the user.
+      const locked = (await deps.gate.status(x.user, { context: x.context })).locked;
+      return locked !== null ? scriptError(x, 429, 'locked', 'errLocked') : scriptError(x, 401, 'invalid-code', 'errInvalidCode');
+    }
+    if (error.code === 'ERR_REAUTH_REQUIRED') return scriptError(x, 400, 'bad-request', 'errCodeEmpty');
+    if (error.code === 'ERR_OPTIONS' && proof !== undefined && 'passkey' in proof) return scriptError(x, 400, 'bad-request', 'errBadRequest');
+    if (error.code === 'ERR_LIMIT') return scriptError(x, 409, 'limit', 'errLimit');
+    if (error.code === 'ERR_STATE' || error.code === 'ERR_NOT_ENROLLED') return scriptError(x, 409, 'state', 'errState');
+    throw error;
+  }
+}
+
+/**
+ * The browser's new passkey, sent by the page's script in the form field
+ * `passkey`: at login it finishes set-up like "Verify and Save" (the
+ * recovery codes, then the host's page); from the settings it is one more
+ * authenticator.
+ */
+async function confirmPasskey(x: Exchange, deps: RouteDeps): Promise<Outcome> {
+  const adding = x.stage === 'member' && (await deps.gate.status(x.user, { context: x.context })).state === 'enrolled';
+  const again = async (status: number, code: FlowErrorCode, key: MessageKey): Promise<Outcome> => {
+    if (adding) {
+      const canUsePasskey = (await deps.gate.authenticators(x.user)).some(isPasskey);
+      return { view: { page: 'add-passkey', label: readLabel(x) ?? '', canUsePasskey, error: failure(x, code, key) }, status };
+    }
+    // Set up meanwhile (a double-sent form): nothing to show again.
+    if ((await deps.gate.nextStep(x.user, { context: x.context })).step !== 'setup') {
+      return x.stage === 'member' ? notSettingUp(x, deps) : errorPage(x, deps, 409, 'state', 'errDone');
+    }
+    return { view: { ...(await setupView(x, deps, false)), error: failure(x, code, key) }, status };
+  };
+  const response = readPasskeyField<RegistrationResponseJSON>(x.form['passkey']);
+  if (response === null) return again(400, 'bad-request', 'errBadRequest');
+  const result = await withAnswer(() => deps.gate.confirmPasskeyRegistration(x.user, response, { context: x.context }));
+  if (result === null) return again(400, 'bad-request', 'errBadRequest');
+  if (result.ok) {
+    const codes = result.recoveryCodes ?? [];
+    if (x.stage === 'login') return { complete: true, recoveryCodes: codes };
+    if (codes.length > 0) return { view: { page: 'recovery-codes', codes, continueUrl: `${deps.basePath}/settings` } };
+    const label = (await labelOf(x, deps, result.authenticatorId)) ?? '';
+    return { view: { ...(await settingsView(x, deps)), notice: x.text('authenticatorAddedNotice', { label }) } };
+  }
+  switch (result.reason) {
+    case 'no-challenge':
+    case 'expired':
+      return again(400, 'setup-expired', 'errPasskeyExpired');
+    case 'invalid':
+      return again(401, 'invalid-passkey', 'errPasskeyInvalid');
+    case 'already-registered':
+      return again(409, 'state', 'errPasskeyRegistered');
+    case 'limit':
+      return adding ? refuse(x, deps, 409, 'limit', 'errLimit') : again(409, 'limit', 'errLimit');
+    case 'locked':
+      return { view: { page: 'locked', retryAt: result.retryAt, error: failure(x, 'locked', 'errLocked') }, status: 429 };
+  }
+}
+
+/**
+ * A gate call on the browser's answer. The gate checks every field of it
+ * first and answers `ERR_OPTIONS` for one no browser would send: a
+ * malformed form, `null` here. (Its other `ERR_OPTIONS`, a missing
+ * `@simplewebauthn/server` or a bad relying party, show already when the
+ * options are asked for.)
+ */
+async function withAnswer<T>(call: () => Promise<T>): Promise<T | null> {
+  try {
+    return await call();
+  } catch (error) {
+    if (isOtpError(error) && error.code === 'ERR_OPTIONS') return null;
+    throw error;
+  }
+}
+
+/** The request options for the page's script: at login, or to confirm a sensitive action in the settings. */
+async function passkeyLoginOptions(x: Exchange, deps: RouteDeps): Promise<Outcome> {
+  try {
+    const options = await deps.gate.beginPasskeyLogin(x.user, { ...relyingParty(deps), context: x.context });
+    return { json: { options } };
+  } catch (error) {
+    if (isOtpError(error) && (error.code === 'ERR_NOT_ENROLLED' || error.code === 'ERR_STATE')) return scriptError(x, 409, 'not-enrolled', 'errNotEnrolled');
+    throw error;
+  }
+}
+
+/** "Use your passkey" at login: the browser's answer, checked by the gate like a code. */
+async function passkeyLogin(x: Exchange, deps: RouteDeps): Promise<Outcome> {
+  const response = readPasskeyField<AuthenticationResponseJSON>(x.form['passkey']);
+  if (response === null) return { view: await codeView(x, deps, failure(x, 'bad-request', 'errBadRequest')), status: 400 };
+  const result = await withAnswer(() => deps.gate.verifyPasskey(x.user, response, { context: x.context }));
+  if (result === null) return { view: await codeView(x, deps, failure(x, 'bad-request', 'errBadRequest')), status: 400 };
+  if (result.ok) return { complete: true };
+  if (result.reason === 'not-enrolled') return { redirect: deps.basePath };
+  if (result.reason === 'locked' || result.retryAt !== undefined) {
+    return { view: { page: 'locked', retryAt: result.retryAt ?? null, error: failure(x, 'locked', 'errLocked') }, status: 429 };
+  }
+  // Refused (a wrong or replayed answer, a cloned authenticator): the same words, the code path stays open.
+  return { view: await codeView(x, deps, failure(x, 'invalid-passkey', 'errPasskeyInvalid')), status: 401 };
 }
 
 /** The administrators' names a user may ask, by id (for "who was asked" and "who handled it"). */

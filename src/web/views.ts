@@ -4,7 +4,7 @@
 import { html, raw, type Html, type HtmlValue } from './html.js';
 import type { Locale } from './locale.js';
 import type { MessageKey, Messages } from './messages/en.js';
-import type { PageName, ViewModel, ViewOf } from './model.js';
+import type { PageName, SettingsView, ViewModel, ViewOf } from './model.js';
 
 /**
  * What a view needs besides its model: the texts in the page's language,
@@ -27,6 +27,8 @@ export interface RenderContext {
   readonly stylesheets: readonly string[];
   /** The host's page that "Back" on the settings and the inbox leads to. */
   readonly homeUrl: string;
+  /** Passkeys are on (`createFlow({ passkeys })`): every page loads `${basePath}/passkey.js`. @defaultValue `false` */
+  readonly passkeys?: boolean | undefined;
   /** A time as the pages show it, in the page's language. */
   formatTime(ms: number): string;
   /** A text with its `{name}` placeholders filled in. */
@@ -85,7 +87,7 @@ export function layout(title: string, body: HtmlValue, context: RenderContext, v
 <title>${title} · ${context.t.title}</title>
 <link rel="stylesheet" href="${context.basePath}/flow.css">
 ${context.stylesheets.map((href) => html`<link rel="stylesheet" href="${href}">\n`)}<script src="${context.basePath}/flow.js" defer></script>
-</head>
+${context.passkeys === true ? html`<script src="${context.basePath}/passkey.js" defer></script>\n` : ''}</head>
 <body>
 <main>
 <h1>${title}</h1>
@@ -135,10 +137,30 @@ function scanSteps(setup: { readonly manualKey: string; readonly uri: string; re
 </li>`;
 }
 
+/**
+ * The parts of a form that the passkey script fills in: the `passkey` field
+ * for the browser's answer and the alert it writes its failures to.
+ */
+function passkeyFields(): Html {
+  return html`<input type="hidden" name="passkey" value="">
+<p class="error" role="alert" data-passkey-error hidden></p>`;
+}
+
+/**
+ * A passkey button: hidden until the script finds WebAuthn in the browser,
+ * then it asks `/passkey/{mode}/options`, runs the browser's dialogue, and
+ * submits its form with the answer.
+ */
+function passkeyButton(c: RenderContext, mode: 'login' | 'register', label: string, className = '', proof = false): Html {
+  // data-proof: with the code field left empty, a passkey the user has confirms first (a second dialogue).
+  const extra = proof ? html` data-proof="${c.basePath}/passkey/login/options"` : '';
+  return html`<button type="button"${className ? raw(` class="${className}"`) : ''} data-passkey="${mode}" data-options="${c.basePath}/passkey/${mode}/options"${extra} data-failed="${c.t.passkeyFailed}" data-passkey-offer hidden>${label}</button>`;
+}
+
 /** A field for the fresh code of a sensitive action: a one-time code or a recovery code. */
-function reauthField(id: string, label: string): Html {
+function reauthField(id: string, label: string, required = true): Html {
   return html`<label for="${id}">${label}</label>
-<input type="text" class="code" id="${id}" name="code" autocomplete="one-time-code" autocapitalize="characters" spellcheck="false" maxlength="64" required>`;
+<input type="text" class="code" id="${id}" name="code" autocomplete="one-time-code" autocapitalize="characters" spellcheck="false" maxlength="64"${required ? raw(' required') : ''}>`;
 }
 
 /** The default renderer of every page. */
@@ -169,7 +191,14 @@ ${codeField('code', t.setupStepCode, false)}
 <div class="actions"><button type="submit">${t.verifyAndSave}</button></div>
 </form></li>
 </ol>
-<p class="muted">${c.text('setupExpires', { time: c.formatTime(view.expiresAt) })}</p>`,
+<p class="muted">${c.text('setupExpires', { time: c.formatTime(view.expiresAt) })}</p>
+${view.passkey === true
+  ? html`<form method="post" action="${c.basePath}/passkey/register" data-passkey-offer hidden>
+${csrfField(view.csrf)}${passkeyFields()}
+<p>${t.passkeySetupIntro}</p>
+<div class="actions">${passkeyButton(c, 'register', t.usePasskeyInstead, 'secondary')}</div>
+</form>`
+  : ''}`,
       c,
       view,
     );
@@ -195,7 +224,13 @@ ${codeField('code', t.setupStepCode, false)}
     const { t } = c;
     return layout(
       t.codeHeading,
-      html`<form method="post" action="${c.basePath}/verify">
+      html`${view.passkey === true
+        ? html`<form method="post" action="${c.basePath}/passkey/login" data-passkey-offer hidden>
+${csrfField(view.csrf)}${passkeyFields()}
+<div class="actions">${passkeyButton(c, 'login', t.usePasskey)}</div>
+</form>
+`
+        : ''}<form method="post" action="${c.basePath}/verify">
 ${csrfField(view.csrf)}
 ${codeField('code', t.codeLabel, true)}
 <div class="actions"><button type="submit">${t.verify}</button></div>
@@ -301,8 +336,10 @@ ${view.requests.length === 0
     const status = { on: t.statusOn, off: t.statusOff, pending: t.statusPending, required: t.statusRequired }[view.status];
     const on = view.status === 'on';
     const left = view.recoveryCodesLeft;
-    const authenticators = view.authenticators.map(
-      (a, i) => html`<li class="authenticator">
+    // The fields and button that let a user with a passkey confirm with it instead of a code.
+    const withPasskey = view.canUsePasskey ? passkeyFields() : '';
+    const passkeyConfirm = view.canUsePasskey ? passkeyButton(c, 'login', t.usePasskey, 'secondary') : '';
+    const item = (a: SettingsView['authenticators'][number], i: number) => html`<li class="authenticator">
 <h3>${a.label}</h3>
 <p class="muted">${c.text('authenticatorAdded', { time: c.formatTime(a.createdAt) })}, ${a.lastUsedAt === null ? t.authenticatorNeverUsed : c.text('authenticatorLastUsed', { time: c.formatTime(a.lastUsedAt) })}</p>
 <details>
@@ -318,12 +355,22 @@ ${csrfField(view.csrf)}<input type="hidden" name="id" value="${a.id}">
 <summary>${t.remove}<span class="visually-hidden"> ${a.label}</span></summary>
 <form method="post" action="${c.basePath}/settings/authenticators/remove">
 ${csrfField(view.csrf)}<input type="hidden" name="id" value="${a.id}">
-${reauthField(`remove-code-${i}`, t.reauthLabel)}
-<div class="actions"><button type="submit" class="danger">${t.remove}</button></div>
+${reauthField(`remove-code-${i}`, t.reauthLabel)}${withPasskey}
+<div class="actions"><button type="submit" class="danger">${t.remove}</button>${passkeyConfirm}</div>
 </form>
 </details>
-</li>`,
-    );
+</li>`;
+    // Ids stay unique across both lists: each item keeps its place in view.authenticators.
+    const apps = view.authenticators.flatMap((a, i) => (a.type === 'passkey' ? [] : [item(a, i)]));
+    const passkeys = view.authenticators.flatMap((a, i) => (a.type === 'passkey' ? [item(a, i)] : []));
+    const passkeySection =
+      passkeys.length > 0 || view.canAddPasskey
+        ? html`<div${passkeys.length === 0 ? raw(' data-passkey-offer hidden') : ''}>
+<h2>${t.passkeysHeading}</h2>
+${passkeys.length > 0 ? html`<ul class="authenticators">${passkeys}</ul>` : html`<p>${t.passkeysNone}</p>`}
+${view.canAddPasskey ? html`<p data-passkey-offer hidden><a class="button secondary" href="${c.basePath}/settings/passkeys/add">${t.addPasskey}</a></p>` : ''}
+</div>`
+        : '';
     return layout(
       t.settingsHeading,
       html`<p>${status}${on && view.enrolledAt !== null ? html` ${c.text('enrolledSince', { time: c.formatTime(view.enrolledAt) })}` : ''}</p>
@@ -342,16 +389,17 @@ ${view.canSetUp || view.canEnable
   : ''}
 ${on
   ? html`<h2>${t.authenticatorsHeading}</h2>
-<ul class="authenticators">${authenticators}</ul>
+${apps.length > 0 ? html`<ul class="authenticators">${apps}</ul>` : ''}
 ${view.canAddAuthenticator ? html`<p><a class="button secondary" href="${c.basePath}/settings/authenticators/add">${t.addAuthenticator}</a></p>` : ''}
+${passkeySection}
 <h2>${t.recoveryCodesHeading}</h2>
 <p${view.fewRecoveryCodes ? raw(' class="error"') : ''}>${left === 0 ? t.recoveryCodesNone : left === 1 ? t.recoveryCodesLeftOne : c.text('recoveryCodesLeftOther', { count: left ?? 0 })}${view.fewRecoveryCodes ? html` ${t.fewRecoveryCodes}` : ''}</p>
 ${view.canRenewRecoveryCodes
   ? html`<p>${t.newRecoveryCodesIntro}</p>
 <form method="post" action="${c.basePath}/settings/recovery-codes">
 ${csrfField(view.csrf)}
-${reauthField('renew-code', t.reauthLabel)}
-<div class="actions"><button type="submit" class="secondary">${t.newRecoveryCodes}</button></div>
+${reauthField('renew-code', t.reauthLabel)}${withPasskey}
+<div class="actions"><button type="submit" class="secondary">${t.newRecoveryCodes}</button>${passkeyConfirm}</div>
 </form>`
   : ''}`
   : ''}
@@ -361,8 +409,8 @@ ${view.canDisable
 <p>${t.turnOffIntro}</p>
 <form method="post" action="${c.basePath}/settings/disable">
 ${csrfField(view.csrf)}
-${reauthField('disable-code', t.reauthLabel)}
-<div class="actions"><button type="submit" class="danger">${t.turnOff}</button></div>
+${reauthField('disable-code', t.reauthLabel)}${withPasskey}
+<div class="actions"><button type="submit" class="danger">${t.turnOff}</button>${passkeyConfirm}</div>
 </form>`
     : html`<div class="actions">${postButton(c, view, '/settings/disable', t.turnOff, 'danger')}</div>`
   : ''}
@@ -409,6 +457,24 @@ ${reauthField('add-code', t.reauthLabel)}
 ${csrfField(view.csrf)}
 ${codeField('confirm-code', t.addStepCode, false)}
 <div class="actions"><button type="submit" class="secondary">${t.verifyAndSave}</button></div>
+</form>
+<p><a href="${c.basePath}/settings">${t.cancel}</a></p>`,
+      c,
+      view,
+    );
+  },
+
+  'add-passkey'(view, c) {
+    const { t } = c;
+    return layout(
+      t.addPasskey,
+      html`<p>${t.addPasskeyIntro}</p>
+<form method="post" action="${c.basePath}/passkey/register" data-passkey-offer hidden>
+${csrfField(view.csrf)}${passkeyFields()}
+<label for="label">${t.passkeyNameLabel}</label>
+<input type="text" id="label" name="label" value="${view.label}" maxlength="64" autocomplete="off" required>
+${reauthField('add-code', t.reauthLabel, !view.canUsePasskey)}
+${view.canUsePasskey ? html`<p class="muted">${t.addPasskeyProof}</p>\n` : ''}<div class="actions">${passkeyButton(c, 'register', t.addPasskey, '', view.canUsePasskey)}</div>
 </form>
 <p><a href="${c.basePath}/settings">${t.cancel}</a></p>`,
       c,

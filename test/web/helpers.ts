@@ -119,6 +119,21 @@ export class Client {
     if (response === null) throw new Error(`not handled: ${path}`);
     return this.read(response);
   }
+
+  /** A POST as the passkey script sends it: the fields as JSON, asking for JSON (the CSRF token among the fields). */
+  async postJson(path: string, fields: Record<string, string> = {}) {
+    const request = new Request(ORIGIN + path, {
+      method: 'POST',
+      headers: this.headers({ 'content-type': 'application/json', accept: 'application/json', origin: ORIGIN }),
+      body: JSON.stringify({ csrf: this.csrf, ...fields }),
+    });
+    // The headers() Accept is the page's; the script asks for JSON.
+    request.headers.set('accept', 'application/json');
+    const response = await this.flow.handle(request);
+    if (response === null) throw new Error(`not handled: ${path}`);
+    const body = await this.keep(response).text();
+    return { response, body, json: JSON.parse(body) as any };
+  }
 }
 
 /** The secret of a setup page (its manual key without spaces). */
