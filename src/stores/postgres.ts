@@ -23,6 +23,7 @@ import {
   parseRecord,
   pageLimit,
   parseVersion,
+  pgStorageSql,
   readOpenRows,
   requireMethod,
   serialise,
@@ -105,9 +106,11 @@ export interface PostgresStore extends MfaStore {
   /** The table name this store uses, unquoted. */
   readonly table: string;
   /**
-   * Creates the table and its index if they do not exist. Safe to call at
-   * every start-up, also from many servers at once: it runs as one
-   * transaction under an advisory lock named after the table.
+   * Creates the table and its index if they do not exist, and sets the
+   * table's storage settings where it has none (also on a table of an
+   * earlier release; see {@link schemaSql}). Safe to call at every
+   * start-up, also from many servers at once: it runs as one transaction
+   * under an advisory lock named after the table.
    *
    * @throws {OtpError} ERR_STORE when PostgreSQL fails
    */
@@ -118,9 +121,12 @@ export interface PostgresStore extends MfaStore {
  * The DDL of the PostgreSQL store: the table (user id, version, record as
  * `json`, a `reset_open` flag, `updated_at`) and a partial index over the
  * users whose reset request is open, which serves `listOpenResets()`
- * without a scan. Every statement is `IF NOT EXISTS`. The record column is
- * `json`, not `jsonb`, because `jsonb` refuses some strings JavaScript can
- * hold (`\u0000`, lone surrogates) and a record must come back equal.
+ * without a scan, then a `DO` block that sets the table's storage settings
+ * (`toast_tuple_target` of one page, `fillfactor` 70) where it has none of
+ * its own, so a record stays in its row and an update on its page. Every
+ * statement can run again. The record column is `json`, not `jsonb`,
+ * because `jsonb` refuses some strings JavaScript can hold (`\u0000`, lone
+ * surrogates) and a record must come back equal.
  *
  * @param table - the table name (default `'otpgate_mfa'`)
  * @returns SQL text for `client.query()` or for the host's migration tool
@@ -143,6 +149,7 @@ export function schemaSql(table: string = DEFAULT_TABLE): string {
     '  updated_at timestamptz NOT NULL DEFAULT now()',
     ');',
     `CREATE INDEX IF NOT EXISTS ${names.index} ON ${names.table} (user_id) WHERE reset_open;`,
+    `${pgStorageSql(names.table)};`,
   ].join('\n');
 }
 
