@@ -42,6 +42,7 @@ describe.skipIf(!url)('postgres store', () => {
   let admin: pg.Client;
   const crossClient: PostgresStore[] = [];
   let pooled: PostgresStore;
+  let prepared: PostgresStore;
 
   beforeAll(async () => {
     admin = new pg.Client({ connectionString: url });
@@ -49,6 +50,7 @@ describe.skipIf(!url)('postgres store', () => {
     pooled = storeOn(newPool(), 'main');
     await pooled.migrate();
     for (let i = 0; i < 3; i++) crossClient.push(storeOn(newPool({ max: 4 }), 'main'));
+    prepared = createPostgresStore({ client: newPool({ max: 4 }), table: tableOf('main'), prepared: true });
   });
 
   afterAll(async () => {
@@ -62,6 +64,57 @@ describe.skipIf(!url)('postgres store', () => {
   // Each call goes to another pool: versions written through one client are
   // checked through the others.
   describeStoreContract('postgres (three Pools, alternating)', () => crossClient[turn++ % 3]!);
+
+  describeStoreContract('postgres (Pool, prepared statements)', () => prepared);
+
+  it('prepared: each statement of a login is prepared once per connection, named after its table; a table dropped and created again is planned again', async () => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const [first, second] = ['prep_a', 'prep_b'].map((label) => {
+        tables.add(tableOf(label));
+        return createPostgresStore({ client, table: tableOf(label), prepared: true });
+      });
+      for (const store of [first!, second!]) {
+        await store.migrate();
+        expect(await store.compareAndSet('alice', null, { resetRequest: null, n: 1 })).toBe(true);
+        for (let n = 1; n <= 3; n++) {
+          const found = await store.get('alice');
+          expect(found).toEqual({ record: { resetRequest: null, n }, version: n });
+          expect(await store.compareAndSet('alice', n, { resetRequest: null, n: n + 1 })).toBe(true);
+          expect(await store.compareAndSet('alice', n, { resetRequest: null, n: 0 })).toBe(false);
+        }
+      }
+      const { rows } = await client.query('SELECT name FROM pg_prepared_statements');
+      expect(rows.map((row: { name: string }) => row.name).sort()).toEqual(
+        ['prep_a', 'prep_b'].flatMap((label) => ['get', 'insert', 'update'].map((statement) => `otpgate_${statement}_${tableOf(label)}`)).sort(),
+      );
+      expect(Math.max(...rows.map((row: { name: string }) => row.name.length))).toBeLessThanOrEqual(63);
+
+      await client.query(`DROP TABLE "${tableOf('prep_a')}"`);
+      await first!.migrate();
+      expect(await first!.get('alice')).toBeNull();
+      expect(await first!.compareAndSet('alice', null, { resetRequest: { requestedAt: 1 } })).toBe(true);
+      expect(await first!.get('alice')).toEqual({ record: { resetRequest: { requestedAt: 1 } }, version: 1 });
+      expect((await first!.listOpenResets()).map((entry) => entry.userId)).toEqual(['alice']);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('prepared is off by default: a client that takes only (text, values) gets only strings', async () => {
+    const calls: unknown[][] = [];
+    const client: PgQueryable = {
+      query: async (...args: unknown[]) => (calls.push(args), { rowCount: 1, rows: [{ version: '1', record: '{"resetRequest":null}' }] }),
+    };
+    const store = createPostgresStore({ client });
+    expect(await store.get('alice')).toEqual({ record: { resetRequest: null }, version: 1 });
+    expect(await store.compareAndSet('alice', 1, { resetRequest: null })).toBe(true);
+    expect(calls.map((args) => typeof args[0])).toEqual(['string', 'string']);
+    for (const value of ['yes', 1, {}]) {
+      expect(() => createPostgresStore({ client, prepared: value as never })).toThrow(expect.objectContaining({ code: 'ERR_OPTIONS' }));
+    }
+  });
 
   it('accepts a Pool, a Client and a PoolClient by their shape alone', () => {
     const clients: PgQueryable[] = [new pg.Pool(), new pg.Client(), {} as pg.PoolClient];
