@@ -43,7 +43,9 @@ export function sqlNames(table: unknown, store: string): { readonly table: strin
  *
  * Both change only how rows written from now on are laid out: rows already
  * stored, in the TOAST table or not, read as before. `ALTER TABLE … SET`
- * takes a lock that does not wait for reads and writes of rows.
+ * takes a lock that does not wait for reads and writes of rows, and needs
+ * no more than the statement before it: `CREATE INDEX IF NOT EXISTS` already
+ * takes a stronger lock on the table and must be run by its owner.
  */
 export function pgStorageSql(quotedTable: string): string {
   return [
