@@ -4,7 +4,8 @@
 //   first-release table   the table as the first release created it (no storage settings)
 //   default               the table as migrate() makes it now
 //   prepared              the same, with the store's `prepared` option
-// and the database's floor (bare conditional UPDATEs through the same pool).
+// and the database's floor (bare conditional UPDATEs through the same pool),
+// and the gate alone on the memory store (no I/O) for its own share.
 // CPU time is steadier than throughput on a machine shared with other work;
 // on a CPU-bound machine the rate follows the two added together.
 // PostgreSQL's side is read from /proc/<pid>/stat of the pool's backends
@@ -15,7 +16,9 @@ import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { totp } from '../src/core/totp.js';
 import { createGate, type Gate } from '../src/gate/gate.js';
-import { createPostgresStore, type PostgresStore } from '../src/stores/postgres.js';
+import type { MfaStore } from '../src/seams/store.js';
+import { createMemoryStore } from '../src/stores/memory.js';
+import { createPostgresStore } from '../src/stores/postgres.js';
 
 const url = process.env['OTPGATE_PG_URL'];
 if (!url) {
@@ -56,7 +59,11 @@ interface Sample {
 }
 
 /** Runs `step` for every user in turn, `LOGINS / USERS` times each, all users at once. */
-async function measure(users: readonly string[], step: (user: number, login: number) => Promise<void>): Promise<Sample> {
+async function measure(
+  onPostgres: boolean,
+  users: readonly string[],
+  step: (user: number, login: number) => Promise<void>,
+): Promise<Sample> {
   const perUser = LOGINS / users.length;
   const latencies: number[] = [];
   // Warm the backends' CPU reading (a connection opened during the run would be missed).
@@ -75,7 +82,7 @@ async function measure(users: readonly string[], step: (user: number, login: num
   );
   const seconds = (performance.now() - start) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  const pgUs = (await backendCpu()) - pg0;
+  const pgUs = onPostgres ? (await backendCpu()) - pg0 : NaN;
   latencies.sort((a, b) => a - b);
   return {
     rate: latencies.length / seconds,
@@ -85,7 +92,7 @@ async function measure(users: readonly string[], step: (user: number, login: num
   };
 }
 
-function gateAt(store: PostgresStore): { gate: Gate; at(now: number): Gate } {
+function gateAt(store: MfaStore): { gate: Gate; at(now: number): Gate } {
   let now = T0;
   const gate = createGate({
     store,
@@ -98,8 +105,8 @@ function gateAt(store: PostgresStore): { gate: Gate; at(now: number): Gate } {
 }
 
 const SETUPS = ['first-release table', 'default', 'prepared'] as const;
-type Setup = (typeof SETUPS)[number] | 'floor';
-const stores = new Map<Setup, PostgresStore>();
+type Setup = (typeof SETUPS)[number] | 'floor' | 'memory store';
+const stores = new Map<Setup, MfaStore>([['memory store', createMemoryStore()]]);
 const tables: string[] = [];
 for (const setup of SETUPS) {
   const table = `otpgate_bench_cpu_${run}_${tables.length}`;
@@ -117,7 +124,7 @@ async function once(setup: Setup, round: number): Promise<Sample> {
   const users = Array.from({ length: USERS }, (_, i) => `r${round}-u${i}`);
   if (setup === 'floor') {
     await pool.query(`INSERT INTO ${floorTable} SELECT unnest($1::text[]), 1, $2::json`, [users, floorRecord]);
-    return measure(users, async (user, login) => {
+    return measure(true, users, async (user, login) => {
       const { rowCount } = await pool.query(
         `UPDATE ${floorTable} SET record = $3::json, version = version + 1 WHERE user_id = $1 AND version = $2`,
         [users[user], login, floorRecord],
@@ -126,6 +133,7 @@ async function once(setup: Setup, round: number): Promise<Sample> {
     });
   }
   const store = stores.get(setup)!;
+  const onPostgres = setup !== 'memory store';
   const secrets = await Promise.all(
     users.map(async (userId) => {
       const { gate } = gateAt(store);
@@ -135,7 +143,7 @@ async function once(setup: Setup, round: number): Promise<Sample> {
     }),
   );
   const gates = users.map(() => gateAt(store));
-  return measure(users, async (user, login) => {
+  return measure(onPostgres, users, async (user, login) => {
     const now = T0 + login * STEP;
     const result = await gates[user]!.at(now).verify(users[user]!, totp(secrets[user]!, { now }));
     if (!result.ok) throw new Error(`verify refused: ${result.reason}`);
@@ -146,7 +154,7 @@ const samples = new Map<Setup, Sample[]>();
 try {
   // A first round warms the JIT and the connections; it is not counted.
   for (let round = 0; round <= ROUNDS; round++) {
-    for (const setup of [...SETUPS, 'floor'] as const) {
+    for (const setup of [...SETUPS, 'floor', 'memory store'] as const) {
       const sample = await once(setup, round);
       if (round > 0) samples.set(setup, [...(samples.get(setup) ?? []), sample]);
     }
@@ -162,13 +170,14 @@ const pad = (value: string | number, width: number) => String(value).padStart(wi
 const floorRates = samples.get('floor')!.map((sample) => sample.rate);
 console.log(`\ngate.verify, ${USERS} users at once on a Pool of 16 (Node ${process.version}; medians of ${ROUNDS} rounds)`);
 console.log(`${'set-up'.padEnd(20)} ${pad('verify/s', 9)} ${pad('p99 ms', 8)} ${pad('of floor', 8)} ${pad('Node µs', 8)} ${pad('PG µs', 8)} ${pad('sum µs', 8)}`);
-for (const setup of [...SETUPS, 'floor'] as const) {
+for (const setup of [...SETUPS, 'floor', 'memory store'] as const) {
   const list = samples.get(setup)!;
   // The share of the floor is taken per round (the floor ran right after), then the median.
-  const share = setup === 'floor' ? '' : `${Math.round(100 * median(list.map((sample, i) => sample.rate / floorRates[i]!)))}%`;
+  const share = setup === 'floor' || setup === 'memory store' ? '' : `${Math.round(100 * median(list.map((sample, i) => sample.rate / floorRates[i]!)))}%`;
   const nodeUs = median(list.map((sample) => sample.nodeUs));
   const pgUs = median(list.map((sample) => sample.pgUs));
+  const none = setup === 'memory store' ? '-' : 'n/a'; // no database, or its CPU could not be read
   console.log(
-    `${(setup === 'floor' ? 'floor: bare UPDATE' : setup).padEnd(20)} ${pad(Math.round(median(list.map((s) => s.rate))), 9)} ${pad(median(list.map((s) => s.p99)).toFixed(1), 8)} ${pad(share, 8)} ${pad(Math.round(nodeUs), 8)} ${pad(Number.isNaN(pgUs) ? 'n/a' : Math.round(pgUs), 8)} ${pad(Number.isNaN(pgUs) ? 'n/a' : Math.round(nodeUs + pgUs), 8)}`,
+    `${(setup === 'floor' ? 'floor: bare UPDATE' : setup).padEnd(20)} ${pad(Math.round(median(list.map((s) => s.rate))), 9)} ${pad(median(list.map((s) => s.p99)).toFixed(1), 8)} ${pad(share, 8)} ${pad(Math.round(nodeUs), 8)} ${pad(Number.isNaN(pgUs) ? none : Math.round(pgUs), 8)} ${pad(Number.isNaN(pgUs) ? none : Math.round(nodeUs + pgUs), 8)}`,
   );
 }
