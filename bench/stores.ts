@@ -4,7 +4,8 @@
 // The Kysely and Drizzle stores run on PostgreSQL, MariaDB and SQLite, and
 // each database also gets its floor: the same logins as single-row
 // conditional UPDATEs straight through the driver, at the same concurrency
-// (a verify is a read and one such write, so a store cannot beat it).
+// (a verify is a read and one such write, so a store cannot beat it);
+// "of floor" is a store row's rate as a share of its database's floor.
 // Run: npx tsx bench/stores.ts [--only=word,word]   (PostgreSQL, MariaDB,
 // Redis and Redis Cluster rows need OTPGATE_PG_URL, OTPGATE_MYSQL_URL,
 // OTPGATE_REDIS_URL and OTPGATE_REDIS_CLUSTER_URLS; they are skipped without
@@ -323,6 +324,20 @@ async function backends(): Promise<Backend[]> {
         await pool.end();
       },
     });
+    // The same with named prepared statements (the store's `prepared` option), on its own pool and table.
+    const preparedPool = new pg.Pool({ connectionString: pgUrl, max: 16 });
+    preparedPool.on('error', () => {});
+    const preparedTable = `otpgate_bench_${run}_prepared`;
+    const preparedStore = createPostgresStore({ client: preparedPool, table: preparedTable, prepared: true });
+    await preparedStore.migrate();
+    list.push({
+      name: 'postgres (16, prepared)',
+      store: preparedStore,
+      close: async () => {
+        await preparedPool.query(`DROP TABLE IF EXISTS "${preparedTable}"`);
+        await preparedPool.end();
+      },
+    });
   } else {
     console.log('postgres: skipped, OTPGATE_PG_URL is not set');
   }
@@ -460,14 +475,23 @@ for (const floor of await floors(floorDir)) {
 }
 rmSync(floorDir, { recursive: true, force: true });
 
+// Each store row against its database's floor at the same level: the share of the bare UPDATEs' rate it reaches.
+const floorOf = (row: Row): Row | undefined => {
+  const database = ['postgres', 'mariadb', 'sqlite'].find((word) => row.store.includes(word));
+  return rows.find(
+    (floor) => floor.store === `floor: ${database} UPDATE` && floor.mode === row.mode && floor.concurrency === row.concurrency,
+  );
+};
 const pad = (value: string | number, width: number) => String(value).padStart(width);
 console.log(`\ngate.verify per store (Node ${process.version}; ${LOGINS} logins per level, ${CONTENDED_ROUNDS} rounds for one user)`);
 console.log('(floor rows: single-row conditional UPDATEs through the driver; "verify/s" is UPDATEs per second)');
 console.log(
-  `${'store'.padEnd(26)} ${'logins'.padEnd(14)} ${pad('conc.', 5)} ${pad('verify/s', 9)} ${pad('p50 ms', 8)} ${pad('p99 ms', 8)} ${pad('CAS', 6)} ${pad('conflicts', 9)}`,
+  `${'store'.padEnd(26)} ${'logins'.padEnd(14)} ${pad('conc.', 5)} ${pad('verify/s', 9)} ${pad('p50 ms', 8)} ${pad('p99 ms', 8)} ${pad('CAS', 6)} ${pad('conflicts', 9)} ${pad('of floor', 8)}`,
 );
 for (const row of rows) {
+  const floor = row.store.startsWith('floor:') ? undefined : floorOf(row);
+  const share = floor === undefined ? '' : `${Math.round((100 * row.opsPerSecond) / floor.opsPerSecond)}%`;
   console.log(
-    `${row.store.padEnd(26)} ${row.mode.padEnd(14)} ${pad(row.concurrency, 5)} ${pad(Math.round(row.opsPerSecond), 9)} ${pad(row.p50.toFixed(2), 8)} ${pad(row.p99.toFixed(2), 8)} ${pad(row.writes, 6)} ${pad(row.conflicts, 9)}`,
+    `${row.store.padEnd(26)} ${row.mode.padEnd(14)} ${pad(row.concurrency, 5)} ${pad(Math.round(row.opsPerSecond), 9)} ${pad(row.p50.toFixed(2), 8)} ${pad(row.p99.toFixed(2), 8)} ${pad(row.writes, 6)} ${pad(row.conflicts, 9)} ${pad(share, 8)}`,
   );
 }

@@ -25,6 +25,49 @@ export function sqlNames(table: unknown, store: string): { readonly table: strin
   return { table: `"${table}"`, index: `"${table}_reset_open"` };
 }
 
+/**
+ * The PostgreSQL table's storage settings, as one `DO` block that sets each
+ * one only where the table has none (a host's own choice stays), so it
+ * also brings a table created by an earlier release up to date. Takes the
+ * quoted table name of {@link sqlNames}.
+ *
+ * - `toast_tuple_target` of one page (8160 bytes on 8 KB pages): a record
+ *   with its recovery codes is about 2 KB, just over PostgreSQL's default
+ *   threshold, which moved every version of it into the TOAST table: each
+ *   write inserted two chunks there and two index entries, each read
+ *   fetched them back, and the TOAST table grew with every login until
+ *   vacuumed. Records up to a page now stay in the row.
+ * - `fillfactor` 70: inserts leave room on each page for the next version
+ *   of its rows, so an update stays on the page (HOT) and adds no index
+ *   entry; every login rewrites its user's row.
+ *
+ * Both change only how rows written from now on are laid out: rows already
+ * stored, in the TOAST table or not, read as before. `ALTER TABLE … SET`
+ * takes a lock that does not wait for reads and writes of rows, and needs
+ * no more than the statement before it: `CREATE INDEX IF NOT EXISTS` already
+ * takes a stronger lock on the table and must be run by its owner.
+ */
+export function pgStorageSql(quotedTable: string): string {
+  return [
+    'DO $otpgate$',
+    'DECLARE',
+    `  settings text[] := coalesce((SELECT reloptions FROM pg_class WHERE oid = '${quotedTable}'::regclass), '{}');`,
+    "  missing text[] := '{}';",
+    'BEGIN',
+    "  IF NOT EXISTS (SELECT FROM unnest(settings) AS s WHERE s LIKE 'toast_tuple_target=%') THEN",
+    "    missing := missing || format('toast_tuple_target = %s', current_setting('block_size')::int - 32);",
+    '  END IF;',
+    "  IF NOT EXISTS (SELECT FROM unnest(settings) AS s WHERE s LIKE 'fillfactor=%') THEN",
+    "    missing := missing || 'fillfactor = 70'::text;",
+    '  END IF;',
+    '  IF cardinality(missing) > 0 THEN',
+    `    EXECUTE format('ALTER TABLE %s SET (%s)', '${quotedTable}', array_to_string(missing, ', '));`,
+    '  END IF;',
+    'END',
+    '$otpgate$',
+  ].join('\n');
+}
+
 /** A record as the stores write it: JSON text and whether a reset is open. */
 export interface SerialisedRecord {
   readonly json: string;

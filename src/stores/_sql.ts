@@ -13,6 +13,7 @@ import {
   pageLimit,
   parseRecord,
   parseVersion,
+  pgStorageSql,
   readOpenRows,
   serialise,
   sqlNames,
@@ -80,6 +81,7 @@ export function ddlOf(dialect: SqlDialect, table: string, store: string): string
           ')',
         ].join('\n'),
         `CREATE INDEX IF NOT EXISTS ${names.index} ON ${names.table} (user_id) WHERE reset_open`,
+        pgStorageSql(names.table),
       ];
     case 'sqlite':
       return [

@@ -12,7 +12,7 @@
  *
  * @module otpgate/stores/postgres
  */
-import type { OtpError } from '../errors.js';
+import { OtpError } from '../errors.js';
 import type { MfaRecord } from '../seams/store.js';
 import type { MfaStore, StoredRecord } from '../seams/store.js';
 import {
@@ -23,6 +23,7 @@ import {
   parseRecord,
   pageLimit,
   parseVersion,
+  pgStorageSql,
   readOpenRows,
   requireMethod,
   serialise,
@@ -33,8 +34,9 @@ import {
 const NAME = 'postgres store';
 
 /**
- * What the store needs from a `pg` client: `query(text, values)`. A `Pool`,
- * a `Client` and a `PoolClient` all fit; so does any object with the same
+ * What the store needs from a `pg` client: `query(text, values)`, and with
+ * the `prepared` option also `query({ name, text, values })`. A `Pool`, a
+ * `Client` and a `PoolClient` all fit; so does any object with the same
  * method, without the driver's types.
  *
  * @example
@@ -55,6 +57,11 @@ export interface PgQueryable {
     /** The rows selected. */
     readonly rows: unknown[];
   }>;
+}
+
+/** A client that also takes node-postgres's query config object, as `prepared` needs. */
+interface PgConfigQueryable {
+  query(config: { name: string; text: string; values: unknown[] }): ReturnType<PgQueryable['query']>;
 }
 
 /**
@@ -88,6 +95,19 @@ export interface PostgresStoreOptions {
    * @defaultValue `console.warn` of the message
    */
   readonly onError?: ((error: OtpError) => void) | undefined;
+  /**
+   * Runs the statements of every login (`get` and `compareAndSet`) as named
+   * prepared statements (node-postgres `{ name, text, values }`), so
+   * PostgreSQL parses and plans each once per connection instead of at
+   * every call: about a third less of its CPU per verify. Turn it on when
+   * `client` takes a query config object (pg's `Pool`, `Client` and
+   * `PoolClient` do) and reaches PostgreSQL directly or through a pooler
+   * that keeps prepared statements apart per client (PgBouncer 1.21 and
+   * later with `max_prepared_statements` set); PgBouncer in transaction
+   * mode without that answers "prepared statement does not exist".
+   * @default false
+   */
+  readonly prepared?: boolean | undefined;
 }
 
 /**
@@ -105,9 +125,11 @@ export interface PostgresStore extends MfaStore {
   /** The table name this store uses, unquoted. */
   readonly table: string;
   /**
-   * Creates the table and its index if they do not exist. Safe to call at
-   * every start-up, also from many servers at once: it runs as one
-   * transaction under an advisory lock named after the table.
+   * Creates the table and its index if they do not exist, and sets the
+   * table's storage settings where it has none (also on a table of an
+   * earlier release; see {@link schemaSql}). Safe to call at every
+   * start-up, also from many servers at once: it runs as one transaction
+   * under an advisory lock named after the table.
    *
    * @throws {OtpError} ERR_STORE when PostgreSQL fails
    */
@@ -118,9 +140,12 @@ export interface PostgresStore extends MfaStore {
  * The DDL of the PostgreSQL store: the table (user id, version, record as
  * `json`, a `reset_open` flag, `updated_at`) and a partial index over the
  * users whose reset request is open, which serves `listOpenResets()`
- * without a scan. Every statement is `IF NOT EXISTS`. The record column is
- * `json`, not `jsonb`, because `jsonb` refuses some strings JavaScript can
- * hold (`\u0000`, lone surrogates) and a record must come back equal.
+ * without a scan, then a `DO` block that sets the table's storage settings
+ * (`toast_tuple_target` of one page, `fillfactor` 70) where it has none of
+ * its own, so a record stays in its row and an update on its page. Every
+ * statement can run again. The record column is `json`, not `jsonb`,
+ * because `jsonb` refuses some strings JavaScript can hold (`\u0000`, lone
+ * surrogates) and a record must come back equal.
  *
  * @param table - the table name (default `'otpgate_mfa'`)
  * @returns SQL text for `client.query()` or for the host's migration tool
@@ -143,6 +168,7 @@ export function schemaSql(table: string = DEFAULT_TABLE): string {
     '  updated_at timestamptz NOT NULL DEFAULT now()',
     ');',
     `CREATE INDEX IF NOT EXISTS ${names.index} ON ${names.table} (user_id) WHERE reset_open;`,
+    `${pgStorageSql(names.table)};`,
   ].join('\n');
 }
 
@@ -184,6 +210,8 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   const tableName = options.table ?? DEFAULT_TABLE;
   const { table } = sqlNames(tableName, NAME);
   const onError = options.onError ?? warn;
+  const prepared = options.prepared ?? false;
+  if (typeof prepared !== 'boolean') throw new OtpError('ERR_OPTIONS', `${NAME}: prepared must be a boolean`);
 
   const sql = {
     get: `SELECT version::text AS version, record::text AS record FROM ${table} WHERE user_id = $1`,
@@ -205,6 +233,14 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     migrate: `SELECT pg_advisory_xact_lock(hashtext('otpgate:migrate:${tableName}'));\n${schemaSql(tableName)}`,
   };
 
+  // Statement names are per connection and hold at most 63 bytes: 15 plus
+  // a table name of at most 48. The table is in the name, so stores on
+  // other tables can share a connection.
+  const run = (statement: 'get' | 'insert' | 'update', values: unknown[]) =>
+    prepared
+      ? (client as unknown as PgConfigQueryable).query({ name: `otpgate_${statement}_${tableName}`, text: sql[statement], values })
+      : client.query(sql[statement], values);
+
   const toStored = (row: { version?: unknown; record?: unknown }): StoredRecord => ({
     record: parseRecord(row.record, NAME),
     version: parseVersion(row.version, NAME),
@@ -221,7 +257,7 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     get: (userId) =>
       guarded(NAME, 'get', async () => {
         checkUserId(userId, NAME);
-        const { rows } = await client.query(sql.get, [userId]);
+        const { rows } = await run('get', [userId]);
         const row = rows[0] as { version?: unknown; record?: unknown } | undefined;
         return row === undefined ? null : toStored(row);
       }),
@@ -233,8 +269,8 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
         if (isImpossibleVersion(expected)) return false;
         const result =
           expected === null
-            ? await client.query(sql.insert, [userId, json, resetOpen])
-            : await client.query(sql.update, [userId, expected, json, resetOpen]);
+            ? await run('insert', [userId, json, resetOpen])
+            : await run('update', [userId, expected, json, resetOpen]);
         return result.rowCount === 1;
       }),
 

@@ -110,7 +110,7 @@ describe('drizzle-kit migrations of the exported schema objects', () => {
           }
         }
         const store = opened.store(table);
-        await store.migrate(); // leaves the generated table alone
+        await store.migrate(); // leaves the generated table alone (on PostgreSQL it adds the storage settings)
         const open = { resetRequest: { requestedAt: 1 }, text: 'Grüße 👍' };
         expect(await store.compareAndSet('alice', null, { resetRequest: null })).toBe(true);
         expect(await store.compareAndSet('alice', 1, open)).toBe(true);

@@ -97,7 +97,7 @@ describe('createKyselyStore: options', () => {
   });
 
   it('schemaSql gives the plain SQL of each dialect', () => {
-    expect(schemaSql('postgres')).toMatch(/^CREATE TABLE IF NOT EXISTS "otpgate_mfa" \([\s\S]*record json NOT NULL[\s\S]*WHERE reset_open;$/);
+    expect(schemaSql('postgres')).toMatch(/^CREATE TABLE IF NOT EXISTS "otpgate_mfa" \([\s\S]*record json NOT NULL[\s\S]*WHERE reset_open;\nDO \$otpgate\$[\s\S]*fillfactor = 70[\s\S]*\$otpgate\$;$/);
     expect(schemaSql('mysql', 'mfa')).toMatch(/^CREATE TABLE IF NOT EXISTS `mfa` \([\s\S]*user_id VARBINARY\(1024\)[\s\S]*INDEX `mfa_reset_open` \(reset_open, user_id\)/);
     expect(schemaSql('sqlite')).toContain('WHERE reset_open = 1;');
     expect(() => schemaSql('mssql' as never)).toThrow(expect.objectContaining({ code: 'ERR_OPTIONS' }));

@@ -42,6 +42,7 @@ describe.skipIf(!url)('postgres store', () => {
   let admin: pg.Client;
   const crossClient: PostgresStore[] = [];
   let pooled: PostgresStore;
+  let prepared: PostgresStore;
 
   beforeAll(async () => {
     admin = new pg.Client({ connectionString: url });
@@ -49,6 +50,7 @@ describe.skipIf(!url)('postgres store', () => {
     pooled = storeOn(newPool(), 'main');
     await pooled.migrate();
     for (let i = 0; i < 3; i++) crossClient.push(storeOn(newPool({ max: 4 }), 'main'));
+    prepared = createPostgresStore({ client: newPool({ max: 4 }), table: tableOf('main'), prepared: true });
   });
 
   afterAll(async () => {
@@ -62,6 +64,57 @@ describe.skipIf(!url)('postgres store', () => {
   // Each call goes to another pool: versions written through one client are
   // checked through the others.
   describeStoreContract('postgres (three Pools, alternating)', () => crossClient[turn++ % 3]!);
+
+  describeStoreContract('postgres (Pool, prepared statements)', () => prepared);
+
+  it('prepared: each statement of a login is prepared once per connection, named after its table; a table dropped and created again is planned again', async () => {
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      const [first, second] = ['prep_a', 'prep_b'].map((label) => {
+        tables.add(tableOf(label));
+        return createPostgresStore({ client, table: tableOf(label), prepared: true });
+      });
+      for (const store of [first!, second!]) {
+        await store.migrate();
+        expect(await store.compareAndSet('alice', null, { resetRequest: null, n: 1 })).toBe(true);
+        for (let n = 1; n <= 3; n++) {
+          const found = await store.get('alice');
+          expect(found).toEqual({ record: { resetRequest: null, n }, version: n });
+          expect(await store.compareAndSet('alice', n, { resetRequest: null, n: n + 1 })).toBe(true);
+          expect(await store.compareAndSet('alice', n, { resetRequest: null, n: 0 })).toBe(false);
+        }
+      }
+      const { rows } = await client.query('SELECT name FROM pg_prepared_statements');
+      expect(rows.map((row: { name: string }) => row.name).sort()).toEqual(
+        ['prep_a', 'prep_b'].flatMap((label) => ['get', 'insert', 'update'].map((statement) => `otpgate_${statement}_${tableOf(label)}`)).sort(),
+      );
+      expect(Math.max(...rows.map((row: { name: string }) => row.name.length))).toBeLessThanOrEqual(63);
+
+      await client.query(`DROP TABLE "${tableOf('prep_a')}"`);
+      await first!.migrate();
+      expect(await first!.get('alice')).toBeNull();
+      expect(await first!.compareAndSet('alice', null, { resetRequest: { requestedAt: 1 } })).toBe(true);
+      expect(await first!.get('alice')).toEqual({ record: { resetRequest: { requestedAt: 1 } }, version: 1 });
+      expect((await first!.listOpenResets()).map((entry) => entry.userId)).toEqual(['alice']);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('prepared is off by default: a client that takes only (text, values) gets only strings', async () => {
+    const calls: unknown[][] = [];
+    const client: PgQueryable = {
+      query: async (...args: unknown[]) => (calls.push(args), { rowCount: 1, rows: [{ version: '1', record: '{"resetRequest":null}' }] }),
+    };
+    const store = createPostgresStore({ client });
+    expect(await store.get('alice')).toEqual({ record: { resetRequest: null }, version: 1 });
+    expect(await store.compareAndSet('alice', 1, { resetRequest: null })).toBe(true);
+    expect(calls.map((args) => typeof args[0])).toEqual(['string', 'string']);
+    for (const value of ['yes', 1, {}]) {
+      expect(() => createPostgresStore({ client, prepared: value as never })).toThrow(expect.objectContaining({ code: 'ERR_OPTIONS' }));
+    }
+  });
 
   it('accepts a Pool, a Client and a PoolClient by their shape alone', () => {
     const clients: PgQueryable[] = [new pg.Pool(), new pg.Client(), {} as pg.PoolClient];
@@ -119,6 +172,80 @@ describe.skipIf(!url)('postgres store', () => {
       `${tableOf('migrate')}_pkey`,
       `${tableOf('migrate')}_reset_open`,
     ]);
+  });
+
+  /** The table's storage settings, as `name=value` strings. */
+  async function settingsOf(label: string): Promise<string[]> {
+    const { rows } = await admin.query('SELECT reloptions FROM pg_class WHERE oid = $1::regclass', [`"${tableOf(label)}"`]);
+    return ((rows[0] as { reloptions: string[] | null }).reloptions ?? []).slice().sort();
+  }
+
+  /** Live rows in the table's TOAST table: the chunks of records stored out of line. */
+  async function toastChunks(label: string): Promise<number> {
+    const { rows } = await admin.query('SELECT reltoastrelid::regclass::text AS toast FROM pg_class WHERE oid = $1::regclass', [
+      `"${tableOf(label)}"`,
+    ]);
+    const { rows: counted } = await admin.query(`SELECT count(*)::int AS n FROM ${(rows[0] as { toast: string }).toast}`);
+    return (counted[0] as { n: number }).n;
+  }
+
+  // A record of about the size the gate writes (recovery codes, an event in
+  // the outbox): just over PostgreSQL's 2 KB TOAST threshold.
+  // Hex from a fixed generator: as incompressible as the real salts and hashes.
+  const hex = (seed: number, length: number) => {
+    let x = seed >>> 0;
+    let out = '';
+    while (out.length < length) {
+      x = (Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) + 0x9e3779b9) >>> 0;
+      out += x.toString(16).padStart(8, '0');
+    }
+    return out.slice(0, length);
+  };
+  const sized = (n: number) => ({
+    resetRequest: null,
+    n,
+    recoveryCodes: Array.from({ length: 16 }, (_, i) => ({ salt: hex(n * 100 + i, 32), hash: hex(n * 100 + i + 50, 64) })),
+    outbox: [{ event: { type: 'verified', id: hex(n, 36), userId: 'alice', at: 1_893_456_075_000 } }],
+  });
+
+  it('migrate brings a table of the first release up to date: its records stay readable, new versions stay in the row', async () => {
+    // The first release's DDL, as hosts ran it: no storage settings.
+    const table = `"${tableOf('first')}"`;
+    tables.add(tableOf('first'));
+    await admin.query(
+      `CREATE TABLE ${table} (user_id text PRIMARY KEY, version bigint NOT NULL CHECK (version >= 1), record json NOT NULL, ` +
+        'reset_open boolean NOT NULL DEFAULT false, updated_at timestamptz NOT NULL DEFAULT now()); ' +
+        `CREATE INDEX "${tableOf('first')}_reset_open" ON ${table} (user_id) WHERE reset_open`,
+    );
+    const store = createPostgresStore({ client: admin, table: tableOf('first') });
+    expect(JSON.stringify(sized(1)).length).toBeGreaterThan(2_000);
+    for (const user of ['alice', 'bob']) expect(await store.compareAndSet(user, null, sized(1))).toBe(true);
+    expect(await settingsOf('first')).toEqual([]);
+    expect(await toastChunks('first')).toBe(4); // each record out of line, in two chunks
+
+    await store.migrate();
+    expect(await settingsOf('first')).toEqual(['fillfactor=70', 'toast_tuple_target=8160']);
+    expect(await store.get('alice')).toEqual({ record: sized(1), version: 1 });
+    expect(await store.compareAndSet('alice', 1, sized(2))).toBe(true);
+    expect(await store.compareAndSet('carol', null, sized(1))).toBe(true);
+    // Only bob's record, not written since, is still out of line.
+    expect(await toastChunks('first')).toBe(2);
+    expect(await store.get('bob')).toEqual({ record: sized(1), version: 1 });
+    expect(await store.get('alice')).toEqual({ record: sized(2), version: 2 });
+    expect(await store.get('carol')).toEqual({ record: sized(1), version: 1 });
+    await store.migrate();
+    expect(await settingsOf('first')).toEqual(['fillfactor=70', 'toast_tuple_target=8160']);
+  });
+
+  it("migrate keeps the host's own storage settings and adds only the missing one", async () => {
+    const store = storeOn(admin, 'tuned');
+    await store.migrate();
+    expect(await toastChunks('tuned')).toBe(0);
+    expect(await store.compareAndSet('alice', null, sized(1))).toBe(true);
+    expect(await toastChunks('tuned')).toBe(0);
+    await admin.query(`ALTER TABLE "${tableOf('tuned')}" SET (fillfactor = 90) , RESET (toast_tuple_target)`);
+    await store.migrate();
+    expect(await settingsOf('tuned')).toEqual(['fillfactor=90', 'toast_tuple_target=8160']);
   });
 
   it('listOpenResets is served by the partial index, not a scan of every user', async () => {
