@@ -254,6 +254,18 @@ describe('upgradeSecrets and isStale', () => {
     expect(log).toEqual([`plain ${OTHER_SECRET}`, `wrap ${OTHER_SECRET}`]);
   });
 
+  it('wraps a stale second authenticator beside a current first one, with nothing pending', async () => {
+    const log: string[] = [];
+    const first = { ...enrolled(T0).active!, secret: `w:${SECRET}`, wrapped: true };
+    const second = { ...enrolled(T0).active!, secret: OTHER_SECRET, id: 'a2' };
+    const record: GateRecord = { ...enrolled(T0), active: first, additional: [second] };
+    const next = await upgradeSecrets(record, noRotation, io(log));
+    expect(next.active).toBe(first);
+    expect(next.additional).toEqual([{ ...second, secret: `w:${OTHER_SECRET}`, wrapped: true }]);
+    expect(next.pending).toBeNull();
+    expect(log).toEqual([`plain ${OTHER_SECRET}`, `wrap ${OTHER_SECRET}`]);
+  });
+
   it('a record with no secret at all is the same record', async () => {
     const record = initialRecord();
     expect(await upgradeSecrets(record, noRotation, io([]))).toBe(record);
