@@ -10,8 +10,8 @@ import {
   createGate,
   createMemoryStore,
   isOtpError,
+  OtpError,
   type MfaStore,
-  type OtpError,
   type SecretCipher,
 } from '../../src/index.js';
 import { parseGateRecord } from '../../src/gate/record.js';
@@ -329,6 +329,39 @@ describe('deleteUser', () => {
     expect(await h.gate.deleteUser('alice')).toBe(true);
     expect(await h.store.get('alice')).toBeNull();
     expect(await h.gate.deleteUser('alice')).toBe(false);
+  });
+});
+
+describe('store errors', () => {
+  it('pass on a redacted copy of the driver\'s error, never what it was asked to write', async () => {
+    const inner = createMemoryStore();
+    const driverError = Object.assign(new Error('ERR wrong type near JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP'), { code: 'WRONGTYPE', args: ['SET', 'user', '{"secret":"JBSWY3DPEHPK3PXP"}'] });
+    const store: MfaStore = {
+      get: (id) => inner.get(id),
+      async compareAndSet() {
+        throw driverError;
+      },
+      listOpenResets: () => inner.listOpenResets(),
+    };
+    const error = await failure(() => createGate({ store, issuer: 'X' }).postpone('alice'));
+    expect(error).toMatchObject({ code: 'ERR_STORE', message: 'store.compareAndSet failed' });
+    expect(error.cause).not.toBe(driverError);
+    expect(error.cause).toMatchObject({ message: 'ERR wrong type near [redacted]', code: 'WRONGTYPE' });
+    expect(error.cause).not.toHaveProperty('args');
+  });
+
+  it('an OtpError the store throws passes through as it is', async () => {
+    const inner = createMemoryStore();
+    for (const thrown of [new OtpError('ERR_STORE', 'row is locked'), new OtpError('ERR_OPTIONS', 'bad user id')]) {
+      const store: MfaStore = {
+        async get() {
+          throw thrown;
+        },
+        compareAndSet: (id, v, r) => inner.compareAndSet(id, v, r),
+        listOpenResets: () => inner.listOpenResets(),
+      };
+      expect(await failure(() => createGate({ store, issuer: 'X' }).nextStep('alice'))).toBe(thrown);
+    }
   });
 });
 
