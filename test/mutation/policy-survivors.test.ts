@@ -24,6 +24,13 @@ const RANGES: Array<[string, (value: number) => Policy, number, number]> = [
   ['policy.recovery.count', (v) => ({ recovery: { count: v } }), 0, 100],
   ['policy.reset.ttlMs', (v) => ({ reset: { ttlMs: v } }), 60_000, DAY * 365],
   ['policy.reset.cooldownMs', (v) => ({ reset: { cooldownMs: v } }), 0, DAY * 365],
+  // The second edition's fields.
+  ['policy.recovery.warnBelow', (v) => ({ recovery: { warnBelow: v } }), 0, 100],
+  ['policy.authenticators.max', (v) => ({ authenticators: { max: v } }), 1, 20],
+  ['policy.trustedDevices.ttlMs', (v) => ({ trustedDevices: { ttlMs: v } }), 60_000, DAY * 400],
+  ['policy.trustedDevices.max', (v) => ({ trustedDevices: { max: v } }), 1, 100],
+  // Without a lock time, the longest lock still lasts a second.
+  ['policy.throttle.maxLockMs', (v) => ({ throttle: { lockMs: 0, maxLockMs: v } }), 1000, DAY * 365],
 ];
 
 function refusal(policy: unknown): string {
@@ -113,5 +120,60 @@ describe('resolvePolicy, field by field', () => {
       expect(Object.isFrozen(object)).toBe(true);
     }
     expect(resolvePolicy()).toBe(DEFAULT_POLICY);
+  });
+});
+
+describe('the second edition\'s policy', () => {
+  it('its defaults', () => {
+    expect(DEFAULT_POLICY.recovery).toEqual({ count: 10, warnBelow: 3 });
+    expect(DEFAULT_POLICY.authenticators).toEqual({ max: 5 });
+    expect(DEFAULT_POLICY.trustedDevices).toEqual({ enabled: false, ttlMs: 30 * DAY, max: 10 });
+    expect(resolvePolicy({ maxPostpones: 1 })).toMatchObject({
+      recovery: { count: 10, warnBelow: 3 },
+      authenticators: { max: 5 },
+      trustedDevices: { enabled: false, ttlMs: 30 * DAY, max: 10 },
+    });
+  });
+
+  it('takes each value as given', () => {
+    expect(
+      resolvePolicy({ recovery: { warnBelow: 0 }, authenticators: { max: 2 }, trustedDevices: { enabled: true, ttlMs: 120_000, max: 3 } }),
+    ).toMatchObject({ recovery: { count: 10, warnBelow: 0 }, authenticators: { max: 2 }, trustedDevices: { enabled: true, ttlMs: 120_000, max: 3 } });
+    expect(resolvePolicy({ trustedDevices: { enabled: false } }).trustedDevices.enabled).toBe(false);
+  });
+
+  it('trustedDevices.enabled must be a boolean', () => {
+    for (const bad of ['yes', 1, 0]) expect(refusal({ trustedDevices: { enabled: bad } })).toBe('policy.trustedDevices.enabled must be a boolean');
+  });
+
+  it('names every field it knows when refusing one it does not', () => {
+    expect(refusal({ maxPostpone: 1 })).toBe(
+      'policy has no field "maxPostpone"; known: required, maxPostpones, postponeDeadline, code, throttle, enrollment, recovery, reset, authenticators, trustedDevices',
+    );
+    const sections: Array<[string, string]> = [
+      ['code', 'algorithm, digits, period, window, maxDrift'],
+      ['throttle', 'lockAfter, lockMs, lockGrowth, maxLockMs, hardStopAfter'],
+      ['enrollment', 'ttlMs, maxFailures'],
+      ['recovery', 'count, warnBelow'],
+      ['reset', 'ttlMs, cooldownMs'],
+      ['authenticators', 'max'],
+      ['trustedDevices', 'enabled, ttlMs, max'],
+    ];
+    for (const [section, fields] of sections) {
+      expect(refusal({ [section]: { nope: 1 } })).toBe(`policy.${section} has no field "nope"; known: ${fields}`);
+      for (const bad of [null, [], 'x', 3]) expect(refusal({ [section]: bad })).toBe(`policy.${section} must be an object`);
+      // Every field it names is one it takes.
+      for (const field of fields.split(', ')) expect(refusal({ [section]: { [field]: undefined } })).toBe('accepted');
+    }
+    // A long unknown name is cut at 40 characters.
+    expect(refusal({ ['x'.repeat(50)]: 1 })).toMatch(new RegExp(`^policy has no field "${'x'.repeat(40)}"; known:`));
+    for (const field of ['required', 'maxPostpones', 'postponeDeadline']) expect(refusal({ [field]: undefined })).toBe('accepted');
+  });
+
+  it('its sections are frozen too', () => {
+    const resolved = resolvePolicy({ maxPostpones: 1 });
+    for (const object of [resolved.authenticators, resolved.trustedDevices, DEFAULT_POLICY.authenticators, DEFAULT_POLICY.trustedDevices, DEFAULT_POLICY.recovery]) {
+      expect(Object.isFrozen(object)).toBe(true);
+    }
   });
 });

@@ -183,3 +183,80 @@ describe('parseGateRecord', () => {
     expect(reason(patched(patch))).toBe(why);
   });
 });
+
+/** The full record with every part the second edition added: a second authenticator, labels and ids, devices, cool-downs, the last write, a back-off. */
+function secondEdition(): Record<string, any> {
+  const r = fullRecord() as Record<string, any>;
+  r.active = { ...r.active, id: 'a1', label: 'Phone', lastUsedAt: NOW - 1000 };
+  r.additional = [{ ...r.active, id: 'a2', label: 'Spare', lastUsedAt: null }];
+  r.pending = { ...r.pending, label: 'Tablet' };
+  r.devices = [{ id: 'd1', hash: HASH, label: 'Firefox', createdAt: NOW, expiresAt: NOW + 86_400_000 }];
+  r.cooldowns = { root: NOW, carol: NOW - 1000 };
+  r.lastWrite = 'w1.0';
+  r.outbox[0].retryAt = NOW + 30_000;
+  return r;
+}
+
+function reasonOf(patch: Patch): string {
+  const record = secondEdition();
+  patch(record);
+  return reason(record);
+}
+
+describe('parseGateRecord, the second edition\'s parts', () => {
+  it('accepts a record with all of them, and the gate reads it', async () => {
+    expect(reasonOf(() => {})).toBe('accepted');
+    const store = createMemoryStore();
+    await store.compareAndSet('alice', null, { ...secondEdition(), throttle: { failures: 0, locks: 0, lockedUntil: null, hardStop: false } } as never);
+    const gate = createGate({ store, issuer: 'ACME', clock: { now: () => NOW } });
+    expect((await gate.authenticators('alice')).map((a) => [a.id, a.label, a.lastUsedAt])).toEqual([
+      ['a1', 'Phone', NOW - 1000],
+      ['a2', 'Spare', null],
+    ]);
+    expect(await gate.trustedDevices('alice')).toEqual([{ id: 'd1', label: 'Firefox', createdAt: NOW, expiresAt: NOW + 86_400_000 }]);
+  });
+
+  it.each<[string, Patch]>([
+    ['an empty list of additional ones', (r) => (r.additional = [])],
+    ['an empty list of additional ones with nothing enrolled', (r) => ((r.additional = []), (r.active = null), (r.state = 'enrolling'))],
+    ['authenticators without ids, labels or use (the first edition)', (r) => (delete r.active.id, delete r.active.label, delete r.active.lastUsedAt)],
+    ['no devices, cool-downs or last write', (r) => (delete r.devices, delete r.cooldowns, delete r.lastWrite)],
+    ['empty devices and cool-downs', (r) => ((r.devices = []), (r.cooldowns = {}))],
+    ['an entry without a back-off', (r) => delete r.outbox[0].retryAt],
+    ['a salt of one byte', (r) => (r.recoveryCodes[0].salt = '0f')],
+  ])('accepts %s', (_, patch) => {
+    expect(reasonOf(patch)).toBe('accepted');
+  });
+
+  it.each<[string, Patch, string]>([
+    ['additional that is not a list', (r) => (r.additional = { a2: r.additional[0] }), 'additional is malformed'],
+    ['additional with a null entry', (r) => r.additional.push(null), 'additional is malformed'],
+    ['additional with a list entry', (r) => r.additional.push([]), 'additional is malformed'],
+    ['additional with an entry without its replay floor', (r) => delete r.additional[0].lastStep, 'additional is malformed'],
+    ['additional beside no first authenticator', (r) => ((r.active = null), (r.state = 'enrolling')), 'additional is malformed'],
+    ['an id that is a number', (r) => (r.active.id = 1), 'active is malformed'],
+    ['a label that is a number', (r) => (r.active.label = 1), 'active is malformed'],
+    ['lastUsedAt as text', (r) => (r.active.lastUsedAt = 'now'), 'active is malformed'],
+    ['lastUsedAt infinite', (r) => (r.additional[0].lastUsedAt = Infinity), 'additional is malformed'],
+    ['devices that are not a list', (r) => (r.devices = {}), 'devices is malformed'],
+    ['a device that is null', (r) => (r.devices = [null]), 'devices is malformed'],
+    ['a device without an id', (r) => delete r.devices[0].id, 'devices is malformed'],
+    ['a device whose hash is not a string', (r) => (r.devices[0].hash = 5), 'devices is malformed'],
+    ['a device whose hash is one digit short', (r) => (r.devices[0].hash = HASH.slice(1)), 'devices is malformed'],
+    ['a device whose hash has text before it', (r) => (r.devices[0].hash = `x${HASH}`), 'devices is malformed'],
+    ['a device whose hash has text after it', (r) => (r.devices[0].hash = `${HASH}x`), 'devices is malformed'],
+    ['a device whose hash is upper case', (r) => (r.devices[0].hash = HASH.toUpperCase()), 'devices is malformed'],
+    ['a device without a label', (r) => delete r.devices[0].label, 'devices is malformed'],
+    ['a device without createdAt', (r) => (r.devices[0].createdAt = 'then'), 'devices is malformed'],
+    ['a device without expiresAt', (r) => delete r.devices[0].expiresAt, 'devices is malformed'],
+    ['cool-downs as a list', (r) => (r.cooldowns = [NOW]), 'cooldowns is malformed'],
+    ['cool-downs as null', (r) => (r.cooldowns = null), 'cooldowns is malformed'],
+    ['a cool-down as text', (r) => (r.cooldowns.root = 'now'), 'cooldowns is malformed'],
+    ['lastWrite as a number', (r) => (r.lastWrite = 1), 'lastWrite is malformed'],
+    ['a back-off as text', (r) => (r.outbox[0].retryAt = 'later'), 'outbox is malformed'],
+    ['a back-off of null', (r) => (r.outbox[0].retryAt = null), 'outbox is malformed'],
+    ['a salt of an odd number of hex digits', (r) => (r.recoveryCodes[0].salt = '0f1'), 'recoveryCodes is malformed'],
+  ])('refuses %s', (_, patch, why) => {
+    expect(reasonOf(patch)).toBe(why);
+  });
+});
