@@ -106,7 +106,7 @@ describe('adding an authenticator while enrolled', () => {
   it('asks for a fresh code first, naming the action', () => {
     expect(refusal(() => run(enrolled(), { type: 'begin-enrollment', renew: false }, ctx({ freshSecret: fresh })))).toEqual({
       code: 'ERR_REAUTH_REQUIRED',
-      message: 'adding an authenticator needs a fresh code from an authenticator, or a recovery code',
+      message: 'adding an authenticator needs a fresh code from an authenticator, a recovery code or a passkey',
     });
   });
 
@@ -257,7 +257,7 @@ describe('the recovery-code lifecycle', () => {
     const record = enrolled(T0, { recoveryCodes: RECOVERY.hashes, devices: [device('d1', T0 + 1000)] });
     expect(refusal(() => run(record, { type: 'regenerate-recovery-codes' }, ctx({ recoveryCodes: issued })))).toEqual({
       code: 'ERR_REAUTH_REQUIRED',
-      message: 'new recovery codes needs a fresh code from an authenticator, or a recovery code',
+      message: 'new recovery codes needs a fresh code from an authenticator, a recovery code or a passkey',
     });
     const refused = run(record, { type: 'regenerate-recovery-codes', code: wrong(codeAt(T0)) }, ctx({ recoveryCodes: issued }));
     expect(refused.result).toEqual({ ok: false, reason: 'invalid' });
@@ -307,7 +307,7 @@ describe('turning 2-step verification off', () => {
   it('asks an enrolled user for a fresh code, naming the action', () => {
     expect(refusal(() => run(enrolled(T0, { voluntary: true }), { type: 'disable' }, optional()))).toEqual({
       code: 'ERR_REAUTH_REQUIRED',
-      message: 'turning 2-step verification off needs a fresh code from an authenticator, or a recovery code',
+      message: 'turning 2-step verification off needs a fresh code from an authenticator, a recovery code or a passkey',
     });
   });
 
@@ -348,7 +348,7 @@ describe('removing and renaming an authenticator', () => {
     expect(refusal(() => run(enrolled(T0, { mustEnroll: true }), { type: 'remove-authenticator', id: 'primary', code: codeAt(T0) }, ctx({ required: false })))).toEqual(lastOne);
     expect(refusal(() => run(twoOf(), { type: 'remove-authenticator', id: 'a2' }, both()))).toEqual({
       code: 'ERR_REAUTH_REQUIRED',
-      message: 'removing an authenticator needs a fresh code from an authenticator, or a recovery code',
+      message: 'removing an authenticator needs a fresh code from an authenticator, a recovery code or a passkey',
     });
   });
 

@@ -148,7 +148,7 @@ describe('the second edition\'s policy', () => {
 
   it('names every field it knows when refusing one it does not', () => {
     expect(refusal({ maxPostpone: 1 })).toBe(
-      'policy has no field "maxPostpone"; known: required, maxPostpones, postponeDeadline, code, throttle, enrollment, recovery, reset, authenticators, trustedDevices',
+      'policy has no field "maxPostpone"; known: required, maxPostpones, postponeDeadline, code, throttle, enrollment, recovery, reset, authenticators, trustedDevices, passkeys',
     );
     const sections: Array<[string, string]> = [
       ['code', 'algorithm, digits, period, window, maxDrift'],

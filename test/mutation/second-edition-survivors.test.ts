@@ -49,7 +49,7 @@ async function add(h: H, userId: string, secret: string): Promise<string> {
 describe('options each new method knows, and the message for any other', () => {
   it.each<[string, (h: H) => Promise<unknown>, string]>([
     ['nextStep', (h) => h.gate.nextStep('alice', { x: 1 } as never), 'nextStep: unknown option "x"; known: deviceToken, context'],
-    ['beginEnrollment', (h) => h.gate.beginEnrollment('alice', { x: 1 } as never), 'beginEnrollment: unknown option "x"; known: account, renew, qr, label, code, context'],
+    ['beginEnrollment', (h) => h.gate.beginEnrollment('alice', { x: 1 } as never), 'beginEnrollment: unknown option "x"; known: account, renew, qr, label, code, passkey, context'],
     ['confirmEnrollment', (h) => h.gate.confirmEnrollment('alice', '123456', { x: 1 } as never), 'confirmEnrollment: unknown option "x"; known: context'],
     ['verify', (h) => h.gate.verify('alice', '123456', { x: 1 } as never), 'verify: unknown option "x"; known: rememberDevice, context'],
     ['forgetDevice', (h) => h.gate.forgetDevice('alice', 'd1', { x: 1 } as never), 'forgetDevice: unknown option "x"; known: context'],
@@ -60,11 +60,11 @@ describe('options each new method knows, and the message for any other', () => {
       'importEnrollment: unknown option "x"; known: secret, algorithm, digits, period, lastStep, label, add, context',
     ],
     ['enable', (h) => h.gate.enable('alice', { x: 1 } as never), 'enable: unknown option "x"; known: context'],
-    ['disable', (h) => h.gate.disable('alice', { x: 1 } as never), 'disable: unknown option "x"; known: code, context'],
+    ['disable', (h) => h.gate.disable('alice', { x: 1 } as never), 'disable: unknown option "x"; known: code, passkey, context'],
     ['status', (h) => h.gate.status('alice', { x: 1 } as never), 'status: unknown option "x"; known: context'],
-    ['removeAuthenticator', (h) => h.gate.removeAuthenticator('alice', 'a', { x: 1 } as never), 'removeAuthenticator: unknown option "x"; known: code, context'],
+    ['removeAuthenticator', (h) => h.gate.removeAuthenticator('alice', 'a', { x: 1 } as never), 'removeAuthenticator: unknown option "x"; known: code, passkey, context'],
     ['renameAuthenticator', (h) => h.gate.renameAuthenticator('alice', 'a', 'L', { x: 1 } as never), 'renameAuthenticator: unknown option "x"; known: context'],
-    ['regenerateRecoveryCodes', (h) => h.gate.regenerateRecoveryCodes('alice', { x: 1 } as never), 'regenerateRecoveryCodes: unknown option "x"; known: code, context'],
+    ['regenerateRecoveryCodes', (h) => h.gate.regenerateRecoveryCodes('alice', { x: 1 } as never), 'regenerateRecoveryCodes: unknown option "x"; known: code, passkey, context'],
     ['postpone', (h) => h.gate.postpone('alice', { x: 1 } as never), 'postpone: unknown option "x"; known: attempt, context'],
     ['requestReset', (h) => h.gate.requestReset('alice', { to: 'root', x: 1 } as never), 'requestReset: unknown option "x"; known: to, context'],
     ['reset', (h) => h.gate.reset('root', 'alice', { x: 1 } as never), 'reset: unknown option "x"; known: requestId, context'],
