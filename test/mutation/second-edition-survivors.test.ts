@@ -411,15 +411,19 @@ describe('a write that failed but happened', () => {
     expect(await gate.verify('alice', totp(secret, { now }))).toEqual({ ok: false, reason: 'replayed' });
   });
 
-  it('or still queues one of its events after a later write', async () => {
+  it('or still queues one of its events after a later write, beside older ones', async () => {
     const { store, state } = flaky((record) => ({ ...record, lastWrite: 'someone else' }));
     let now = Date.UTC(2026, 0, 1) + 15_000;
     const gate = gateOn(store, { now: () => now });
+    // An older event that failed stays queued, so the write's own are only some of the outbox.
+    const refusing = createGate({ store, issuer: 'X', clock: { now: () => now }, notifier: { notify: async () => Promise.reject(new Error('down')) }, onNotifyError: () => {} });
+    await refusing.postpone('bob', { attempt: 'first' });
     const { secret } = await gate.beginEnrollment('alice');
     await gate.confirmEnrollment('alice', totp(secret, { now }));
     now += 30_000;
     state.writeThenThrow = true;
-    expect(await gate.postpone('bob')).toEqual({ postponesLeft: 1, repeated: false });
+    expect(await gate.postpone('bob')).toEqual({ postponesLeft: 0, repeated: false });
+    expect((await store.get('bob'))!.record['outbox']).toHaveLength(2);
     state.writeThenThrow = true;
     expect(await gate.verify('alice', totp(secret, { now }))).toEqual({ ok: true, method: 'totp', recoveryCodesLeft: 10 });
   });
@@ -519,5 +523,129 @@ describe('a gate without a notifier', () => {
     await gate.renameAuthenticator('alice', first!.id, 'Phone');
     expect((await store.get('alice'))!.record['outbox']).toEqual([]);
     expect(await gate.flushNotifications('alice')).toEqual({ delivered: 0, remaining: 0 });
+  });
+});
+
+describe('the shell\'s other edges', () => {
+  const directoryOf = (list: unknown) => ({ administratorsOf: async () => list as never, isAdministratorOf: async () => true });
+
+  it('a directory list that is not a list, or holds null, is refused saying what it must be', async () => {
+    for (const list of [42, 'root', [null], { 0: { id: 'root', name: 'Root' }, length: 1 }]) {
+      const gate = createGate({ store: createMemoryStore(), issuer: 'X', directory: directoryOf(list) });
+      expect(await failure(() => gate.administrators('alice'))).toMatchObject({
+        code: 'ERR_DIRECTORY',
+        message: 'directory.administratorsOf must return an array of { id, name } with string ids',
+      });
+    }
+  });
+
+  it('a list whose entries throw when read is ERR_DIRECTORY with the cause; an OtpError they throw passes through', async () => {
+    const cause = new TypeError('getter');
+    const evil = Object.defineProperty({ name: 'Evil' }, 'id', {
+      get() {
+        throw cause;
+      },
+    });
+    const gate = createGate({ store: createMemoryStore(), issuer: 'X', directory: directoryOf([evil]) });
+    expect(await failure(() => gate.administrators('alice'))).toMatchObject({
+      code: 'ERR_DIRECTORY',
+      message: 'directory.administratorsOf returned an unreadable list',
+      cause,
+    });
+    const own = new OtpError('ERR_NOT_ADMIN', 'revoked');
+    const revoked = Object.defineProperty({ name: 'Evil' }, 'id', {
+      get() {
+        throw own;
+      },
+    });
+    const other = createGate({ store: createMemoryStore(), issuer: 'X', directory: directoryOf([revoked]) });
+    expect(await failure(() => other.administrators('alice'))).toBe(own);
+  });
+
+  it('a notifier failure without onNotifyError tells nobody, and a hook that throws reaches onError with its cause', async () => {
+    const errors: OtpError[] = [];
+    const h = harness();
+    const { secret } = await enroll(h, 'alice');
+    h.notifier.failing = true;
+    const quiet = createGate({ store: h.store, issuer: 'X', clock: { now: () => h.now }, notifier: h.notifier, onError: (e) => errors.push(e) });
+    expect(await quiet.verify('alice', h.code(secret))).toMatchObject({ ok: true });
+    expect(errors).toEqual([]);
+    const thrown = new Error('hook broken');
+    const loud = createGate({
+      store: h.store,
+      issuer: 'X',
+      clock: { now: () => h.now },
+      notifier: h.notifier,
+      onNotifyError: () => {
+        throw thrown;
+      },
+      onError: (e) => errors.push(e),
+    });
+    h.advance(30_000);
+    expect(await loud.verify('alice', h.code(secret))).toMatchObject({ ok: true });
+    expect(errors).toMatchObject([{ code: 'ERR_OPTIONS', message: 'onNotifyError threw; the gate went on', cause: thrown }]);
+  });
+
+  it('without a directory, pendingResets does not even read the store', async () => {
+    let listed = 0;
+    const inner = createMemoryStore();
+    const store: MfaStore = { get: (id) => inner.get(id), compareAndSet: (id, v, r) => inner.compareAndSet(id, v, r), listOpenResets: async () => (listed++, []) };
+    expect(await createGate({ store, issuer: 'X' }).pendingResets('root')).toEqual([]);
+    expect(listed).toBe(0);
+  });
+
+  it('with a directory but no notifier, a reset request is stored and resolves', async () => {
+    const store = createMemoryStore();
+    const now = Date.UTC(2026, 0, 1) + 15_000;
+    const gate = createGate({ store, issuer: 'X', clock: { now: () => now }, directory: { administratorsOf: async () => [{ id: 'root', name: 'Root' }], isAdministratorOf: async () => true } });
+    await gate.importEnrollment('alice', { secret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP' });
+    expect(await gate.requestReset('alice', { to: 'root' })).toMatchObject({ to: ['root'] });
+    expect(await gate.pendingResets('root')).toMatchObject([{ userId: 'alice', to: ['root'] }]);
+  });
+
+  it('a gate without a notifier flushes nothing of what another gate queued, and leaves it queued', async () => {
+    const h = harness();
+    h.notifier.failing = true;
+    await h.gate.postpone('alice').catch(() => {});
+    const before = await h.store.get('alice');
+    const silent = createGate({ store: h.store, issuer: 'X', clock: { now: () => h.now } });
+    expect(await silent.flushNotifications('alice')).toEqual({ delivered: 0, remaining: 1 });
+    expect(await h.store.get('alice')).toEqual(before);
+  });
+
+  it('a cipher answering something that is not a base32 secret, or not at all, is refused saying so', async () => {
+    const h = harness({ cipher: { encrypt: async (plain) => `sealed:${plain}`, decrypt: async () => 'not base32 at all!' } });
+    await h.gate.beginEnrollment('alice');
+    expect(await failure(() => h.gate.confirmEnrollment('alice', '123456'))).toMatchObject({
+      code: 'ERR_CIPHER',
+      message: 'the cipher returned something that is not a base32 secret',
+    });
+    for (const answer of ['JBSWY3DPEHPK3PX!', 'jbswy3dpehpk3pxp', ' JBSWY3DPEHPK3PXP']) {
+      const odd = createGate({ store: h.store, issuer: 'X', clock: { now: () => h.now }, cipher: { encrypt: async (p) => p, decrypt: async () => answer } });
+      expect(await failure(() => odd.confirmEnrollment('alice', '123456'))).toMatchObject({ message: 'the cipher returned something that is not a base32 secret' });
+    }
+    const hanging = createGate({ store: h.store, issuer: 'X', clock: { now: () => h.now }, timeoutMs: 20, cipher: { encrypt: async (p) => p, decrypt: () => new Promise(() => {}) } });
+    expect(await failure(() => hanging.confirmEnrollment('alice', '123456'))).toMatchObject({ code: 'ERR_CIPHER', message: 'cipher.decrypt did not answer within 20 ms' });
+  });
+
+  it('a context must be JSON of at most 4096 characters, saying so; options must be an object', async () => {
+    const h = harness();
+    const exactly = { pad: 'x'.repeat(4096 - '{"pad":""}'.length) };
+    expect(JSON.stringify(exactly)).toHaveLength(4096);
+    expect(await h.gate.nextStep('alice', { context: exactly })).toMatchObject({ step: 'setup' });
+    const over = { pad: `${exactly.pad}x` };
+    expect(await failure(() => h.gate.nextStep('alice', { context: over }))).toMatchObject({ code: 'ERR_OPTIONS', message: 'context must be at most 4096 characters as JSON' });
+    for (const context of [1n, () => 1, Symbol('s')]) {
+      expect(await failure(() => h.gate.nextStep('alice', { context: context as never }))).toMatchObject({ code: 'ERR_OPTIONS', message: 'context must be a JSON value' });
+    }
+    expect(await failure(() => h.gate.postpone('alice', 'attempt-1' as never))).toMatchObject({ code: 'ERR_OPTIONS', message: 'postpone: options must be an object' });
+  });
+
+  it('a clock that is a function with now is refused all the same', async () => {
+    const clock = Object.assign(() => 0, { now: () => 0 });
+    expect(await failure(() => createGate({ store: createMemoryStore(), issuer: 'X', clock: clock as never }))).toMatchObject({
+      code: 'ERR_OPTIONS',
+      message: 'clock.now must be a function',
+    });
   });
 });
