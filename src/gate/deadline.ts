@@ -18,11 +18,17 @@ export function deadline(ms: number): Deadline {
   let end: number | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let passed: Promise<typeof LATE> | undefined;
+  // A timer may fire a millisecond before Date.now() reaches `end`: once it
+  // has, the deadline has passed whatever the clock says.
+  let expired = false;
 
   function arm(): Promise<typeof LATE> {
     end ??= Date.now() + ms;
     passed ??= new Promise((resolve) => {
-      timer = setTimeout(() => resolve(LATE), Math.max(0, end! - Date.now()));
+      timer = setTimeout(() => {
+        expired = true;
+        resolve(LATE);
+      }, Math.max(0, end! - Date.now()));
     });
     return passed;
   }
@@ -34,7 +40,7 @@ export function deadline(ms: number): Deadline {
       return outcome as Awaited<ReturnType<typeof work>>;
     },
     left() {
-      return end === undefined ? ms : Math.max(0, end - Date.now());
+      return expired ? 0 : end === undefined ? ms : Math.max(0, end - Date.now());
     },
     clear() {
       clearTimeout(timer);
