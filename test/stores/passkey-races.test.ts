@@ -1,7 +1,8 @@
 // Races of passkeys (issue 15) between two servers (gates), each with its own
 // connection to one store: memory, SQLite (two connections to one file),
 // PostgreSQL and Redis (both client libraries, and a cluster where one is
-// configured). Every answer is verified by the shell before the decision,
+// configured), and the Kysely and Drizzle stores on PostgreSQL, MariaDB and
+// SQLite. Every answer is verified by the shell before the decision,
 // but the challenge, the counter and the failure count change in one
 // compare-and-set: two answers to one challenge give one success, on every
 // store, and the loser is told `replayed` from the record the winner wrote.
@@ -16,6 +17,8 @@ import { parseGateRecord } from '../../src/gate/record.js';
 import type { MfaStore } from '../../src/seams/store.js';
 import { createMemoryStore } from '../../src/stores/memory.js';
 import { SoftPasskey } from '../gate/soft-passkey.js';
+import { locationOf } from './sql-clients.js';
+import { openAdmin } from './sql-suite.js';
 import { openStore, redisClusterUrls, type StoreTarget } from './targets.js';
 
 const pgUrl = process.env['OTPGATE_PG_URL'];
@@ -38,6 +41,14 @@ afterAll(async () => {
     await client.connect();
     await client.query(`DROP TABLE IF EXISTS "${table}"`);
     await client.end();
+  }
+  for (const dialect of ['postgres', 'mysql'] as const) {
+    const location = locationOf(dialect, '');
+    if (location === undefined) continue;
+    const admin = await openAdmin(dialect, location);
+    const q = dialect === 'mysql' ? '`' : '"';
+    for (const builder of ['kysely', 'drizzle']) await admin.query(`DROP TABLE IF EXISTS ${q}${table}_${builder}${q}`);
+    await admin.close();
   }
   if (redisUrl) {
     const admin = new Redis(redisUrl);
@@ -70,6 +81,13 @@ const backends: Array<[string, Pair | undefined]> = [
     `redis (${kind})`,
     redisUrl ? async () => [await opened({ kind, url: redisUrl, prefix: prefix(kind) }), await opened({ kind, url: redisUrl, prefix: prefix(kind) })] : undefined,
   ]),
+  ...(['kysely', 'drizzle'] as const).flatMap((kind) =>
+    (['postgres', 'mysql', 'sqlite'] as const).map((dialect): [string, Pair | undefined] => {
+      const location = locationOf(dialect, join(dir, `${kind}.db`));
+      const target: StoreTarget | undefined = location === undefined ? undefined : { kind, dialect, location, table: `${table}_${kind}` };
+      return [`${kind} on ${dialect}`, target === undefined ? undefined : async () => [await opened(target), await opened(target)]];
+    }),
+  ),
   [
     'redis cluster (ioredis)',
     redisClusterUrls
