@@ -246,7 +246,7 @@ export function describeSecondEditionRaces(name: string, setup: () => Promise<Ra
         expect(await cipherDuring().decrypt(record.active!.secret, userId), label).toBe(secrets[winner]);
         // The imported phone keeps working; the other secret opens nothing.
         const later = RACE2_AT + STEP;
-        expect(await server(later).verify(userId, at(secrets[winner]!, later)), label).toEqual({ ok: true, method: 'totp' });
+        expect(await server(later).verify(userId, at(secrets[winner]!, later)), label).toEqual({ ok: true, method: 'totp', recoveryCodesLeft: 0 });
         expect(await server(later).verify(userId, at(secrets[loser]!, later)), label).toMatchObject({ ok: false, reason: 'invalid' });
       }
       raced(lost, 'imports');
@@ -267,7 +267,7 @@ export function describeSecondEditionRaces(name: string, setup: () => Promise<Ra
         lost += fired.lost;
         const [verified, rewrapped] = fired.outcomes;
         const label = `round ${round + 1}: ${JSON.stringify(fired.outcomes)}`;
-        expect(valueOf(verified), label).toEqual({ ok: true, method: 'totp' });
+        expect(valueOf(verified), label).toEqual({ ok: true, method: 'totp', recoveryCodesLeft: 10 });
         // The rewrap writes only when it came first: a verify under the new key re-wraps too.
         expect(valueOf(rewrapped), label).toMatchObject({ users: 1, cursor: null, rewrapped: expect.any(Number) });
         const active = parseGateRecord((await opened!.store.get(userId))!.record).active!;
