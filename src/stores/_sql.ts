@@ -214,16 +214,19 @@ export function tableSql(dialect: SqlDialect, table: string, store: string): Tab
         open: () => ({
           text:
             `SELECT CONVERT(user_id USING utf8mb4) AS user_id, CAST(version AS CHAR) AS version, record FROM ${t} ` +
-            'WHERE reset_open = 1 ORDER BY user_id',
+            `WHERE reset_open = 1 ORDER BY ${t}.user_id`,
           params: [],
         }),
         remove: (userId) => ({ text: `DELETE FROM ${t} WHERE user_id = ?`, params: [userId] }),
-        // Ordered and compared as bytes, like the key itself.
+        // Ordered and compared as bytes, like the key itself. ORDER BY names
+        // the column with its table: a bare `user_id` would be the converted
+        // text of the select list, in a collation's order, and the byte
+        // comparison of the cursor would then skip ids past a page's end.
         users: (cursor, limit) =>
           cursor === null
-            ? { text: `SELECT CONVERT(user_id USING utf8mb4) AS user_id FROM ${t} ORDER BY user_id LIMIT ?`, params: [limit] }
+            ? { text: `SELECT CONVERT(user_id USING utf8mb4) AS user_id FROM ${t} ORDER BY ${t}.user_id LIMIT ?`, params: [limit] }
             : {
-                text: `SELECT CONVERT(user_id USING utf8mb4) AS user_id FROM ${t} WHERE user_id > ? ORDER BY user_id LIMIT ?`,
+                text: `SELECT CONVERT(user_id USING utf8mb4) AS user_id FROM ${t} WHERE user_id > ? ORDER BY ${t}.user_id LIMIT ?`,
                 params: [cursor, limit],
               },
       };
