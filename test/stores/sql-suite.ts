@@ -370,7 +370,7 @@ export function describeQueryBuilderStore(builder: QueryBuilder): void {
           const seen: string[] = [];
           let cursor: string | null = null;
           do {
-            const page: { userIds: string[]; cursor: string | null } = await store.listUsers!({ cursor, limit: 1 });
+            const page: { userIds: readonly string[]; cursor: string | null } = await store.listUsers!({ cursor, limit: 1 });
             seen.push(...page.userIds);
             cursor = page.cursor;
           } while (cursor !== null && seen.length < 10);
