@@ -465,6 +465,15 @@ function confirmEnrollment(record: GateRecord, command: { readonly code: string 
     window: ctx.policy.code.window,
   });
   if (match !== null) {
+    // The limit was checked when the set-up began; another authenticator
+    // (a passkey, an import) may have been added since. The pending secret
+    // can never be added now, so it goes: its code then confirms nothing and,
+    // the secret never having been an authenticator, logs nobody in (no
+    // replay floor to keep). A right code is not counted as a failure.
+    if (authenticatorCount(record) >= ctx.policy.authenticators.max) {
+      emit({ type: 'enrollment-discarded', reason: 'limit' });
+      return { next: { ...record, pending: null }, result: { ok: false, reason: 'limit' } };
+    }
     const { secret, wrapped, algorithm, digits, period } = pending;
     const existing = authenticatorsOf(record);
     // The confirming step is consumed: the same code cannot log in afterwards.

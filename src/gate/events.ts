@@ -45,7 +45,7 @@ export type JsonValue = null | boolean | number | string | readonly JsonValue[] 
  * |---|---|---|
  * | `postponed` | a login postponed set-up | `postponesLeft` |
  * | `enrollment-started` | a new pending secret was drawn | `renew` (the user was already enrolled), `expiresAt` |
- * | `enrollment-discarded` | too many wrong confirmations threw the pending secret away | `reason` |
+ * | `enrollment-discarded` | too many wrong confirmations threw the pending secret away, or a right one came past `policy.authenticators.max` | `reason` (`'failures'` or `'limit'`) |
  * | `enrolled` | "Verify and Save" succeeded, or a passkey was registered | `renewed`, `recoveryCodes` (how many were issued), `authenticatorId`, `method` (`'passkey'` for a passkey) |
  * | `locked` | consecutive failures locked the user | `until` (`null`: until a recovery code or an administrator's reset), `failures` |
  * | `reset-requested` | the user asked administrators for a reset | `requestId`, `to` (exactly the administrators to notify), `expiresAt` |
@@ -97,8 +97,13 @@ export type GateEvent =
   | (GateEventBase & {
       /** The pending secret was thrown away. */
       readonly type: 'enrollment-discarded';
-      /** Why: too many wrong confirmations. */
-      readonly reason: 'failures';
+      /**
+       * Why: too many wrong confirmations (`failures`), or a right one that
+       * came when the user had as many authenticators as
+       * `policy.authenticators.max` allows, one having been added since the
+       * set-up began (`limit`).
+       */
+      readonly reason: 'failures' | 'limit';
     })
   | (GateEventBase & {
       /** "Verify and Save" succeeded. */

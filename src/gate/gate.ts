@@ -397,7 +397,10 @@ export interface Gate {
    * "Verify and Save": activates the pending secret when `code` is right and
    * returns the recovery codes, once. The code's step is consumed. With no
    * set-up pending it answers `already-enrolled` (a double click after a
-   * success) or `no-setup` (begin again), never an error.
+   * success) or `no-setup` (begin again), never an error. A right code that
+   * comes when another authenticator (a passkey, an import) brought the user
+   * to `policy.authenticators.max` after the set-up began answers `limit`:
+   * nothing is added and the pending secret is discarded.
    */
   confirmEnrollment(userId: string, code: string, options?: CallOptions): Promise<ConfirmResult>;
   /**

@@ -71,7 +71,10 @@ export interface PostponeResult {
  * recovery codes are returned this once, in the clear: show them and forget
  * them. `attemptsLeft` counts the wrong codes the pending secret survives
  * (at 0 it was discarded: start again); `expired` means the pending secret
- * is older than the policy allows (start again); `locked` means throttled.
+ * is older than the policy allows (start again); `limit` means the user has
+ * as many authenticators as `policy.authenticators.max` allows, one having
+ * been added since the set-up began (the pending secret was discarded);
+ * `locked` means throttled.
  *
  * @example
  * ```ts
@@ -113,6 +116,17 @@ export type ConfirmResult =
       readonly ok: false;
       /** No set-up is pending (never begun, or discarded after too many wrong codes): begin again. */
       readonly reason: 'no-setup';
+    }
+  | {
+      /** Nothing was added. */
+      readonly ok: false;
+      /**
+       * The code was right, but the user has as many authenticators as
+       * `policy.authenticators.max` allows: one (a passkey, an import) was
+       * added after this set-up began. The pending secret was discarded;
+       * remove an authenticator, then begin again.
+       */
+      readonly reason: 'limit';
     }
   | {
       /** Not enrolled. */

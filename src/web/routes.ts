@@ -215,6 +215,9 @@ async function confirmSetup(x: Exchange, deps: RouteDeps): Promise<Outcome> {
     case 'already-enrolled':
       // A double-clicked "Verify and Save": the first one showed the recovery codes.
       return x.stage === 'member' ? notSettingUp(x, deps) : errorPage(x, deps, 409, 'state', 'errDone');
+    case 'limit':
+      // Enrolled meanwhile, and up to the limit (a passkey in another tab): nothing was added.
+      return x.stage === 'member' ? refuse(x, deps, 409, 'limit', 'errLimit') : errorPage(x, deps, 409, 'limit', 'errLimit');
     case 'locked':
       return { view: { page: 'locked', retryAt: result.retryAt, error: failure(x, 'locked', 'errLocked') }, status: 429 };
   }
@@ -510,6 +513,9 @@ async function confirmAdd(x: Exchange, deps: RouteDeps): Promise<Outcome> {
     case 'already-enrolled':
       // A double-clicked "Verify and Save": the first one added it.
       return { redirect: `${deps.basePath}/settings` };
+    case 'limit':
+      // Another authenticator (a passkey in another tab) was added since this one was begun.
+      return refuse(x, deps, 409, 'limit', 'errLimit');
     case 'locked':
       return { view: { page: 'locked', retryAt: result.retryAt, error: failure(x, 'locked', 'errLocked') }, status: 429 };
   }

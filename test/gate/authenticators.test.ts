@@ -52,6 +52,33 @@ describe('several authenticators', () => {
     expect(await codeOf(h.gate.beginEnrollment('alice', { code: h.code(secret) }))).toBe('ERR_LIMIT');
   });
 
+  it('a set-up begun below the maximum and confirmed after another was added meanwhile is refused as limit, its secret discarded', async () => {
+    const h = harness({ policy: { authenticators: { max: 2 } } });
+    const { secret: phone } = await enroll(h, 'alice');
+    h.advance(30_000);
+    const begun = await h.gate.beginEnrollment('alice', { code: h.code(phone), label: 'Tablet' });
+    // Meanwhile another authenticator brings alice to the maximum.
+    const spare = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
+    await h.gate.importEnrollment('alice', { secret: spare, add: true, label: 'Spare' });
+    h.advance(30_000);
+    const code = h.code(begun.secret);
+    const failures = (await h.record('alice')).throttle.failures;
+    const enrolledEvents = () => h.events.filter((e) => e.type === 'enrolled').length;
+    const enrolledBefore = enrolledEvents();
+    expect(await h.gate.confirmEnrollment('alice', code)).toEqual({ ok: false, reason: 'limit' });
+    expect((await h.gate.authenticators('alice')).map((a) => a.label)).toEqual(['Authenticator app', 'Spare']);
+    const record = await h.record('alice');
+    expect(record.pending).toBeNull();
+    // A right code is not a failure, and nothing was enrolled.
+    expect(record.throttle.failures).toBe(failures);
+    expect(h.events.at(-1)).toMatchObject({ type: 'enrollment-discarded', reason: 'limit' });
+    expect(enrolledEvents()).toBe(enrolledBefore);
+    // The discarded secret's code logs in nowhere; a second "Verify and Save" has nothing to confirm.
+    expect(await h.gate.verify('alice', code)).toMatchObject({ ok: false, reason: 'invalid' });
+    expect(await h.gate.confirmEnrollment('alice', code)).toEqual({ ok: false, reason: 'already-enrolled' });
+    expect(await h.gate.authenticators('alice')).toHaveLength(2);
+  });
+
   it('a wrong re-authentication code is counted and refused with ERR_REAUTH_FAILED; none is ERR_REAUTH_REQUIRED', async () => {
     const h = harness();
     const { secret } = await enroll(h, 'alice');

@@ -317,6 +317,25 @@ describe('passkeys from a software authenticator', () => {
   });
 });
 
+describe('the authenticator limit across apps and passkeys', () => {
+  it('an app set-up begun below the maximum, a passkey registered meanwhile: "Verify and Save" answers limit and adds nothing', async () => {
+    const h = harness({ policy: { authenticators: { max: 2 } } });
+    const { secret } = await h.gate.beginEnrollment('alice');
+    await h.gate.confirmEnrollment('alice', h.code(secret));
+    h.advance(30_000);
+    // Two tabs: an app set-up and a passkey registration, both begun at one authenticator.
+    const app = await h.gate.beginEnrollment('alice', { code: h.code(secret), label: 'Tablet' });
+    h.advance(30_000);
+    const options = await h.gate.beginPasskeyRegistration('alice', { ...SOFT_RP, code: h.code(secret) });
+    expect(await h.gate.confirmPasskeyRegistration('alice', new SoftPasskey().register(options, SOFT_RP.origin))).toMatchObject({ ok: true });
+    expect(await h.gate.confirmEnrollment('alice', h.code(app.secret))).toEqual({ ok: false, reason: 'limit' });
+    expect((await h.gate.authenticators('alice')).map((a) => [a.type, a.label])).toEqual([['totp', 'Authenticator app'], ['passkey', 'Passkey']]);
+    expect((await h.record('alice')).pending).toBeNull();
+    expect(h.events.at(-1)).toMatchObject({ type: 'enrollment-discarded', reason: 'limit' });
+    expect(await h.gate.confirmEnrollment('alice', h.code(app.secret))).toEqual({ ok: false, reason: 'already-enrolled' });
+  });
+});
+
 describe('a passkey as the proof of a sensitive action', () => {
   it('adds a second passkey: the options exclude the first', async () => {
     const h = harness();

@@ -172,6 +172,54 @@ describe('add an authenticator', () => {
   });
 });
 
+describe('the limit reached meanwhile', () => {
+  it('an authenticator added in another tab before "Verify and Save": limit, and nothing is added', async () => {
+    const s = setup({}, { authenticators: { max: 2 } });
+    const alice = await member(s, 'alice');
+    const page = await alice.app.post('/2fa/settings/authenticators/add', { label: 'Spare', code: alice.code() });
+    const second = keyOf(page.body);
+    // The other tab: a second authenticator, which is as many as allowed.
+    await s.gate.importEnrollment('alice', { secret: 'JBSWY3DPEHPK3PXP', add: true, label: 'Tablet' });
+    const refused = await alice.app.post('/2fa/settings/authenticators/confirm', { code: codeAt(second, s.clock.t) });
+    expect(refused.response.status).toBe(409);
+    expect(refused.body).toContain('You have as many authenticators as allowed');
+    expect(refused.body).not.toContain('Spare was added.');
+    expect((await s.gate.authenticators('alice')).map((a) => a.label)).toEqual(['Authenticator app', 'Tablet']);
+    expect(s.events.at(-1)).toMatchObject({ type: 'enrollment-discarded', reason: 'limit' });
+  });
+
+  it('JSON: the refusal carries the code limit', async () => {
+    const s = setup({}, { authenticators: { max: 2 } });
+    const alice = await member(s, 'alice', true);
+    const page = await alice.app.post('/2fa/settings/authenticators/add', { label: 'Spare', code: alice.code() });
+    const second = keyOf(JSON.stringify(page.json.setup));
+    await s.gate.importEnrollment('alice', { secret: 'JBSWY3DPEHPK3PXP', add: true });
+    const refused = await alice.app.post('/2fa/settings/authenticators/confirm', { code: codeAt(second, s.clock.t) });
+    expect(refused.response.status).toBe(409);
+    expect(refused.json).toMatchObject({ page: 'settings', error: { code: 'limit' } });
+    expect(await s.gate.authenticators('alice')).toHaveLength(2);
+  });
+
+  it('at login: enrolled and at the limit between the set-up page and "Verify and Save" answers limit', async () => {
+    const s = setup({}, { authenticators: { max: 1 } });
+    const bob = new Client(s.flow);
+    await bob.start('bob');
+    const secret = keyOf((await bob.get('/2fa/setup')).body);
+    // The gate is asked whether set-up is what the login needs, then, before the confirmation, bob is brought in by an import.
+    const confirm = s.gate.confirmEnrollment.bind(s.gate);
+    s.gate.confirmEnrollment = async (...args) => {
+      await s.gate.importEnrollment('bob', { secret: 'JBSWY3DPEHPK3PXP' });
+      return confirm(...args);
+    };
+    const refused = await bob.post('/2fa/setup', { code: codeAt(secret, s.clock.t) });
+    expect(refused.response.status).toBe(409);
+    expect(refused.body).toContain('You have as many authenticators as allowed');
+    expect(s.completed).toEqual([]);
+    expect((await s.gate.authenticators('bob')).map((a) => a.label)).toEqual(['Authenticator app']);
+    expect((await s.gate.status('bob')).recoveryCodesLeft).toBe(0);
+  });
+});
+
 describe('add an authenticator is for a user who is set up', () => {
   it('a user not set up yet is sent to the settings / the set-up that shows the recovery codes', async () => {
     const s = setup();
