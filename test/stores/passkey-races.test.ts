@@ -1,8 +1,10 @@
 // Races of passkeys (issue 15) between two servers (gates), each with its own
 // connection to one store: memory, SQLite (two connections to one file),
 // PostgreSQL and Redis (both client libraries, and a cluster where one is
-// configured), and the Kysely and Drizzle stores on PostgreSQL, MariaDB and
-// SQLite. Every answer is verified by the shell before the decision,
+// configured), the Kysely and Drizzle stores on PostgreSQL, MariaDB and
+// SQLite, and the Durable Object store inside workerd (every store call of
+// either server its own request to the Worker, so the user's object
+// decides). Every answer is verified by the shell before the decision,
 // but the challenge, the counter and the failure count change in one
 // compare-and-set: two answers to one challenge give one success, on every
 // store, and the loser is told `replayed` from the record the winner wrote.
@@ -17,6 +19,7 @@ import { parseGateRecord } from '../../src/gate/record.js';
 import type { MfaStore } from '../../src/seams/store.js';
 import { createMemoryStore } from '../../src/stores/memory.js';
 import { SoftPasskey } from '../gate/soft-passkey.js';
+import { startDurableObjects, type DurableObjectsInWorkerd } from './durable-object-remote.js';
 import { locationOf } from './sql-clients.js';
 import { openAdmin } from './sql-suite.js';
 import { openStore, redisClusterUrls, type StoreTarget } from './targets.js';
@@ -61,6 +64,10 @@ afterAll(async () => {
 /** Two stores on one backend: each server has its own connection, so the backend's compare-and-set decides. */
 type Pair = () => Promise<[MfaStore, MfaStore]>;
 
+// The Durable Object store: one workerd for the file, started by the first test that needs it.
+let objects: Promise<DurableObjectsInWorkerd> | undefined;
+closers.push(async () => (await objects)?.dispose());
+
 async function opened(target: StoreTarget): Promise<MfaStore> {
   const { store, close } = await openStore(target);
   closers.push(close);
@@ -88,6 +95,14 @@ const backends: Array<[string, Pair | undefined]> = [
       return [`${kind} on ${dialect}`, target === undefined ? undefined : async () => [await opened(target), await opened(target)]];
     }),
   ),
+  [
+    'durable-object (in workerd)',
+    async () => {
+      objects ??= startDurableObjects();
+      const workerd = await objects;
+      return [workerd.store(prefix('do')), workerd.store(prefix('do'))];
+    },
+  ],
   [
     'redis cluster (ioredis)',
     redisClusterUrls
