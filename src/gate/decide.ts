@@ -1024,8 +1024,12 @@ function importEnrollment(
     lastUsedAt: null,
   };
   emit({ type: 'enrolled', renewed: enrolled, recoveryCodes: 0, authenticatorId: imported.id! });
+  const withImported: GateRecord = { ...withAuthenticators(record, [...existing, imported]), mustEnroll: false };
   return {
-    next: { ...withAuthenticators(record, [...existing, imported]), mustEnroll: false },
+    // A first authenticator ends the set-ups begun before it, as a confirmed
+    // one does: one confirmed later would add an authenticator without the
+    // fresh code adding one asks for.
+    next: enrolled ? withImported : withoutSetUps(withImported),
     result: { authenticatorId: imported.id! },
   };
 }

@@ -200,23 +200,33 @@ describe('the limit reached meanwhile', () => {
     expect(await s.gate.authenticators('alice')).toHaveLength(2);
   });
 
-  it('at login: enrolled and at the limit between the set-up page and "Verify and Save" answers limit', async () => {
+  it('at login: a gate that answers limit to "Verify and Save" gets the limit refusal, and the login does not complete', async () => {
+    // The gate itself cannot answer limit here any more (a first authenticator
+    // ends the set-ups begun before it); the page still maps every answer.
     const s = setup({}, { authenticators: { max: 1 } });
     const bob = new Client(s.flow);
     await bob.start('bob');
     const secret = keyOf((await bob.get('/2fa/setup')).body);
-    // The gate is asked whether set-up is what the login needs, then, before the confirmation, bob is brought in by an import.
-    const confirm = s.gate.confirmEnrollment.bind(s.gate);
-    s.gate.confirmEnrollment = async (...args) => {
-      await s.gate.importEnrollment('bob', { secret: 'JBSWY3DPEHPK3PXP' });
-      return confirm(...args);
-    };
+    s.gate.confirmEnrollment = async () => ({ ok: false, reason: 'limit' });
     const refused = await bob.post('/2fa/setup', { code: codeAt(secret, s.clock.t) });
     expect(refused.response.status).toBe(409);
     expect(refused.body).toContain('You have as many authenticators as allowed');
     expect(s.completed).toEqual([]);
+    expect(await s.gate.authenticators('bob')).toEqual([]);
+  });
+
+  it('at login: an import between the set-up page and "Verify and Save" ends the set-up; the login goes on to a code', async () => {
+    const s = setup({}, { authenticators: { max: 2 } });
+    const bob = new Client(s.flow);
+    await bob.start('bob');
+    const secret = keyOf((await bob.get('/2fa/setup')).body);
+    await s.gate.importEnrollment('bob', { secret: 'JBSWY3DPEHPK3PXP' });
+    const after = await bob.post('/2fa/setup', { code: codeAt(secret, s.clock.t) });
+    expect(s.completed).toEqual([]);
+    expect(after.response.status).toBe(409);
+    // The pending secret is gone: it is no second authenticator, now or later.
+    expect(await s.gate.confirmEnrollment('bob', codeAt(secret, s.clock.t))).toEqual({ ok: false, reason: 'already-enrolled' });
     expect((await s.gate.authenticators('bob')).map((a) => a.label)).toEqual(['Authenticator app']);
-    expect((await s.gate.status('bob')).recoveryCodesLeft).toBe(0);
   });
 });
 
