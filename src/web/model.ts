@@ -166,6 +166,12 @@ export interface CodeView extends PageBase {
   readonly page: 'code';
   /** "Use your passkey" is offered: passkeys are on and the user has one. */
   readonly passkey?: boolean | undefined;
+  /**
+   * `false` for a user with passkeys only: there is no app whose code to
+   * type, so the page offers the passkey and a recovery code. Absent (passkeys
+   * off) or `true`: the code field is shown.
+   */
+  readonly app?: boolean | undefined;
 }
 
 /**

@@ -165,10 +165,11 @@ function isPasskey(authenticator: { readonly type: string }): boolean {
   return authenticator.type === 'passkey';
 }
 
-/** The code page; with passkeys on, "Use your passkey" where the user has one. */
+/** The code page; with passkeys on, "Use your passkey" where the user has one, and no code field where that is all they have. */
 async function codeView(x: Exchange, deps: RouteDeps, error?: ViewModel['error']): Promise<ViewOf<'code'>> {
-  const passkey = deps.passkeys === null ? {} : { passkey: (await deps.gate.authenticators(x.user)).some(isPasskey) };
-  return { page: 'code', ...passkey, ...(error === undefined ? {} : { error }) };
+  const authenticators = deps.passkeys === null ? null : await deps.gate.authenticators(x.user);
+  const kinds = authenticators === null ? {} : { passkey: authenticators.some(isPasskey), app: !authenticators.every(isPasskey) };
+  return { page: 'code', ...kinds, ...(error === undefined ? {} : { error }) };
 }
 
 async function setupPage(x: Exchange, deps: RouteDeps): Promise<Outcome> {

@@ -230,12 +230,14 @@ ${csrfField(view.csrf)}${passkeyFields()}
 <div class="actions">${passkeyButton(c, 'login', t.usePasskey)}</div>
 </form>
 `
-        : ''}<form method="post" action="${c.basePath}/verify">
+        : ''}${view.app === false
+        ? ''
+        : html`<form method="post" action="${c.basePath}/verify">
 ${csrfField(view.csrf)}
 ${codeField('code', t.codeLabel, true)}
 <div class="actions"><button type="submit">${t.verify}</button></div>
 </form>
-<details>
+`}<details${view.app === false ? raw(' open') : ''}>
 <summary>${t.useRecoveryCode}</summary>
 <form method="post" action="${c.basePath}/verify">
 ${csrfField(view.csrf)}

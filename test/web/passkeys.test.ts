@@ -151,7 +151,27 @@ describe('log in with a passkey', () => {
     await browser.post('/2fa/setup', { code: totp(key, { now: s.clock.now() }) });
     const again = new Client(s.flow, { json: true });
     await again.start('alice');
-    expect((await again.get('/2fa')).json).toMatchObject({ page: 'code', passkey: false });
+    expect((await again.get('/2fa')).json).toMatchObject({ page: 'code', passkey: false, app: true });
+  });
+
+  it('a user with passkeys only is asked for no app code: the passkey, and a recovery code open below', async () => {
+    const { s, done } = await withPasskey();
+    const codes = [...done.body.matchAll(/<li>([^<]+)<\/li>/g)].map((m) => m[1]!);
+    expect(codes.length).toBeGreaterThan(0);
+    const json = new Client(s.flow, { json: true });
+    await json.start('alice');
+    expect((await json.get('/2fa')).json).toMatchObject({ page: 'code', passkey: true, app: false });
+    const browser = new Client(s.flow);
+    await browser.start('alice');
+    const page = await browser.get('/2fa');
+    expect(page.body).not.toContain('authenticator app');
+    expect(page.body).not.toContain('id="code"');
+    expect(page.body).toContain('<details open>');
+    expect(page.body).toContain('>Use your passkey</button>');
+    // The recovery code logs in from that page.
+    const done2 = await browser.post('/2fa/verify', { code: codes[0]! });
+    expect(done2.response.status).toBe(303);
+    expect(s.completed).toEqual(['alice', 'alice']);
   });
 
   it('the same assertion a second time is refused, and nobody is logged in', async () => {
