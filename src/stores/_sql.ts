@@ -150,10 +150,7 @@ export function tableSql(dialect: SqlDialect, table: string, store: string): Tab
           params: [],
         }),
         remove: (userId) => ({ text: `DELETE FROM ${t} WHERE user_id = ? RETURNING user_id`, params: [userId] }),
-        users: (cursor, limit) =>
-          cursor === null
-            ? { text: `SELECT user_id FROM ${t} ORDER BY user_id LIMIT ?`, params: [limit] }
-            : { text: `SELECT user_id FROM ${t} WHERE user_id > ? ORDER BY user_id LIMIT ?`, params: [cursor, limit] },
+        users: usersAfter(t, 'user_id', 'user_id'),
       };
     case 'sqlite':
       return {
@@ -178,10 +175,7 @@ export function tableSql(dialect: SqlDialect, table: string, store: string): Tab
           params: [],
         }),
         remove: (userId) => ({ text: `DELETE FROM ${t} WHERE user_id = ? RETURNING user_id`, params: [userId] }),
-        users: (cursor, limit) =>
-          cursor === null
-            ? { text: `SELECT user_id FROM ${t} ORDER BY user_id LIMIT ?`, params: [limit] }
-            : { text: `SELECT user_id FROM ${t} WHERE user_id > ? ORDER BY user_id LIMIT ?`, params: [cursor, limit] },
+        users: usersAfter(t, 'user_id', 'user_id'),
       };
     case 'mysql':
       return {
@@ -222,15 +216,17 @@ export function tableSql(dialect: SqlDialect, table: string, store: string): Tab
         // the column with its table: a bare `user_id` would be the converted
         // text of the select list, in a collation's order, and the byte
         // comparison of the cursor would then skip ids past a page's end.
-        users: (cursor, limit) =>
-          cursor === null
-            ? { text: `SELECT CONVERT(user_id USING utf8mb4) AS user_id FROM ${t} ORDER BY ${t}.user_id LIMIT ?`, params: [limit] }
-            : {
-                text: `SELECT CONVERT(user_id USING utf8mb4) AS user_id FROM ${t} WHERE user_id > ? ORDER BY ${t}.user_id LIMIT ?`,
-                params: [cursor, limit],
-              },
+        users: usersAfter(t, 'CONVERT(user_id USING utf8mb4) AS user_id', `${t}.user_id`),
       };
   }
+}
+
+/** One page of user ids, those after the cursor (the last id of the page before), in `order`. */
+function usersAfter(t: string, selected: string, order: string): TableSql['users'] {
+  return (cursor, limit) =>
+    cursor === null
+      ? { text: `SELECT ${selected} FROM ${t} ORDER BY ${order} LIMIT ?`, params: [limit] }
+      : { text: `SELECT ${selected} FROM ${t} WHERE user_id > ? ORDER BY ${order} LIMIT ?`, params: [cursor, limit] };
 }
 
 /** `?` placeholders as PostgreSQL's `$1`, `$2`, ... */
