@@ -422,7 +422,9 @@ export interface Gate {
    * their phone keeps working. For bulk imports from another application's
    * table (see docs/migrating.md); no recovery codes are issued (the user
    * makes them in the settings). Refused where the user is enrolled already,
-   * unless `add` asks to import one more authenticator.
+   * unless `add` asks to import one more authenticator. A user's first
+   * authenticator ends the set-ups they had begun (a pending app secret,
+   * passkey registrations), as a confirmed one does.
    * @throws {@link OtpError} `ERR_BASE32` / `ERR_OPTIONS` for a bad secret or options; `ERR_STATE` where enrolled without `add`; `ERR_LIMIT` past `policy.authenticators.max`
    */
   importEnrollment(userId: string, options: ImportOptions): Promise<ImportResult>;
