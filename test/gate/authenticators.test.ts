@@ -79,6 +79,25 @@ describe('several authenticators', () => {
     expect(await h.gate.authenticators('alice')).toHaveLength(2);
   });
 
+  it('an import of a first authenticator ends the set-up begun before it; one imported with add keeps the set-up begun while enrolled', async () => {
+    const h = harness({ policy: { authenticators: { max: 3 } } });
+    const begun = await h.gate.beginEnrollment('alice');
+    await h.gate.importEnrollment('alice', { secret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP' });
+    expect((await h.record('alice')).pending).toBeNull();
+    // Its code would otherwise add a second authenticator with no re-authentication.
+    expect(await h.gate.confirmEnrollment('alice', h.code(begun.secret))).toEqual({ ok: false, reason: 'already-enrolled' });
+    expect(await h.gate.authenticators('alice')).toHaveLength(1);
+
+    const { secret: phone } = await enroll(h, 'bob');
+    h.advance(30_000);
+    const adding = await h.gate.beginEnrollment('bob', { code: h.code(phone), label: 'Tablet' });
+    await h.gate.importEnrollment('bob', { secret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP', add: true, label: 'Spare' });
+    expect((await h.record('bob')).pending).not.toBeNull();
+    h.advance(30_000);
+    expect(await h.gate.confirmEnrollment('bob', h.code(adding.secret))).toEqual({ ok: true, recoveryCodes: [] });
+    expect((await h.gate.authenticators('bob')).map((a) => a.label)).toEqual(['Authenticator app', 'Spare', 'Tablet']);
+  });
+
   it('a wrong re-authentication code is counted and refused with ERR_REAUTH_FAILED; none is ERR_REAUTH_REQUIRED', async () => {
     const h = harness();
     const { secret } = await enroll(h, 'alice');
