@@ -195,7 +195,8 @@ export function readRelyingParty(options: Partial<PasskeyRelyingParty> | undefin
   if (typeof rpId !== 'string' || !/^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/.test(rpId)) {
     throw new OtpError('ERR_OPTIONS', `${where}: rpId must be a lower-case host name, like example.com (no scheme, port or path)`);
   }
-  const rpName = options?.rpName ?? rpId;
+  // The name shown defaults to the RP id, cut to the name's 64 characters (an RP id may have 253).
+  const rpName = options?.rpName ?? rpId.slice(0, 64);
   if (typeof rpName !== 'string' || rpName.trim() === '' || rpName.length > 64 || !isWellFormed(rpName)) {
     throw new OtpError('ERR_OPTIONS', `${where}: rpName must be 1 to 64 characters`);
   }

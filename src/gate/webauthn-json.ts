@@ -24,7 +24,7 @@ export interface PasskeyRelyingParty {
    * subdomain shares the passkeys). `localhost` while developing.
    */
   readonly rpId: string;
-  /** The name browsers show when a passkey is made. @defaultValue the `rpId` */
+  /** The name browsers show when a passkey is made, 1 to 64 characters. @defaultValue the `rpId`, cut to 64 characters */
   readonly rpName?: string | undefined;
   /**
    * The origin the pages are served from, exactly as the browser sends it
