@@ -143,7 +143,14 @@ describe('the proof of a sensitive action names the method in its messages', () 
       code: 'ERR_OPTIONS',
       message: 'account must be a string',
     });
-    expect((await h.store.get('alice'))).toBeNull();
+    expect(await h.store.get('alice')).toBeNull();
+    // Before the proof is read: a bad proof alongside is not the error named.
+    for (const proof of [{ code: '1'.repeat(65) }, { passkey: 'not an answer' as never }]) {
+      expect(await failure(() => h.gate.beginEnrollment('alice', { account: 42 as never, ...proof }))).toMatchObject({
+        code: 'ERR_OPTIONS',
+        message: 'account must be a string',
+      });
+    }
   });
 });
 
