@@ -115,27 +115,26 @@ export function stamp(times: { readonly [id: string]: number }, ids: readonly st
 /**
  * @internal
  * Queues new events behind the undelivered ones. Past {@link OUTBOX_LIMIT}
- * the oldest unclaimed entries are dropped and one `events-dropped` event,
- * kept first, counts them by type: a notifier down for good cannot grow the
- * record without bound, and the host still learns what was lost.
+ * the oldest entries are dropped and one `events-dropped` event, kept first,
+ * counts them by type (an earlier one's counts included): a notifier down for
+ * good cannot grow the record without bound, and the host still learns what
+ * was lost. An entry being delivered right then may be dropped too; if that
+ * delivery still succeeds, the host hears of the event and of it in the count.
  */
 export function enqueue(outbox: readonly OutboxEntry[], events: readonly GateEvent[], summary: () => Omit<GateEvent & { type: 'events-dropped' }, 'dropped' | 'types'>): readonly OutboxEntry[] {
   const all = [...outbox, ...events.map((event): OutboxEntry => ({ event, claim: null, attempts: 0 }))];
   if (all.length <= OUTBOX_LIMIT) return all;
-  const first = all[0]!;
-  const previous = first.event.type === 'events-dropped' && first.claim === null ? first.event : null;
-  const rest = previous === null ? all : all.slice(1);
-  const excess = rest.length + 1 - OUTBOX_LIMIT;
-  const dropped = rest.slice(0, excess);
+  // One place is kept for the summary.
+  const excess = all.length + 1 - OUTBOX_LIMIT;
   const types: { [type: string]: number } = {};
   const add = (type: string, n: number) => {
     types[type] = (Object.hasOwn(types, type) ? types[type]! : 0) + n;
   };
-  for (const event of [...(previous === null ? [] : [previous]), ...dropped.map((entry) => entry.event)]) {
+  for (const { event } of all.slice(0, excess)) {
     if (event.type === 'events-dropped') for (const [type, n] of Object.entries(event.types)) add(type, n);
     else add(event.type, 1);
   }
   const count = Object.values(types).reduce((sum, n) => sum + n, 0);
   const event = { ...summary(), dropped: count, types } as GateEvent;
-  return [{ event, claim: null, attempts: 0 }, ...rest.slice(excess)];
+  return [{ event, claim: null, attempts: 0 }, ...all.slice(excess)];
 }
