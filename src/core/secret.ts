@@ -101,10 +101,10 @@ export function prepareKey(secret: string | Uint8Array, options?: { readonly alg
 
 function toKeyBytes(secret: unknown): Uint8Array {
   // base32Decode returns a Uint8Array of its own: only other secrets need the check.
+  if (typeof secret !== 'string' && !isBytes(secret)) throw new OtpError('ERR_OPTIONS', 'secret must be a base32 string, a Uint8Array or a prepared key');
   const key = typeof secret === 'string' ? base32Decode(secret) : secret;
-  if (typeof secret !== 'string' && !isBytes(key)) throw new OtpError('ERR_OPTIONS', 'secret must be a base32 string, a Uint8Array or a prepared key');
-  if ((key as Uint8Array).length === 0) throw new OtpError('ERR_OPTIONS', 'secret must not be empty');
-  return key as Uint8Array;
+  if (key.length === 0) throw new OtpError('ERR_OPTIONS', 'secret must not be empty');
+  return key;
 }
 
 /**

@@ -28,7 +28,7 @@ const TYPED_ARRAY = /* @__PURE__ */ Object.getPrototypeOf(Uint8Array.prototype) 
 const TAG = /* @__PURE__ */ Object.getOwnPropertyDescriptor(TYPED_ARRAY, Symbol.toStringTag)!.get!;
 const LENGTH = /* @__PURE__ */ Object.getOwnPropertyDescriptor(TYPED_ARRAY, 'length')!.get!;
 
-/** Whether `value` really is a Uint8Array (a Node Buffer is one) whose `length` is its own. */
+/** Whether `value` really is a Uint8Array (Node's own byte buffers are) whose `length` is its own. */
 export function isBytes(value: unknown): value is Uint8Array {
   return TAG.call(value) === 'Uint8Array' && (value as Uint8Array).length === LENGTH.call(value);
 }

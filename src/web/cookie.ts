@@ -28,7 +28,7 @@ export interface FlowCookie {
   readonly returnTo: string | null;
 }
 
-/** base64url without padding, from bytes (no Buffer: this runs in workers too). */
+/** base64url without padding, from bytes (with btoa, which browsers and workers have too). */
 export function base64url(bytes: Uint8Array): string {
   let text = '';
   for (const byte of bytes) text += String.fromCharCode(byte);

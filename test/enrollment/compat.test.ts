@@ -43,3 +43,19 @@ describe('checkCompatibility', () => {
     expect(params(checkCompatibility(parsed))).toEqual(['algorithm', 'digits', 'period', 'secret']);
   });
 });
+
+describe('warnings are safe to log', () => {
+  it('no warning message of checkCompatibility or parseUri holds the secret, whichever warnings fire', () => {
+    const short = 'JBSWY3DPEHPK3PXP'; // 80 bits: short-secret fires
+    const long = generateSecret();
+    for (const secret of [short, long]) {
+      const warnings = checkCompatibility({ type: 'hotp', secret, algorithm: 'SHA512', digits: 8, period: 60, account: 'a'.repeat(80) });
+      expect(warnings.length).toBeGreaterThan(3);
+      for (const w of warnings) expect(JSON.stringify(w)).not.toContain(secret);
+    }
+    expect(checkCompatibility({ secret: short }).map((w) => w.code)).toContain('short-secret');
+    const parsed = parseUri(`otpauth://totp/Microsoft:alice?secret=${long}&issuer=Contoso`);
+    expect(parsed.warnings.map((w) => w.code)).toEqual(['issuer-mismatch']);
+    for (const w of parsed.warnings) expect(JSON.stringify(w)).not.toContain(long);
+  });
+});
