@@ -17,8 +17,10 @@ export interface TerminalInput {
  * deletes, Ctrl-C stops with `ERR_USAGE`.
  */
 export function readHidden(input: TerminalInput, output: { write(text: string): unknown }, prompt: string): Promise<string> {
-  output.write(prompt);
+  // Echo goes off before the prompt shows: a user (or a script) who types as
+  // soon as the prompt appears must never have the first characters echoed.
   input.setRawMode(true);
+  output.write(prompt);
   input.setEncoding('utf8');
   return new Promise((resolve, reject) => {
     let line = '';

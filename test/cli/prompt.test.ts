@@ -35,6 +35,13 @@ function setup() {
 }
 
 describe('readHidden', () => {
+  it('turns echo off before the prompt shows, so what is typed at once is never echoed', () => {
+    const input = new FakeTerminal();
+    const rawWhenShown: boolean[][] = [];
+    void readHidden(input, { write: () => rawWhenShown.push([...input.rawModes]) }, 'SECRET: ');
+    expect(rawWhenShown[0]).toEqual([true]);
+  });
+
   it('shows the prompt, reads one line in raw mode (no echo) and restores the terminal', async () => {
     const { input, output, shown } = setup();
     const line = readHidden(input, output, 'SECRET (input hidden): ');
