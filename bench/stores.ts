@@ -324,20 +324,26 @@ async function backends(): Promise<Backend[]> {
         await pool.end();
       },
     });
-    // The same with named prepared statements (the store's `prepared` option), on its own pool and table.
-    const preparedPool = new pg.Pool({ connectionString: pgUrl, max: 16 });
-    preparedPool.on('error', () => {});
-    const preparedTable = `otpgate_bench_${run}_prepared`;
-    const preparedStore = createPostgresStore({ client: preparedPool, table: preparedTable, prepared: true });
-    await preparedStore.migrate();
-    list.push({
-      name: 'postgres (16, prepared)',
-      store: preparedStore,
-      close: async () => {
-        await preparedPool.query(`DROP TABLE IF EXISTS "${preparedTable}"`);
-        await preparedPool.end();
-      },
-    });
+    // The same with the store's `prepared` and `batch` options, each on its own pool and table.
+    for (const [label, options] of [
+      ['prepared', { prepared: true }],
+      ['batch', { batch: true }],
+      ['batch, prepared', { batch: true, prepared: true }],
+    ] as const) {
+      const ownPool = new pg.Pool({ connectionString: pgUrl, max: 16 });
+      ownPool.on('error', () => {});
+      const ownTable = `otpgate_bench_${run}_${label.replace(/\W+/g, '_')}`;
+      const ownStore = createPostgresStore({ client: ownPool, table: ownTable, ...options });
+      await ownStore.migrate();
+      list.push({
+        name: `postgres (16, ${label})`,
+        store: ownStore,
+        close: async () => {
+          await ownPool.query(`DROP TABLE IF EXISTS "${ownTable}"`);
+          await ownPool.end();
+        },
+      });
+    }
   } else {
     console.log('postgres: skipped, OTPGATE_PG_URL is not set');
   }

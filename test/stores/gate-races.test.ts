@@ -51,6 +51,10 @@ describe(`gate races: ${ROUNDS} rounds of ${VERIFIES} verifies of one code and $
   it.skipIf(!pgUrl)(`postgres, ${PROCESSES} processes × ${SERVERS_PER_PROCESS} pools`, async () => {
     await raceAcrossProcesses({ kind: 'postgres', url: pgUrl!, table }, 'postgres');
   }, 120_000);
+
+  it.skipIf(!pgUrl)(`postgres with batch: true, ${PROCESSES} processes × ${SERVERS_PER_PROCESS} pools`, async () => {
+    await raceAcrossProcesses({ kind: 'postgres', url: pgUrl!, table, batch: true }, 'postgres');
+  }, 120_000);
 });
 
 describeSecondEditionRaces('memory store, two gates in one process', async () => {
@@ -63,3 +67,8 @@ describeSecondEditionRaces(`sqlite, ${PROCESSES} processes on one WAL file`, () 
 );
 
 if (pgUrl) describeSecondEditionRaces(`postgres, ${PROCESSES} processes`, () => processSetup(workers, { kind: 'postgres', url: pgUrl, table }));
+if (pgUrl) {
+  describeSecondEditionRaces(`postgres with batch: true, ${PROCESSES} processes`, () =>
+    processSetup(workers, { kind: 'postgres', url: pgUrl, table, batch: true }),
+  );
+}

@@ -84,6 +84,8 @@ const backends: Array<[string, Pair | undefined]> = [
   ],
   ['sqlite', async () => [await opened({ kind: 'sqlite', file: join(dir, 'races.db'), table }), await opened({ kind: 'sqlite', file: join(dir, 'races.db'), table })]],
   ['postgres', pgUrl ? async () => [await opened({ kind: 'postgres', url: pgUrl, table }), await opened({ kind: 'postgres', url: pgUrl, table })] : undefined],
+  // One server batching, the other not: both kinds of statement decide together.
+  ['postgres, batch on one side', pgUrl ? async () => [await opened({ kind: 'postgres', url: pgUrl, table, batch: true }), await opened({ kind: 'postgres', url: pgUrl, table })] : undefined],
   ...(['ioredis', 'node-redis'] as const).map((kind): [string, Pair | undefined] => [
     `redis (${kind})`,
     redisUrl ? async () => [await opened({ kind, url: redisUrl, prefix: prefix(kind) }), await opened({ kind, url: redisUrl, prefix: prefix(kind) })] : undefined,

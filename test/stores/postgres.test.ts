@@ -43,6 +43,8 @@ describe.skipIf(!url)('postgres store', () => {
   const crossClient: PostgresStore[] = [];
   let pooled: PostgresStore;
   let prepared: PostgresStore;
+  let batchedStore: PostgresStore;
+  let batchedPrepared: PostgresStore;
 
   beforeAll(async () => {
     admin = new pg.Client({ connectionString: url });
@@ -51,6 +53,8 @@ describe.skipIf(!url)('postgres store', () => {
     await pooled.migrate();
     for (let i = 0; i < 3; i++) crossClient.push(storeOn(newPool({ max: 4 }), 'main'));
     prepared = createPostgresStore({ client: newPool({ max: 4 }), table: tableOf('main'), prepared: true });
+    batchedStore = createPostgresStore({ client: newPool({ max: 4 }), table: tableOf('main'), batch: true });
+    batchedPrepared = createPostgresStore({ client: newPool({ max: 4 }), table: tableOf('main'), batch: true, prepared: true });
   });
 
   afterAll(async () => {
@@ -66,6 +70,9 @@ describe.skipIf(!url)('postgres store', () => {
   describeStoreContract('postgres (three Pools, alternating)', () => crossClient[turn++ % 3]!);
 
   describeStoreContract('postgres (Pool, prepared statements)', () => prepared);
+
+  describeStoreContract('postgres (Pool, batch)', () => batchedStore);
+  describeStoreContract('postgres (Pool, batch and prepared statements)', () => batchedPrepared);
 
   it('prepared: each statement of a login is prepared once per connection, named after its table; a table dropped and created again is planned again', async () => {
     const client = new pg.Client({ connectionString: url });
@@ -407,6 +414,13 @@ describe.skipIf(!url)('postgres store', () => {
     itRacesAcrossProcesses(() => {
       tables.add(tableOf('procs'));
       return { kind: 'postgres', url: url!, table: tableOf('procs') };
+    }, 3);
+  });
+
+  describe('across processes, with batch', () => {
+    itRacesAcrossProcesses(() => {
+      tables.add(tableOf('procs_b'));
+      return { kind: 'postgres', url: url!, table: tableOf('procs_b'), batch: true };
     }, 3);
   });
 });

@@ -12,7 +12,7 @@ import { openDb, type QueryBuilder } from './sql-clients.js';
 
 export type StoreTarget =
   | { readonly kind: 'sqlite'; readonly file: string; readonly table: string }
-  | { readonly kind: 'postgres'; readonly url: string; readonly table: string }
+  | { readonly kind: 'postgres'; readonly url: string; readonly table: string; readonly batch?: boolean }
   | { readonly kind: 'ioredis' | 'node-redis'; readonly url: string; readonly prefix: string }
   | {
       readonly kind: QueryBuilder;
@@ -40,7 +40,7 @@ export async function openStore(target: StoreTarget): Promise<OpenedStore> {
     case 'postgres': {
       const pool = new pg.Pool({ connectionString: target.url, max: 4 });
       pool.on('error', () => {});
-      const store = createPostgresStore({ client: pool, table: target.table });
+      const store = createPostgresStore({ client: pool, table: target.table, batch: target.batch ?? false });
       await store.migrate();
       return { store, close: () => pool.end() };
     }
