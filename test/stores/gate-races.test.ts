@@ -53,7 +53,7 @@ describe(`gate races: ${ROUNDS} rounds of ${VERIFIES} verifies of one code and $
   }, 120_000);
 
   it.skipIf(!pgUrl)(`postgres with batch: true, ${PROCESSES} processes × ${SERVERS_PER_PROCESS} pools`, async () => {
-    await raceAcrossProcesses({ kind: 'postgres', url: pgUrl!, table, batch: true }, 'postgres');
+    await raceAcrossProcesses({ kind: 'postgres', url: pgUrl!, table, batch: true }, 'postgres-batch');
   }, 120_000);
 });
 
