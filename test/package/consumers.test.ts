@@ -53,7 +53,14 @@ interface Check {
   readonly expected: unknown;
 }
 
-const GATE_FLOW = { confirmed: true, first: { ok: true, method: 'totp', recoveryCodesLeft: 10 }, again: 'replayed' };
+const GATE_FLOW = {
+  confirmed: true,
+  first: { ok: true, method: 'totp', recoveryCodesLeft: 10 },
+  again: 'replayed',
+  found: [true, false],
+  wins: 1,
+  nobody: false,
+};
 const store = (name: string, uses: readonly Peer[], needs?: Service): Check => ({ name, uses, expected: GATE_FLOW, ...(needs ? { needs } : {}) });
 const WEB_FLOW = {
   login: { status: 303, location: '/2fa' },
@@ -64,6 +71,7 @@ const WEB_FLOW = {
 const checks: readonly Check[] = [
   store('better-sqlite3', ['better-sqlite3']),
   store('pg', ['pg'], 'OTPGATE_PG_URL'),
+  store('pg (batch, prepared)', ['pg'], 'OTPGATE_PG_URL'),
   store('ioredis', ['ioredis'], 'OTPGATE_REDIS_URL'),
   store('redis', ['redis'], 'OTPGATE_REDIS_URL'),
   store('kysely on better-sqlite3', ['kysely', 'better-sqlite3']),
@@ -163,6 +171,14 @@ const stores = {
     const pool = await pgPool();
     return { store: createPostgresStore({ client: pool, table: tag }), close: async () => { await pool.query('DROP TABLE IF EXISTS ' + tag); await pool.end(); } };
   },
+  async 'pg (batch, prepared)'() {
+    const { createPostgresStore } = await import('otpgate/stores/postgres');
+    const pool = await pgPool();
+    return {
+      store: createPostgresStore({ client: pool, table: tag, batch: true, prepared: true }),
+      close: async () => { await pool.query('DROP TABLE IF EXISTS ' + tag); await pool.end(); },
+    };
+  },
   async ioredis() {
     const { default: Redis } = await import('ioredis');
     const { createRedisStore } = await import('otpgate/stores/redis');
@@ -241,7 +257,17 @@ async function gateFlow() {
     const code = totp(secret, { now });
     const first = await gate.verify('alice', code);
     const again = await gate.verify('alice', code);
-    return { confirmed: confirmed.ok, first, again: again.ok ? 'accepted' : again.reason };
+    // Calls at once, as a busy server makes them (with batch: true, one statement each way).
+    const found = await Promise.all([store.get('alice'), store.get('nobody')]);
+    const [held] = found;
+    const writes = await Promise.all([
+      store.compareAndSet('alice', held.version, held.record),
+      store.compareAndSet('alice', held.version, held.record),
+      store.compareAndSet('nobody', 1, held.record),
+    ]);
+    // Either of the two writes of alice may win on a pool; exactly one must.
+    const wins = writes.slice(0, 2).filter(Boolean).length;
+    return { confirmed: confirmed.ok, first, again: again.ok ? 'accepted' : again.reason, found: found.map((entry) => entry !== null), wins, nobody: writes[2] };
   } finally {
     await close();
   }
