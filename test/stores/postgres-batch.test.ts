@@ -51,6 +51,17 @@ async function seed(store: PostgresStore, ids: readonly string[]): Promise<void>
   for (const id of ids) expect(await store.compareAndSet(id, null, recordOf(0))).toBe(true);
 }
 
+describe('postgres store batch option', () => {
+  it('is a boolean: anything else is ERR_OPTIONS, with no I/O', () => {
+    const client: PgQueryable = { query: async () => expect.unreachable('no I/O in the factory') };
+    // As for `prepared`, null counts as not given.
+    for (const value of ['yes', 1, {}]) {
+      expect(() => createPostgresStore({ client, batch: value as never })).toThrow(expect.objectContaining({ code: 'ERR_OPTIONS', message: 'postgres store: batch must be a boolean' }));
+    }
+    expect(createPostgresStore({ client, batch: true }).table).toBe('otpgate_mfa');
+  });
+});
+
 describe.skipIf(!url)('postgres store with batch: true', () => {
   afterAll(async () => {
     for (const table of tables) {
