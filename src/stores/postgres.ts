@@ -286,11 +286,10 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
   const update = async ({ userId, expected, json, resetOpen }: Update): Promise<boolean> =>
     (await run('update', [userId, expected, json, resetOpen])).rowCount === 1;
 
-  // Rows are parsed by each caller, so one unreadable record fails its own
-  // user's call only.
   const getOne = async (userId: string) => (await run('get', [userId])).rows[0] as Row | undefined;
   // A batch of one takes the single-row statements, which PostgreSQL runs
-  // faster: a lone login pays nothing for `batch`.
+  // faster: a lone login pays nothing for `batch`. Rows are parsed by each
+  // caller (in `get`), so one unreadable record fails its own user's call only.
   const getRow = batch
     ? batched(async (userIds: readonly string[]) => {
         if (userIds.length === 1) return [await getOne(userIds[0]!)];
