@@ -4,37 +4,16 @@
 // and the CSPRNG's 64 KiB chunks.
 import { createCipheriv } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createAesGcmCipher, isOtpError, type OtpError } from '../../src/index.js';
+import { createAesGcmCipher } from '../../src/index.js';
 import { randomBytes } from '../../src/internal/bytes.js';
+import { b64url, CIPHER_KEY as KEY, failure, OTHER_CIPHER_KEY as OTHER, PLAIN_SECRET as SECRET, sealV1 } from './rig.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
 });
 
-const KEY = new Uint8Array(32).fill(9);
-const SECRET = 'JBSWY3DPEHPK3PXP';
 const FORMAT = 'the encrypted secret is not in the v1 AES-GCM format';
 const UNDECRYPTABLE = "the secret could not be decrypted: wrong key, tampered, or another user's";
-
-async function failure(promise: Promise<unknown>): Promise<OtpError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (isOtpError(error)) return error;
-    throw new Error(`expected an OtpError, got ${String(error)}`);
-  }
-  throw new Error('expected a failure, got none');
-}
-
-const b64url = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
-
-/** A v1 token sealed by node:crypto with the same key, iv and additional data. */
-function sealWithNode(plain: Uint8Array, context: string, iv = new Uint8Array(12).fill(1)): string {
-  const cipher = createCipheriv('aes-256-gcm', KEY, iv);
-  cipher.setAAD(Buffer.from(context));
-  const body = Buffer.concat([cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
-  return `v1.${b64url(iv)}.${b64url(body)}`;
-}
 
 describe('createAesGcmCipher', () => {
   it('without options or key is ERR_OPTIONS saying what key it needs', () => {
@@ -80,12 +59,12 @@ describe('createAesGcmCipher', () => {
   });
 
   it('reads what node:crypto seals in the same format', async () => {
-    const wrapped = sealWithNode(new TextEncoder().encode(SECRET), 'alice');
+    const wrapped = sealV1(new TextEncoder().encode(SECRET), 'alice');
     expect(await createAesGcmCipher({ key: KEY }).decrypt(wrapped, 'alice')).toBe(SECRET);
   });
 
   it('refuses an authentic plaintext that is not UTF-8 instead of returning replacement characters', async () => {
-    const wrapped = sealWithNode(new Uint8Array([0xff, 0xfe, 0x41]), 'alice');
+    const wrapped = sealV1(new Uint8Array([0xff, 0xfe, 0x41]), 'alice');
     expect(await failure(createAesGcmCipher({ key: KEY }).decrypt(wrapped, 'alice'))).toMatchObject({ code: 'ERR_CIPHER', message: UNDECRYPTABLE });
   });
 
@@ -98,7 +77,7 @@ describe('createAesGcmCipher', () => {
 
   it('refuses anything but exactly v1.<12-byte iv>.<at least a tag> as a format error, before trying to decrypt', async () => {
     const cipher = createAesGcmCipher({ key: KEY });
-    const wrapped = sealWithNode(new TextEncoder().encode(SECRET), 'alice');
+    const wrapped = sealV1(new TextEncoder().encode(SECRET), 'alice');
     const [, iv, sealed] = wrapped.split('.') as [string, string, string];
     const decrypt = vi.spyOn(globalThis.crypto.subtle, 'decrypt');
     const malformed: Array<[string, unknown]> = [
@@ -121,7 +100,6 @@ describe('createAesGcmCipher', () => {
   });
 });
 
-const OTHER = new Uint8Array(32).fill(4);
 const V2_FORMAT = 'the encrypted secret is not in the v2 AES-GCM format';
 
 /** A v2 token sealed by node:crypto under `key`, named `id`. */

@@ -3,48 +3,14 @@
 // and records of several authenticators, re-authentication, remembered
 // devices, the recovery-code lifecycle, status and import.
 import { describe, expect, it } from 'vitest';
-import { isOtpError } from '../../src/errors.js';
-import { decide, type Command, type DecideContext } from '../../src/gate/decide.js';
+import type { DecideContext } from '../../src/gate/decide.js';
 import { hashDeviceToken } from '../../src/gate/devices.js';
-import { initialRecord, type ActiveSecret, type GateRecord, type TrustedDevice } from '../../src/gate/record.js';
+import { initialRecord, type GateRecord, type TrustedDevice } from '../../src/gate/record.js';
 import { issueRecoveryCodes } from '../../src/gate/recovery.js';
-import { codeAt, ctx, enrolled, enrolling, frozen, OTHER_SECRET, policy, RECOVERY, SECRET, STEP, T0 } from '../gate/fixtures.js';
+import { codeAt, ctx, enrolled, enrolling, OTHER_SECRET, policy, RECOVERY, SECRET, STEP, T0 } from '../gate/fixtures.js';
+import { CLEAR, refusal, run, spare, wrong } from './rig.js';
 
-function run<C extends Command>(record: GateRecord, command: C, context: DecideContext = ctx()) {
-  return decide(frozen(record), command, context);
-}
-
-function refusal(fn: () => unknown): { code: string; message: string } | 'no error' {
-  try {
-    fn();
-  } catch (error) {
-    if (isOtpError(error)) return { code: error.code, message: error.message };
-    throw error;
-  }
-  return 'no error';
-}
-
-const CLEAR = { failures: 0, locks: 0, lockedUntil: null, hardStop: false };
-const wrong = (code: string) => (code === '000000' ? '111111' : '000000');
 const both = (overrides: Partial<DecideContext> = {}) => ctx({ activeKeys: [SECRET, OTHER_SECRET], ...overrides });
-
-/** A second authenticator (OTHER_SECRET), last used the step before `now`. */
-function spare(now = T0, overrides: Partial<ActiveSecret> = {}): ActiveSecret {
-  return {
-    secret: OTHER_SECRET,
-    wrapped: false,
-    algorithm: 'SHA1',
-    digits: 6,
-    period: 30,
-    enrolledAt: now - STEP,
-    lastStep: Math.floor(now / STEP) - 1,
-    drift: 0,
-    id: 'a2',
-    label: 'Spare',
-    lastUsedAt: null,
-    ...overrides,
-  };
-}
 
 /** An enrolled record with the first authenticator (SECRET, legacy id) and the spare. */
 function twoOf(now = T0, overrides: Partial<GateRecord> = {}): GateRecord {

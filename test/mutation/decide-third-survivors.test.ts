@@ -4,30 +4,14 @@
 // (verdicts, challenges, renaming), a reset request's queue, and the names in
 // the "context lacks ..." errors that tell the shell what it forgot to give.
 import { describe, expect, it } from 'vitest';
-import { isOtpError } from '../../src/errors.js';
-import { decide, type Command, type DecideContext } from '../../src/gate/decide.js';
+import type { Command } from '../../src/gate/decide.js';
 import type { GateEvent } from '../../src/gate/events.js';
-import { initialRecord, type ActiveSecret, type GateRecord, type OutboxEntry, type PasskeyChallenge, type StoredPasskey } from '../../src/gate/record.js';
+import { initialRecord, type GateRecord, type OutboxEntry, type PasskeyChallenge, type StoredPasskey } from '../../src/gate/record.js';
 import { issueRecoveryCodes } from '../../src/gate/recovery.js';
-import { codeAt, ctx, enrolled, frozen, OTHER_SECRET, policy, RECOVERY, STEP, T0 } from '../gate/fixtures.js';
-
-function run<C extends Command>(record: GateRecord, command: C, context: DecideContext = ctx()) {
-  return decide(frozen(record), command, context);
-}
-
-function refusal(fn: () => unknown): { code: string; message: string } | 'no error' {
-  try {
-    fn();
-  } catch (error) {
-    if (isOtpError(error)) return { code: error.code, message: error.message };
-    throw error;
-  }
-  return 'no error';
-}
+import { codeAt, ctx, enrolled, policy, RECOVERY, T0 } from '../gate/fixtures.js';
+import { CLEAR, refusal, run, spare, wrong } from './rig.js';
 
 const lacks = (name: string) => ({ code: 'ERR_OPTIONS', message: `internal: the decision context lacks ${name}` });
-const CLEAR = { failures: 0, locks: 0, lockedUntil: null, hardStop: false };
-const wrong = (code: string) => (code === '000000' ? '111111' : '000000');
 
 const RP = { rpId: 'example.com', origins: ['https://example.com'] } as const;
 const CHALLENGE = 'Y2hhbGxlbmdlLTEtMzItYnl0ZXMtbG9uZy1mb3ItdGVzdHM';
@@ -56,23 +40,6 @@ function challenge(overrides: Partial<PasskeyChallenge> = {}): PasskeyChallenge 
 /** A user whose only authenticator is a passkey, with a live login challenge. */
 function passkeyUser(overrides: Partial<GateRecord> = {}): GateRecord {
   return { ...initialRecord(), state: 'enrolled', passkeys: [passkey()], passkeyChallenges: [challenge()], recoveryCodes: issueRecoveryCodes(2).hashes, ...overrides };
-}
-
-function spare(overrides: Partial<ActiveSecret> = {}): ActiveSecret {
-  return {
-    secret: OTHER_SECRET,
-    wrapped: false,
-    algorithm: 'SHA1',
-    digits: 6,
-    period: 30,
-    enrolledAt: T0 - STEP,
-    lastStep: Math.floor(T0 / STEP) - 1,
-    drift: 0,
-    id: 'a2',
-    label: 'Spare',
-    lastUsedAt: null,
-    ...overrides,
-  };
 }
 
 describe('event ids', () => {

@@ -4,84 +4,13 @@
 // calls), the back-off between compare-and-set rounds, the notify timer, and
 // which notifier failures each method reports where.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  createAesGcmCipher,
-  createGate,
-  createMemoryStore,
-  isOtpError,
-  type GateConfig,
-  type GateEvent,
-  type MfaStore,
-  type OtpError,
-  type SecretCipher,
-} from '../../src/index.js';
+import { createAesGcmCipher, createGate, createMemoryStore, type GateConfig, type GateEvent, type OtpError } from '../../src/index.js';
 import { enroll, harness } from '../gate/harness.js';
+import { countingCipher, countingStore, failure, seams } from './rig.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
   vi.useRealTimers();
-});
-
-/** The OtpError a call throws or rejects with (fails the test if it does not). */
-async function failure(call: () => unknown): Promise<OtpError> {
-  try {
-    await call();
-  } catch (error) {
-    if (isOtpError(error)) return error;
-    throw new Error(`expected an OtpError, got ${String(error)}`);
-  }
-  throw new Error('expected a failure, got none');
-}
-
-/** A memory store that counts its calls and can lose the next `n` compare-and-sets. */
-function countingStore() {
-  const inner = createMemoryStore();
-  const counts = { get: 0, cas: 0 };
-  let lose = 0;
-  const store: MfaStore = {
-    async get(userId) {
-      counts.get++;
-      return inner.get(userId);
-    },
-    async compareAndSet(userId, expected, next) {
-      counts.cas++;
-      if (lose > 0) {
-        lose--;
-        return false;
-      }
-      return inner.compareAndSet(userId, expected, next);
-    },
-    listOpenResets: () => inner.listOpenResets(),
-  };
-  return {
-    store,
-    counts,
-    loseNext(n: number) {
-      lose = n;
-    },
-    reset() {
-      counts.get = 0;
-      counts.cas = 0;
-    },
-  };
-}
-
-/** A cipher that counts its calls around the real AES-GCM one. */
-function countingCipher() {
-  const real = createAesGcmCipher({ key: new Uint8Array(32).fill(7) });
-  const counts = { encrypt: 0, decrypt: 0 };
-  const cipher: SecretCipher = {
-    encrypt: (plain, context) => (counts.encrypt++, real.encrypt(plain, context)),
-    decrypt: (wrapped, context) => (counts.decrypt++, real.decrypt(wrapped, context)),
-  };
-  return { cipher, counts };
-}
-
-const seams = () => ({
-  store: createMemoryStore(),
-  directory: { administratorsOf: async () => [], isAdministratorOf: async () => false },
-  notifier: { notify: async () => {} },
-  issuer: 'ACME',
 });
 
 describe('createGate refuses a bad configuration with a message naming the fault', () => {

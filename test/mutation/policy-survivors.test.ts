@@ -2,7 +2,8 @@
 // src/gate/policy.ts: every numeric field's exact range, and the message that
 // names it; the shapes refused; the deep freeze of the result.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_POLICY, isOtpError, resolvePolicy, type Policy } from '../../src/index.js';
+import { DEFAULT_POLICY, resolvePolicy, type Policy } from '../../src/index.js';
+import { policyRefusal } from './rig.js';
 
 const DAY = 86_400_000;
 
@@ -33,27 +34,17 @@ const RANGES: Array<[string, (value: number) => Policy, number, number]> = [
   ['policy.throttle.maxLockMs', (v) => ({ throttle: { lockMs: 0, maxLockMs: v } }), 1000, DAY * 365],
 ];
 
-function refusal(policy: unknown): string {
-  try {
-    resolvePolicy(policy as Policy);
-  } catch (error) {
-    if (isOtpError(error) && error.code === 'ERR_OPTIONS') return error.message;
-    throw error;
-  }
-  return 'accepted';
-}
-
 describe('resolvePolicy, field by field', () => {
   for (const [name, set, min, max] of RANGES) {
     it(`${name}: integers from ${min} to ${max}, and the message names the field`, () => {
       const message = `${name} must be an integer from ${min} to ${max}`;
-      expect(refusal(set(min))).toBe('accepted');
-      expect(refusal(set(max))).toBe('accepted');
-      expect(refusal(set(min - 1))).toBe(message);
-      expect(refusal(set(max + 1))).toBe(message);
-      expect(refusal(set(min + 0.5))).toBe(message);
+      expect(policyRefusal(set(min))).toBe('accepted');
+      expect(policyRefusal(set(max))).toBe('accepted');
+      expect(policyRefusal(set(min - 1))).toBe(message);
+      expect(policyRefusal(set(max + 1))).toBe(message);
+      expect(policyRefusal(set(min + 0.5))).toBe(message);
       // A string is refused too (for the window, as a shape: see below).
-      if (name !== 'policy.code.window') expect(refusal(set(String(min) as unknown as number))).toBe(message);
+      if (name !== 'policy.code.window') expect(policyRefusal(set(String(min) as unknown as number))).toBe(message);
     });
   }
 
@@ -81,27 +72,27 @@ describe('resolvePolicy, field by field', () => {
 
   it('lockGrowth: a number from 1 to 100', () => {
     const message = 'policy.throttle.lockGrowth must be a number from 1 to 100';
-    for (const ok of [1, 1.5, 100]) expect(refusal({ throttle: { lockGrowth: ok } })).toBe('accepted');
+    for (const ok of [1, 1.5, 100]) expect(policyRefusal({ throttle: { lockGrowth: ok } })).toBe('accepted');
     for (const bad of [0.99, 100.01, Number.NaN, Number.POSITIVE_INFINITY, '2']) {
-      expect(refusal({ throttle: { lockGrowth: bad } })).toBe(message);
+      expect(policyRefusal({ throttle: { lockGrowth: bad } })).toBe(message);
     }
   });
 
   it('algorithm: SHA1, SHA256 or SHA512 only', () => {
-    for (const ok of ['SHA1', 'SHA256', 'SHA512']) expect(refusal({ code: { algorithm: ok } })).toBe('accepted');
+    for (const ok of ['SHA1', 'SHA256', 'SHA512']) expect(policyRefusal({ code: { algorithm: ok } })).toBe('accepted');
     for (const bad of ['', 'sha1', 'MD5', 'SHA384']) {
-      expect(refusal({ code: { algorithm: bad } })).toBe("policy.code.algorithm must be 'SHA1', 'SHA256' or 'SHA512'");
+      expect(policyRefusal({ code: { algorithm: bad } })).toBe("policy.code.algorithm must be 'SHA1', 'SHA256' or 'SHA512'");
     }
   });
 
   it('the shapes it refuses, each with its own message', () => {
-    for (const bad of [null, 'strict', 5, true]) expect(refusal(bad)).toBe('policy must be an object');
+    for (const bad of [null, 'strict', 5, true]) expect(policyRefusal(bad)).toBe('policy must be an object');
     for (const bad of [null, '1', true]) {
-      expect(refusal({ code: { window: bad } })).toBe('policy.code.window must be a number or { past, future }');
+      expect(policyRefusal({ code: { window: bad } })).toBe('policy.code.window must be a number or { past, future }');
     }
-    expect(refusal({ required: 'yes' })).toBe('policy.required must be a boolean or a function');
+    expect(policyRefusal({ required: 'yes' })).toBe('policy.required must be a boolean or a function');
     const deadline = 'policy.postponeDeadline must be a time in milliseconds, a Date or null';
-    for (const bad of ['2027-01-01', Number.NaN, new Date(Number.NaN)]) expect(refusal({ postponeDeadline: bad })).toBe(deadline);
+    for (const bad of ['2027-01-01', Number.NaN, new Date(Number.NaN)]) expect(policyRefusal({ postponeDeadline: bad })).toBe(deadline);
   });
 
   it('postponeDeadline: null and undefined mean never; a Date becomes milliseconds', () => {
@@ -143,11 +134,11 @@ describe('the second edition\'s policy', () => {
   });
 
   it('trustedDevices.enabled must be a boolean', () => {
-    for (const bad of ['yes', 1, 0]) expect(refusal({ trustedDevices: { enabled: bad } })).toBe('policy.trustedDevices.enabled must be a boolean');
+    for (const bad of ['yes', 1, 0]) expect(policyRefusal({ trustedDevices: { enabled: bad } })).toBe('policy.trustedDevices.enabled must be a boolean');
   });
 
   it('names every field it knows when refusing one it does not', () => {
-    expect(refusal({ maxPostpone: 1 })).toBe(
+    expect(policyRefusal({ maxPostpone: 1 })).toBe(
       'policy has no field "maxPostpone"; known: required, maxPostpones, postponeDeadline, code, throttle, enrollment, recovery, reset, authenticators, trustedDevices, passkeys',
     );
     const sections: Array<[string, string]> = [
@@ -160,14 +151,14 @@ describe('the second edition\'s policy', () => {
       ['trustedDevices', 'enabled, ttlMs, max'],
     ];
     for (const [section, fields] of sections) {
-      expect(refusal({ [section]: { nope: 1 } })).toBe(`policy.${section} has no field "nope"; known: ${fields}`);
-      for (const bad of [null, [], 'x', 3]) expect(refusal({ [section]: bad })).toBe(`policy.${section} must be an object`);
+      expect(policyRefusal({ [section]: { nope: 1 } })).toBe(`policy.${section} has no field "nope"; known: ${fields}`);
+      for (const bad of [null, [], 'x', 3]) expect(policyRefusal({ [section]: bad })).toBe(`policy.${section} must be an object`);
       // Every field it names is one it takes.
-      for (const field of fields.split(', ')) expect(refusal({ [section]: { [field]: undefined } })).toBe('accepted');
+      for (const field of fields.split(', ')) expect(policyRefusal({ [section]: { [field]: undefined } })).toBe('accepted');
     }
     // A long unknown name is cut at 40 characters.
-    expect(refusal({ ['x'.repeat(50)]: 1 })).toMatch(new RegExp(`^policy has no field "${'x'.repeat(40)}"; known:`));
-    for (const field of ['required', 'maxPostpones', 'postponeDeadline']) expect(refusal({ [field]: undefined })).toBe('accepted');
+    expect(policyRefusal({ ['x'.repeat(50)]: 1 })).toMatch(new RegExp(`^policy has no field "${'x'.repeat(40)}"; known:`));
+    for (const field of ['required', 'maxPostpones', 'postponeDeadline']) expect(policyRefusal({ [field]: undefined })).toBe('accepted');
   });
 
   it('its sections are frozen too', () => {

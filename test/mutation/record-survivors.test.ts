@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { createGate, createMemoryStore, isOtpError } from '../../src/index.js';
 import { parseGateRecord } from '../../src/gate/record.js';
+import { seams } from './rig.js';
 
 const HASH = 'ab'.repeat(32);
 const NOW = Date.UTC(2026, 5, 1);
@@ -58,14 +59,7 @@ describe('parseGateRecord', () => {
     expect(reason(fullRecord())).toBe('accepted');
     const store = createMemoryStore();
     await store.compareAndSet('alice', null, fullRecord() as never);
-    const gate = createGate({
-      store,
-      issuer: 'ACME',
-      clock: { now: () => NOW },
-      directory: { administratorsOf: async () => [], isAdministratorOf: async () => false },
-      notifier: { notify: async () => {} },
-      onNotifyError: () => {},
-    });
+    const gate = createGate({ ...seams({ store }), clock: { now: () => NOW }, onNotifyError: () => {} });
     expect(await gate.nextStep('alice')).toMatchObject({ step: 'locked' });
   });
 

@@ -7,66 +7,20 @@ import { describe, expect, it } from 'vitest';
 import { totp } from '../../src/core/totp.js';
 import { createAesGcmCipher, createGate, createMemoryStore, rewrapSecrets, type MfaStore, type RewrapProgress, type SecretCipher } from '../../src/index.js';
 import { isStale, upgradeSecrets, type SecretIo } from '../../src/gate/rewrap.js';
-import { initialRecord, parseGateRecord, type GateRecord } from '../../src/gate/record.js';
+import { initialRecord, type GateRecord } from '../../src/gate/record.js';
 import { enrolled, SECRET, OTHER_SECRET, T0 } from '../gate/fixtures.js';
+import { countingStore, recordOf, rejection } from './rig.js';
 
 const keyA = new Uint8Array(32).fill(1);
 const keyB = new Uint8Array(32).fill(2);
 const underA = () => createAesGcmCipher({ keys: { a: keyA }, current: 'a' });
 const rotated = () => createAesGcmCipher({ keys: { a: keyA, b: keyB }, current: 'b' });
 
-/** A memory store that records every listUsers call and its CAS count, and can lose compare-and-sets. */
-function spyStore() {
-  const inner = createMemoryStore();
-  const pages: Array<{ cursor: string | null | undefined; limit: number | undefined }> = [];
-  const counts = { get: 0, cas: 0 };
-  let lose = 0;
-  const store: MfaStore = {
-    async get(userId) {
-      counts.get++;
-      return inner.get(userId);
-    },
-    async compareAndSet(userId, expected, next) {
-      counts.cas++;
-      if (lose > 0) {
-        lose--;
-        return false;
-      }
-      return inner.compareAndSet(userId, expected, next);
-    },
-    listOpenResets: () => inner.listOpenResets(),
-    delete: (userId) => inner.delete!(userId),
-    async listUsers(options) {
-      pages.push({ cursor: options?.cursor, limit: options?.limit });
-      return inner.listUsers!(options);
-    },
-  };
-  return {
-    store,
-    inner,
-    pages,
-    counts,
-    loseNext(n: number) {
-      lose = n;
-    },
-  };
-}
+/** The counting store with `delete` and `listUsers`, which rewrapSecrets walks; it records the pages asked for. */
+const spyStore = () => countingStore({ listing: true });
 
 async function seed(store: MfaStore, userId: string, record: GateRecord): Promise<void> {
   expect(await store.compareAndSet(userId, null, record)).toBe(true);
-}
-
-async function stored(store: MfaStore, userId: string): Promise<GateRecord> {
-  return parseGateRecord((await store.get(userId))!.record);
-}
-
-async function failure(promise: Promise<unknown>): Promise<{ code: string | undefined; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    return { code: (error as { code?: string }).code, message: (error as Error).message };
-  }
-  throw new Error('expected a failure');
 }
 
 describe('rewrapSecrets refuses what it cannot work with, saying why', () => {
@@ -85,7 +39,7 @@ describe('rewrapSecrets refuses what it cannot work with, saying why', () => {
     ['pageSize 1001', { store, cipher, pageSize: 1001 }, 'rewrapSecrets: pageSize must be an integer from 1 to 1000'],
     ['pageSize 2.5', { store, cipher, pageSize: 2.5 }, 'rewrapSecrets: pageSize must be an integer from 1 to 1000'],
   ])('%s', async (_, options, message) => {
-    expect(await failure(rewrapSecrets(options as never))).toEqual({ code: 'ERR_OPTIONS', message });
+    expect(await rejection(rewrapSecrets(options as never))).toEqual({ code: 'ERR_OPTIONS', message });
   });
 
   it('accepts pageSize 1 and 1000, and asks the store for pages of 100 by default, from the start', async () => {
@@ -131,13 +85,13 @@ describe('rewrapSecrets walks every user once and reports each page', () => {
     expect(JSON.stringify((await spy.store.get('cid'))!.record)).toBe(currentJson);
     // Each secret now opens under the current key, for its own user only.
     for (const userId of ['ann', 'bea']) {
-      const active = (await stored(spy.store, userId)).active!;
+      const active = (await recordOf(spy.store, userId)).active!;
       expect(active.wrapped).toBe(true);
       expect(active.secret.startsWith('v2.b.')).toBe(true);
       expect(await createAesGcmCipher({ keys: { b: keyB }, current: 'b' }).decrypt(active.secret, userId)).toBe(SECRET);
     }
     // Nothing else of the record moved.
-    const ann = await stored(spy.store, 'ann');
+    const ann = await recordOf(spy.store, 'ann');
     expect({ ...ann, active: { ...ann.active!, secret: SECRET, wrapped: false } }).toEqual(plainRecord);
   });
 
@@ -147,7 +101,7 @@ describe('rewrapSecrets walks every user once and reports each page', () => {
     const done = await rewrapSecrets({ store: spy.store, cipher: rotated(), cursor: 'ann' });
     expect(done).toEqual({ users: 2, rewrapped: 2, cursor: null });
     expect(spy.pages).toEqual([{ cursor: 'ann', limit: 100 }]);
-    expect((await stored(spy.store, 'ann')).active!.wrapped).toBe(false);
+    expect((await recordOf(spy.store, 'ann')).active!.wrapped).toBe(false);
   });
 
   it('skips a user deleted between the listing and the read', async () => {
@@ -179,7 +133,7 @@ describe('rewrapSecrets walks every user once and reports each page', () => {
     const { secret: third } = await plain.beginEnrollment('ann', { code: totp(second, { now }) });
     const cipher = rotated();
     expect(await rewrapSecrets({ store, cipher })).toEqual({ users: 1, rewrapped: 1, cursor: null });
-    const record = await stored(store, 'ann');
+    const record = await recordOf(store, 'ann');
     for (const secret of [record.active!, ...record.additional!, record.pending!]) expect(secret).toMatchObject({ wrapped: true, secret: expect.stringMatching(/^v2\.b\./) });
     const gate = createGate({ store, issuer: 'X', clock, cipher: createAesGcmCipher({ keys: { b: keyB }, current: 'b' }) });
     expect(await gate.confirmEnrollment('ann', totp(third, { now }))).toEqual({ ok: true, recoveryCodes: [] });
@@ -206,12 +160,12 @@ describe('rewrapSecrets and lost compare-and-sets', () => {
     await seed(spy.store, 'ann', enrolled(T0));
     spy.counts.cas = 0;
     spy.loseNext(24);
-    expect(await failure(rewrapSecrets({ store: spy.store, cipher: rotated() }))).toEqual({
+    expect(await rejection(rewrapSecrets({ store: spy.store, cipher: rotated() }))).toEqual({
       code: 'ERR_CONFLICT',
       message: "rewrapSecrets kept losing the race for a user's record; run it again",
     });
     expect(spy.counts.cas).toBe(24);
-    expect((await stored(spy.store, 'ann')).active!.wrapped).toBe(false);
+    expect((await recordOf(spy.store, 'ann')).active!.wrapped).toBe(false);
   });
 });
 

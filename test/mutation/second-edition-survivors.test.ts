@@ -5,36 +5,15 @@
 // and key rotation cost the cipher.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { totp } from '../../src/core/totp.js';
-import {
-  createAesGcmCipher,
-  createGate,
-  createMemoryStore,
-  isOtpError,
-  OtpError,
-  type MfaStore,
-  type SecretCipher,
-} from '../../src/index.js';
+import { createAesGcmCipher, createGate, createMemoryStore, OtpError, type MfaStore } from '../../src/index.js';
 import { parseGateRecord } from '../../src/gate/record.js';
 import { enroll, harness } from '../gate/harness.js';
+import { countingCipher, failure, wrong, type H } from './rig.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
 });
 
-type H = ReturnType<typeof harness>;
-
-/** The OtpError a call throws or rejects with (fails the test if it does not). */
-async function failure(call: () => unknown): Promise<OtpError> {
-  try {
-    await call();
-  } catch (error) {
-    if (isOtpError(error)) return error;
-    throw new Error(`expected an OtpError, got ${String(error)}`);
-  }
-  throw new Error('expected a failure, got none');
-}
-
-const wrong = (code: string) => (code === '000000' ? '111111' : '000000');
 const LABEL = 'label must be 1 to 64 characters, not only spaces, without control characters';
 
 /** Adds an authenticator to an enrolled user; returns its secret. */
@@ -447,15 +426,6 @@ describe('a write that failed but happened', () => {
 });
 
 describe('several authenticators and key rotation cost the cipher', () => {
-  function counting(inner: SecretCipher) {
-    const counts = { encrypt: 0, decrypt: 0 };
-    const cipher: SecretCipher = {
-      encrypt: (plain, context) => (counts.encrypt++, inner.encrypt(plain, context)),
-      decrypt: (wrapped, context) => (counts.decrypt++, inner.decrypt(wrapped, context)),
-      needsRewrap: (wrapped) => inner.needsRewrap!(wrapped),
-    };
-    return { cipher, counts };
-  }
   const keyA = new Uint8Array(32).fill(1);
   const keyB = new Uint8Array(32).fill(2);
 
@@ -471,7 +441,7 @@ describe('several authenticators and key rotation cost the cipher', () => {
     await old.confirmEnrollment('alice', totp(second, { now }));
     now += 30_000;
 
-    const { cipher, counts } = counting(createAesGcmCipher({ keys: { a: keyA, b: keyB }, current: 'b' }));
+    const { cipher, counts } = countingCipher(createAesGcmCipher({ keys: { a: keyA, b: keyB }, current: 'b' }), { needsRewrap: true });
     const gate = createGate({ store, issuer: 'X', clock, cipher });
     expect(await gate.verify('alice', totp(second, { now }))).toMatchObject({ ok: true });
     expect(counts).toEqual({ decrypt: 2, encrypt: 2 });
@@ -498,7 +468,7 @@ describe('several authenticators and key rotation cost the cipher', () => {
     await plain.confirmEnrollment('alice', totp(secret, { now }));
     await plain.beginEnrollment('alice', { code: totp(secret, { now: now + 30_000 }), label: 'Spare' }).catch(() => {});
     now += 60_000;
-    const { cipher, counts } = counting(createAesGcmCipher({ key: keyA }));
+    const { cipher, counts } = countingCipher(createAesGcmCipher({ key: keyA }), { needsRewrap: true });
     const gate = createGate({ store, issuer: 'X', clock, cipher });
     expect(await gate.verify('alice', totp(secret, { now }))).toMatchObject({ ok: true });
     const record = parseGateRecord((await store.get('alice'))!.record);

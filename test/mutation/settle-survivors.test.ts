@@ -7,87 +7,22 @@
 // mean for which queued events a call sends.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { totp } from '../../src/core/totp.js';
-import { createGate, createMemoryStore, type GateEvent, type MfaStore } from '../../src/index.js';
-import { parseGateRecord, type GateRecord } from '../../src/gate/record.js';
+import { SECRET } from '../gate/fixtures.js';
 import { enroll, harness } from '../gate/harness.js';
+import { enrolledGate, heldNotifier, recordOf, sleep, T, wrongAt } from './rig.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
   vi.useRealTimers();
 });
 
-const T = Date.UTC(2026, 0, 1) + 15_000;
-const SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
-const wrong = (at: number) => (totp(SECRET, { now: at }) === '000000' ? '111111' : '000000');
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A memory store that counts calls and can hold its compare-and-sets until released. */
-function heldStore() {
-  const inner = createMemoryStore();
-  const counts = { get: 0, cas: 0 };
-  let gate: Promise<void> | null = null;
-  let release: () => void = () => {};
-  let waiting = 0;
-  const store: MfaStore = {
-    async get(id) {
-      counts.get++;
-      return inner.get(id);
-    },
-    async compareAndSet(id, expected, next) {
-      counts.cas++;
-      if (gate !== null) {
-        waiting++;
-        await gate;
-      }
-      return inner.compareAndSet(id, expected, next);
-    },
-    listOpenResets: () => inner.listOpenResets(),
-  };
-  return {
-    store,
-    inner,
-    counts,
-    get waiting() {
-      return waiting;
-    },
-    hold() {
-      gate = new Promise((resolve) => (release = resolve));
-    },
-    release() {
-      gate = null;
-      release();
-    },
-  };
-}
-
-/** A notifier whose every call waits until the test settles it. */
-function heldNotifier() {
-  const calls: Array<{ event: GateEvent; resolve: () => void }> = [];
-  return {
-    calls,
-    notify: (event: GateEvent) => new Promise<void>((resolve) => calls.push({ event, resolve })),
-  };
-}
-
-/** Alice enrolled with SECRET through a gate without a notifier (no events queued). */
-async function enrolled(store: MfaStore): Promise<void> {
-  const setup = createGate({ store, issuer: 'X', clock: { now: () => T - 60_000 } });
-  await setup.importEnrollment('alice', { secret: SECRET, lastStep: 0 });
-}
-
-async function record(store: MfaStore): Promise<GateRecord> {
-  return parseGateRecord((await store.get('alice'))!.record);
-}
-
 describe('what deliveries learn', () => {
   it('two deliveries that finish before any write are both carried by the next one', async () => {
-    const s = heldStore();
-    await enrolled(s.inner);
     const notifier = heldNotifier();
-    const gate = createGate({ store: s.store, issuer: 'X', clock: { now: () => T }, notifier, settleDelayMs: 30_000 });
-    const first = gate.verify('alice', wrong(T));
+    const { s, gate } = await enrolledGate({ notifier, settleDelayMs: 30_000 });
+    const first = gate.verify('alice', wrongAt(T));
     await vi.waitFor(() => expect(notifier.calls).toHaveLength(1));
-    const second = gate.verify('alice', wrong(T));
+    const second = gate.verify('alice', wrongAt(T));
     await vi.waitFor(() => expect(notifier.calls).toHaveLength(2));
     for (const call of notifier.calls) call.resolve();
     await Promise.all([first, second]);
@@ -96,17 +31,15 @@ describe('what deliveries learn', () => {
     await vi.waitFor(() => expect(notifier.calls).toHaveLength(3));
     notifier.calls[2]!.resolve();
     expect(await third).toMatchObject({ ok: true });
-    expect((await record(s.inner)).outbox.map((entry) => entry.event.type)).toEqual(['verified']);
+    expect((await recordOf(s.inner)).outbox.map((entry) => entry.event.type)).toEqual(['verified']);
   });
 
   it('a delivery that finishes while another call is writing is kept for the write after', async () => {
-    const s = heldStore();
-    await enrolled(s.inner);
     const notifier = heldNotifier();
-    const gate = createGate({ store: s.store, issuer: 'X', clock: { now: () => T }, notifier, settleDelayMs: 30_000 });
-    const c = gate.verify('alice', wrong(T));
+    const { s, gate } = await enrolledGate({ notifier, settleDelayMs: 30_000 });
+    const c = gate.verify('alice', wrongAt(T));
     await vi.waitFor(() => expect(notifier.calls).toHaveLength(1));
-    const b = gate.verify('alice', wrong(T));
+    const b = gate.verify('alice', wrongAt(T));
     await vi.waitFor(() => expect(notifier.calls).toHaveLength(2));
     notifier.calls[0]!.resolve(); // c's event delivered: owed, not written
     await c;
@@ -120,24 +53,22 @@ describe('what deliveries learn', () => {
     notifier.calls[2]!.resolve();
     expect(await a).toMatchObject({ ok: true });
     // The write after a's carries b's outcome (and a's): neither event is left.
-    const d = gate.verify('alice', wrong(T));
+    const d = gate.verify('alice', wrongAt(T));
     await vi.waitFor(() => expect(notifier.calls).toHaveLength(4));
     notifier.calls[3]!.resolve();
     await d;
-    expect((await record(s.inner)).outbox.map((entry) => [entry.event.type, entry.event.id.split('.')[0]])).toEqual([
+    expect((await recordOf(s.inner)).outbox.map((entry) => [entry.event.type, entry.event.id.split('.')[0]])).toEqual([
       ['code-refused', notifier.calls[3]!.event.id.split('.')[0]],
     ]);
   });
 
   it('is written on its own after settleDelayMs, once, unless a write carried it first', async () => {
-    const s = heldStore();
-    await enrolled(s.inner);
     const notifier = heldNotifier();
-    const gate = createGate({ store: s.store, issuer: 'X', clock: { now: () => T }, notifier, settleDelayMs: 60 });
+    const { s, gate } = await enrolledGate({ notifier, settleDelayMs: 60 });
     // Two deliveries before any write: one settle, one read and one write.
-    const first = gate.verify('alice', wrong(T));
+    const first = gate.verify('alice', wrongAt(T));
     await vi.waitFor(() => expect(notifier.calls).toHaveLength(1));
-    const second = gate.verify('alice', wrong(T));
+    const second = gate.verify('alice', wrongAt(T));
     await vi.waitFor(() => expect(notifier.calls).toHaveLength(2));
     for (const call of notifier.calls) call.resolve();
     await Promise.all([first, second]);
@@ -145,10 +76,10 @@ describe('what deliveries learn', () => {
     s.counts.cas = 0;
     await sleep(200);
     expect(s.counts).toEqual({ get: 1, cas: 1 });
-    expect((await record(s.inner)).outbox).toEqual([]);
+    expect((await recordOf(s.inner)).outbox).toEqual([]);
 
     // A delivery whose outcome a flush writes first: the settle timer is cancelled.
-    const third = gate.verify('alice', wrong(T));
+    const third = gate.verify('alice', wrongAt(T));
     await vi.waitFor(() => expect(notifier.calls).toHaveLength(3));
     notifier.calls[2]!.resolve();
     await third;

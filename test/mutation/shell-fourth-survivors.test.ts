@@ -6,10 +6,9 @@
 // answer is never checked, and the cipher's module-level format constants,
 // checked on a fresh copy of the module (Stryker counts what a module does at
 // load time only for the test that loads it).
-import { createCipheriv } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { totp } from '../../src/core/totp.js';
-import { isOtpError, type OtpError } from '../../src/errors.js';
+import type { OtpError } from '../../src/errors.js';
 import { createAesGcmCipher } from '../../src/gate/aes-gcm.js';
 import { createGate } from '../../src/gate/gate.js';
 import { parseGateRecord } from '../../src/gate/record.js';
@@ -18,6 +17,17 @@ import { createMemoryStore } from '../../src/stores/memory.js';
 import { T0 } from '../gate/fixtures.js';
 import { enroll, harness } from '../gate/harness.js';
 import { SoftPasskey } from '../gate/soft-passkey.js';
+import {
+  CIPHER_KEY as KEY,
+  failure,
+  OTHER_CIPHER_KEY as OTHER,
+  passkeyUser,
+  PLAIN_SECRET as SECRET,
+  rejection,
+  RP,
+  sealV1,
+  type H,
+} from './rig.js';
 
 // Counts the signature checks the gate asks of @simplewebauthn/server.
 const checks = vi.hoisted(() => ({ assertions: 0 }));
@@ -36,29 +46,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-/** The OtpError a call throws or rejects with (fails the test if it does not). */
-async function failure(call: () => unknown): Promise<OtpError> {
-  try {
-    await call();
-  } catch (error) {
-    if (isOtpError(error)) return error;
-    throw new Error(`expected an OtpError, got ${String(error)}`);
-  }
-  throw new Error('expected a failure, got none');
-}
-
-type H = ReturnType<typeof harness>;
-
-const RP = { rpId: 'example.com', rpName: 'Example', origin: 'https://example.com' } as const;
 const ANSWER = "pass the JSON the browser's WebAuthn call resolved with (as @simplewebauthn/browser returns it)";
-
-/** A user whose only authenticator is a software passkey, registered through the gate. */
-async function passkeyUser(h: H, userId = 'alice', key = new SoftPasskey()) {
-  const options = await h.gate.beginPasskeyRegistration(userId, RP);
-  const result = await h.gate.confirmPasskeyRegistration(userId, key.register(options, RP.origin));
-  if (!result.ok) throw new Error(`registration refused: ${result.reason}`);
-  return key;
-}
 
 describe('a locked user\'s passkey answer is refused without a signature check', () => {
   it('locked for a while (no hard stop): locked with the lock\'s end, and the library is not asked', async () => {
@@ -395,33 +383,10 @@ describe('flushNotifications', () => {
 // ---------------------------------------------------------------------------
 // The AES-GCM cipher.
 
-const KEY = new Uint8Array(32).fill(9);
-const OTHER = new Uint8Array(32).fill(4);
-const SECRET = 'JBSWY3DPEHPK3PXP';
-const b64url = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
-
-function sealV1(plain: Uint8Array, context: string, key = KEY): string {
-  const iv = new Uint8Array(12).fill(1);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
-  cipher.setAAD(Buffer.from(context));
-  return `v1.${b64url(iv)}.${b64url(Buffer.concat([cipher.update(plain), cipher.final(), cipher.getAuthTag()]))}`;
-}
-
 /** A copy of the cipher's module loaded in this test, so its constants are made here. */
 async function freshCipherModule(): Promise<typeof import('../../src/gate/aes-gcm.js')> {
   vi.resetModules();
   return import('../../src/gate/aes-gcm.js');
-}
-
-/** The code and message a promise rejects with (the fresh module has its own OtpError class). */
-async function rejection(promise: Promise<unknown>): Promise<{ code: unknown; message: unknown }> {
-  try {
-    await promise;
-  } catch (error) {
-    const { code, message } = error as { code?: unknown; message?: unknown };
-    return { code, message };
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('the AES-GCM cipher, freshly loaded', () => {

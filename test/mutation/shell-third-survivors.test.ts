@@ -3,10 +3,10 @@
 // is paid, the settle write, reset and decline's `notified`) and of
 // src/gate/policy.ts (the passkey policy) that the earlier tests left alive.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { totp } from '../../src/core/totp.js';
-import { createGate, createMemoryStore, isOtpError, OtpError, resolvePolicy, type GateEvent, type MfaStore, type Policy } from '../../src/index.js';
-import { parseGateRecord, type GateRecord } from '../../src/gate/record.js';
+import { createMemoryStore, OtpError, resolvePolicy, type MfaStore } from '../../src/index.js';
+import { codeAt } from '../gate/fixtures.js';
 import { enroll, harness } from '../gate/harness.js';
+import { bareGate, enrolledGate, enrolledIn, failure, heldNotifier, policyRefusal, recordOf, sleep, T, wrongAt } from './rig.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -14,108 +14,18 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
-const T = Date.UTC(2026, 0, 1) + 15_000;
-const SECRET = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP';
-const right = (at: number) => totp(SECRET, { now: at });
-const wrong = (at: number) => (right(at) === '000000' ? '111111' : '000000');
+// The real setTimeout, taken before a test stubs the global one.
 const realSetTimeout = globalThis.setTimeout;
-const sleep = (ms: number) => new Promise((resolve) => realSetTimeout(resolve, ms));
-
-/** A memory store that counts calls, can hold its compare-and-sets until released, and can make the next one fail. */
-function rigStore() {
-  const inner = createMemoryStore();
-  const counts = { get: 0, cas: 0 };
-  let gate: Promise<void> | null = null;
-  let release: () => void = () => {};
-  let waiting = 0;
-  const rig = {
-    inner,
-    counts,
-    /** What the next compare-and-set does instead of writing: throw `error`, after writing when `written`. */
-    failNext: null as { error: unknown; written: boolean } | null,
-    get waiting() {
-      return waiting;
-    },
-    hold() {
-      gate = new Promise((resolve) => (release = resolve));
-    },
-    release() {
-      gate = null;
-      release();
-    },
-    store: {
-      async get(id) {
-        counts.get++;
-        return inner.get(id);
-      },
-      async compareAndSet(id, expected, next) {
-        counts.cas++;
-        if (gate !== null) {
-          waiting++;
-          await gate;
-        }
-        const fail = rig.failNext;
-        if (fail !== null) {
-          rig.failNext = null;
-          if (fail.written) await inner.compareAndSet(id, expected, next);
-          throw fail.error;
-        }
-        return inner.compareAndSet(id, expected, next);
-      },
-      listOpenResets: () => inner.listOpenResets(),
-    } satisfies MfaStore as MfaStore,
-  };
-  return rig;
-}
-
-/** A notifier whose every call waits until the test resolves or rejects it. */
-function heldNotifier() {
-  const calls: Array<{ event: GateEvent; resolve: () => void; reject: (error: Error) => void }> = [];
-  return {
-    calls,
-    notify: (event: GateEvent) => new Promise<void>((resolve, reject) => calls.push({ event, resolve, reject })),
-  };
-}
-
-/** Alice enrolled with SECRET through a gate without a notifier (no events queued). */
-async function enrolled(store: MfaStore): Promise<void> {
-  const setup = createGate({ store, issuer: 'X', clock: { now: () => T - 60_000 } });
-  await setup.importEnrollment('alice', { secret: SECRET, lastStep: 0 });
-}
-
-async function record(store: MfaStore): Promise<GateRecord> {
-  return parseGateRecord((await store.get('alice'))!.record);
-}
 
 /** The ids of the events queued in alice's record. */
 async function queued(store: MfaStore): Promise<string[]> {
-  return (await record(store)).outbox.map((entry) => entry.event.id);
-}
-
-async function failure(call: () => unknown): Promise<OtpError> {
-  try {
-    await call();
-  } catch (error) {
-    if (isOtpError(error)) return error;
-    throw new Error(`expected an OtpError, got ${String(error)}`);
-  }
-  throw new Error('expected a failure, got none');
+  return (await recordOf(store)).outbox.map((entry) => entry.event.id);
 }
 
 describe('the passkey policy', () => {
-  function refusal(policy: unknown): string {
-    try {
-      resolvePolicy(policy as Policy);
-    } catch (error) {
-      if (isOtpError(error) && error.code === 'ERR_OPTIONS') return error.message;
-      throw error;
-    }
-    return 'accepted';
-  }
-
   it('is an object with two known fields, each named in its refusal', () => {
-    expect(refusal({ passkeys: 5 })).toBe('policy.passkeys must be an object');
-    expect(refusal({ passkeys: { ttl: 1 } })).toBe('policy.passkeys has no field "ttl"; known: challengeTtlMs, userVerification');
+    expect(policyRefusal({ passkeys: 5 })).toBe('policy.passkeys must be an object');
+    expect(policyRefusal({ passkeys: { ttl: 1 } })).toBe('policy.passkeys has no field "ttl"; known: challengeTtlMs, userVerification');
   });
 
   it.each(['required', 'preferred', 'discouraged'] as const)('takes userVerification %s', (userVerification) => {
@@ -123,14 +33,14 @@ describe('the passkey policy', () => {
   });
 
   it.each(['bogus', '', 'Required', 1, false])('refuses userVerification %j', (userVerification) => {
-    expect(refusal({ passkeys: { userVerification } })).toBe("policy.passkeys.userVerification must be 'required', 'preferred' or 'discouraged'");
+    expect(policyRefusal({ passkeys: { userVerification } })).toBe("policy.passkeys.userVerification must be 'required', 'preferred' or 'discouraged'");
   });
 
   it('takes a challenge life from 10 s to an hour, and names the field past either end', () => {
     expect(resolvePolicy({ passkeys: { challengeTtlMs: 10_000 } }).passkeys.challengeTtlMs).toBe(10_000);
     expect(resolvePolicy({ passkeys: { challengeTtlMs: 3_600_000 } }).passkeys.challengeTtlMs).toBe(3_600_000);
     for (const challengeTtlMs of [9_999, 3_600_001, 20_000.5]) {
-      expect(refusal({ passkeys: { challengeTtlMs } })).toBe('policy.passkeys.challengeTtlMs must be an integer from 10000 to 3600000');
+      expect(policyRefusal({ passkeys: { challengeTtlMs } })).toBe('policy.passkeys.challengeTtlMs must be an integer from 10000 to 3600000');
     }
   });
 });
@@ -142,31 +52,27 @@ describe('store errors', () => {
     store.get = async () => {
       throw thrown;
     };
-    const gate = createGate({ store, issuer: 'X', clock: { now: () => T } });
+    const gate = bareGate(store);
     const error = await failure(() => gate.status('alice'));
     expect(error).toBe(thrown);
   });
 
   it('a compare-and-set that wrote, then threw an OtpError other than ERR_STORE, fails with it without reading back', async () => {
-    const s = rigStore();
-    await enrolled(s.inner);
-    const gate = createGate({ store: s.store, issuer: 'X', clock: { now: () => T } });
+    const { s, gate } = await enrolledGate();
     const thrown = new OtpError('ERR_CONFLICT', 'custom store: version mismatch');
     s.failNext = { error: thrown, written: true };
     s.counts.get = 0;
-    expect(await failure(() => gate.verify('alice', right(T)))).toBe(thrown);
+    expect(await failure(() => gate.verify('alice', codeAt(T)))).toBe(thrown);
     // Only the load: the read-back is for ERR_STORE, where the write may have happened unseen.
     expect(s.counts.get).toBe(1);
   });
 
   it('the read-back after a failed write leaves no timer behind', async () => {
-    const s = rigStore();
-    await enrolled(s.inner);
-    const gate = createGate({ store: s.store, issuer: 'X', clock: { now: () => T } });
+    const { s, gate } = await enrolledGate();
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     s.failNext = { error: new Error('connection reset'), written: false };
     s.counts.get = 0;
-    expect(await failure(() => gate.verify('alice', right(T)))).toMatchObject({ code: 'ERR_STORE', message: 'store.compareAndSet failed' });
+    expect(await failure(() => gate.verify('alice', codeAt(T)))).toMatchObject({ code: 'ERR_STORE', message: 'store.compareAndSet failed' });
     expect(s.counts.get).toBe(2);
     expect(vi.getTimerCount()).toBe(0);
   });
@@ -174,14 +80,12 @@ describe('store errors', () => {
 
 describe('what deliveries owe', () => {
   it('a delivery that finishes while a call that owed nothing is writing is kept, and the call succeeds', async () => {
-    const s = rigStore();
-    await enrolled(s.inner);
     const notifier = heldNotifier();
-    const gate = createGate({ store: s.store, issuer: 'X', clock: { now: () => T }, notifier, settleDelayMs: 30_000 });
-    const c = gate.verify('alice', wrong(T));
+    const { s, gate } = await enrolledGate({ notifier, settleDelayMs: 30_000 });
+    const c = gate.verify('alice', wrongAt(T));
     await vi.waitFor(() => expect(notifier.calls).toHaveLength(1));
     s.hold();
-    const a = gate.verify('alice', right(T)); // nothing owed yet; its write is held
+    const a = gate.verify('alice', codeAt(T)); // nothing owed yet; its write is held
     await vi.waitFor(() => expect(s.waiting).toBe(1));
     notifier.calls[0]!.resolve(); // c's event delivered while a writes
     await c;
@@ -190,7 +94,7 @@ describe('what deliveries owe', () => {
     notifier.calls[1]!.resolve();
     expect(await a).toMatchObject({ ok: true });
     // The next write carries both deliveries.
-    const d = gate.verify('alice', wrong(T));
+    const d = gate.verify('alice', wrongAt(T));
     await vi.waitFor(() => expect(notifier.calls).toHaveLength(3));
     notifier.calls[2]!.resolve();
     await d;
@@ -198,23 +102,21 @@ describe('what deliveries owe', () => {
   });
 
   it('an outcome replaced by a later delivery of the same event while a write carries the first is kept', async () => {
-    const s = rigStore();
-    await enrolled(s.inner);
     const notifier = heldNotifier();
     let now = T;
-    const gate = createGate({ store: s.store, issuer: 'X', clock: { now: () => now }, notifier, settleDelayMs: 30_000, onNotifyError: () => {} });
+    const { s, gate } = await enrolledGate({ clock: { now: () => now }, notifier, settleDelayMs: 30_000, onNotifyError: () => {} });
     // d's event X hangs past its claim; c takes X over and sends it again.
-    const d = gate.verify('alice', wrong(now));
+    const d = gate.verify('alice', wrongAt(now));
     await vi.waitFor(() => expect(notifier.calls).toHaveLength(1));
     const x = notifier.calls[0]!.event.id;
     now += 61_000;
-    const c = gate.verify('alice', wrong(now));
+    const c = gate.verify('alice', wrongAt(now));
     await vi.waitFor(() => expect(notifier.calls).toHaveLength(2));
     expect(notifier.calls[1]!.event.id).toBe(x);
     notifier.calls[0]!.reject(new Error('smtp down')); // d owes "X failed", under d's claim that is no longer in the record
     await d;
     s.hold();
-    const b = gate.verify('alice', right(now)); // carries "X failed" (which changes nothing); its write is held
+    const b = gate.verify('alice', codeAt(now)); // carries "X failed" (which changes nothing); its write is held
     await vi.waitFor(() => expect(s.waiting).toBe(1));
     notifier.calls[1]!.resolve(); // c delivered X: "X delivered" replaces "X failed"
     await vi.waitFor(() => expect(notifier.calls).toHaveLength(3));
@@ -226,7 +128,7 @@ describe('what deliveries owe', () => {
     expect(await b).toMatchObject({ ok: true });
     expect(await queued(s.inner)).toContain(x);
     // The next write removes X as delivered, with the others.
-    const e = gate.verify('alice', wrong(now));
+    const e = gate.verify('alice', wrongAt(now));
     await vi.waitFor(() => expect(notifier.calls).toHaveLength(5));
     notifier.calls[4]!.resolve();
     await e;
@@ -234,23 +136,21 @@ describe('what deliveries owe', () => {
   });
 
   it('a settle write that failed unseen is not taken for the settle write before it', async () => {
-    const s = rigStore();
-    await enrolled(s.inner);
     const notifier = heldNotifier();
-    const gate = createGate({ store: s.store, issuer: 'X', clock: { now: () => T }, notifier, settleDelayMs: 0 });
-    const first = gate.verify('alice', wrong(T));
+    const { s, gate } = await enrolledGate({ notifier, settleDelayMs: 0 });
+    const first = gate.verify('alice', wrongAt(T));
     await vi.waitFor(() => expect(notifier.calls).toHaveLength(1));
-    const second = gate.verify('alice', wrong(T));
+    const second = gate.verify('alice', wrongAt(T));
     await vi.waitFor(() => expect(notifier.calls).toHaveLength(2));
     const y = notifier.calls[1]!.event.id;
     notifier.calls[0]!.resolve();
     await first; // its outcome written on its own, named after its settle
-    expect((await record(s.inner)).lastWrite).toMatch(/^[0-9a-f]{16,}\.0$/);
+    expect((await recordOf(s.inner)).lastWrite).toMatch(/^[0-9a-f]{16,}\.0$/);
     s.failNext = { error: new Error('connection reset'), written: false };
     notifier.calls[1]!.resolve();
     await second; // its settle write failed and did not happen: still owed
     expect(await queued(s.inner)).toEqual([y]);
-    const next = gate.verify('alice', wrong(T));
+    const next = gate.verify('alice', wrongAt(T));
     await vi.waitFor(() => expect(notifier.calls).toHaveLength(3));
     notifier.calls[2]!.resolve();
     await next; // carries the second's outcome; its own is settled before it returns
@@ -281,7 +181,7 @@ describe('what deliveries owe', () => {
     expect(await h.gate.postpone('alice')).toEqual({ postponesLeft: 1, repeated: false });
     expect(h.events.map((e) => e.type)).toEqual(['postponed']);
     expect((await h.record('alice')).outbox).toHaveLength(1);
-    await sleep(100);
+    await sleep(100, realSetTimeout);
     expect((await h.record('alice')).outbox).toEqual([]);
   });
 });
@@ -302,11 +202,8 @@ describe('reset and decline: notified', () => {
 
   it('is false without a notifier', async () => {
     const store = createMemoryStore();
-    await enrolled(store);
-    const gate = createGate({
-      store,
-      issuer: 'X',
-      clock: { now: () => T },
+    await enrolledIn(store);
+    const gate = bareGate(store, {
       directory: { administratorsOf: async () => [{ id: 'root', name: 'Root' }], isAdministratorOf: async (admin) => admin === 'root' },
     });
     expect(await gate.reset('root', 'alice')).toEqual({ ok: true, notified: false });

@@ -18,8 +18,7 @@ import type { RegistrationResponseJSON } from '../../src/gate/webauthn-json.js';
 import { T0 } from '../gate/fixtures.js';
 import { harness } from '../gate/harness.js';
 import { SoftPasskey } from '../gate/soft-passkey.js';
-
-const RP = { rpId: 'example.com', rpName: 'Example', origin: 'https://example.com' } as const;
+import { passkeyUser, RP } from './rig.js';
 
 /** The error a promise rejects with, as code and message (and cause), or a failure if it resolves or throws something else. */
 async function failure(promise: Promise<unknown>): Promise<{ code: string; message: string; cause: unknown }> {
@@ -37,9 +36,7 @@ const server = (): Promise<WebAuthnServer> => loadWebAuthn();
 /** Alice with one software passkey, and a login challenge answered by it (not yet sent to the gate). */
 async function loginScene(key = new SoftPasskey()) {
   const h = harness();
-  const options = await h.gate.beginPasskeyRegistration('alice', RP);
-  const confirmed = await h.gate.confirmPasskeyRegistration('alice', key.register(options, RP.origin));
-  if (!confirmed.ok) throw new Error(`registration refused: ${confirmed.reason}`);
+  await passkeyUser(h, 'alice', key);
   const login = await h.gate.beginPasskeyLogin('alice', RP);
   const response = key.login(login, RP.origin);
   const record = await h.record('alice');
