@@ -56,10 +56,15 @@ export function randomToken(): string {
 
 /** The key as bytes: a `Uint8Array` or base64url text of at least 32 bytes. */
 export function keyBytes(key: unknown): Uint8Array {
+  const wanted = 'key must be at least 32 random bytes, as a Uint8Array or base64url text';
+  if (key === undefined || key === null || key === '') throw new OtpError('ERR_OPTIONS', `${wanted}; it is missing (an unset environment variable?)`);
   const bytes = key instanceof Uint8Array ? key : typeof key === 'string' ? fromBase64url(key.trim()) : null;
-  if (bytes === null || bytes.length < 32) {
-    throw new OtpError('ERR_OPTIONS', 'key must be at least 32 random bytes, as a Uint8Array or base64url text');
+  // The messages say what is wrong with the key, never what it is.
+  if (bytes === null) {
+    const base64 = typeof key === 'string' && /[+/=]/.test(key) && /^[A-Za-z0-9+/]+={0,2}$/.test(key.trim());
+    throw new OtpError('ERR_OPTIONS', base64 ? `${wanted}; this is base64, not base64url (- and _ for + and /, no =)` : `${wanted}; this is neither`);
   }
+  if (bytes.length < 32) throw new OtpError('ERR_OPTIONS', `${wanted}; this one has ${bytes.length}`);
   return bytes;
 }
 

@@ -40,7 +40,9 @@ export type ExpressResponseLike = NodeResponseLike;
 
 /**
  * The options of {@link createExpressFlow}: those of `createFlow`, with
- * `onComplete` and `currentUser` on Express's request and response.
+ * `onComplete` and `currentUser` on Express's request and response. `Req` and
+ * `Res` are the types the callbacks see: annotate `req: express.Request` (and
+ * `res: express.Response`) to use `req.session`, `res.cookie` and the like.
  *
  * @example
  * ```ts
@@ -48,15 +50,16 @@ export type ExpressResponseLike = NodeResponseLike;
  * const onComplete: ExpressFlowOptions['onComplete'] = (userId, req) => '/home';
  * ```
  */
-export interface ExpressFlowOptions extends Omit<FlowOptions, 'onComplete' | 'currentUser'> {
+export interface ExpressFlowOptions<Req extends ExpressRequestLike = ExpressRequestLike, Res extends ExpressResponseLike = ExpressResponseLike>
+  extends Omit<FlowOptions, 'onComplete' | 'currentUser'> {
   /**
    * Logs the user in: set the host's session here (`req.session.user =
    * userId`, `res.cookie(...)`), without sending, and return where to go.
    * @defaultValue goes to `returnTo` from `start`, or `'/'`
    */
-  readonly onComplete: (userId: string, req: ExpressRequestLike, res: ExpressResponseLike, info: { readonly returnTo: string | null }) => string | void | Promise<string | void>;
+  readonly onComplete: (userId: string, req: Req, res: Res, info: { readonly returnTo: string | null }) => string | void | Promise<string | void>;
   /** Who is fully logged in (for settings and inbox). @defaultValue nobody */
-  readonly currentUser?: ((req: ExpressRequestLike) => string | null | undefined | Promise<string | null | undefined>) | undefined;
+  readonly currentUser?: ((req: Req) => string | null | undefined | Promise<string | null | undefined>) | undefined;
 }
 
 /**
@@ -69,18 +72,18 @@ export interface ExpressFlowOptions extends Omit<FlowOptions, 'onComplete' | 'cu
  * // app.use(twofa.router);
  * ```
  */
-export interface ExpressFlow {
+export interface ExpressFlow<Req extends ExpressRequestLike = ExpressRequestLike, Res extends ExpressResponseLike = ExpressResponseLike> {
   /** The runtime-agnostic flow underneath. */
   readonly flow: Flow;
   /** Middleware serving every page under `basePath` (`app.use(twofa.router)`); other paths go to `next()`. */
-  readonly router: (req: ExpressRequestLike, res: ExpressResponseLike, next: (error?: unknown) => void) => void;
+  readonly router: (req: Req, res: Res, next: (error?: unknown) => void) => void;
   /** Call after the password check instead of logging the user in: answers with the redirect to the second step. */
-  start(req: ExpressRequestLike, res: ExpressResponseLike, userId: string, options?: StartOptions): Promise<void>;
+  start(req: Req, res: Res, userId: string, options?: StartOptions): Promise<void>;
 }
 
-interface Pair {
-  readonly req: ExpressRequestLike;
-  readonly res: ExpressResponseLike;
+interface Pair<Req, Res> {
+  readonly req: Req;
+  readonly res: Res;
 }
 
 /**
@@ -106,9 +109,11 @@ interface Pair {
  * });
  * ```
  */
-export function createExpressFlow(options: ExpressFlowOptions): ExpressFlow {
+export function createExpressFlow<Req extends ExpressRequestLike = ExpressRequestLike, Res extends ExpressResponseLike = ExpressResponseLike>(
+  options: ExpressFlowOptions<Req, Res>,
+): ExpressFlow<Req, Res> {
   // The flow speaks Web Requests; the host's callbacks get Express's objects back.
-  const pairs = new WeakMap<Request, Pair>();
+  const pairs = new WeakMap<Request, Pair<Req, Res>>();
   const { onComplete, currentUser, ...rest } = options;
   const flow = createFlow({
     ...rest,
@@ -120,7 +125,7 @@ export function createExpressFlow(options: ExpressFlowOptions): ExpressFlow {
     currentUser: currentUser === undefined ? undefined : (request) => currentUser(pairs.get(request)!.req),
   });
 
-  async function toRequest(req: ExpressRequestLike, res: ExpressResponseLike): Promise<Request> {
+  async function toRequest(req: Req, res: Res): Promise<Request> {
     const host = typeof req.headers['host'] === 'string' ? req.headers['host'] : 'localhost';
     const request = await toWebRequest(req, `${req.protocol ?? 'http'}://${host}`, req.originalUrl ?? req.url ?? '/', req.body);
     pairs.set(request, { req, res });

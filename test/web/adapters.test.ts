@@ -75,11 +75,12 @@ describe('otpgate/web/express', () => {
     const twofa = createExpressFlow({
       gate,
       key: KEY,
-      onComplete: (userId, _req, res) => {
-        (res as unknown as express.Response).cookie('session', userId, { httpOnly: true });
+      // Annotated with Express's own types, the callbacks get them: res.cookie and req.get type-check, no cast.
+      onComplete: (userId, _req: express.Request, res: express.Response) => {
+        res.cookie('session', userId, { httpOnly: true });
         return '/home';
       },
-      currentUser: (req) => sessionOf(req.headers.cookie as string | undefined),
+      currentUser: (req) => sessionOf(req.get('cookie')),
     });
     const app = express();
     app.use(twofa.router);

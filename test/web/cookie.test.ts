@@ -62,6 +62,27 @@ describe('createFlow options', () => {
     expect(() => createFlow({ gate, key: 'a'.repeat(43), onComplete, basePath: '/account/two-step', loginUrl: 'https://id.example/login' })).not.toThrow();
   });
 
+  it('says what is wrong with a key: missing, base64 instead of base64url, or too short; never the key itself', () => {
+    const messageFor = (key: unknown) => {
+      try {
+        createFlow({ gate, key, onComplete } as never);
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(messageFor(undefined)).toMatch(/it is missing/);
+    expect(messageFor('')).toMatch(/it is missing/);
+    // What `openssl rand -base64 32` prints: 32 bytes, but with + / and = padding.
+    const base64 = 'gmAAdU6728Nm5Nj49Htr0DNGeIb5tA/OGq/m+kO+x/I=';
+    expect(messageFor(base64)).toMatch(/this is base64, not base64url/);
+    expect(messageFor(base64)).not.toContain(base64.slice(0, 8));
+    expect(messageFor(base64.replace(/\+/g, '-').replace(/\//g, '_').replace(/=$/, ''))).toBe('accepted');
+    expect(messageFor('c2hvcnQ')).toMatch(/this one has 5$/);
+    expect(messageFor(new Uint8Array(31))).toMatch(/this one has 31$/);
+    expect(messageFor('not base64url!')).toMatch(/this is neither$/);
+  });
+
   it('serves another basePath, and nothing outside it', async () => {
     const s = setup({ basePath: '/account/2fa' });
     const browser = new Client(s.flow);
