@@ -69,7 +69,10 @@ export interface FastifyInstanceLike {
 
 /**
  * The options of {@link createFastifyFlow}: those of `createFlow`, with
- * `onComplete` and `currentUser` on Fastify's request and reply.
+ * `onComplete` and `currentUser` on Fastify's request and reply. `Req` and
+ * `Rep` are the types the callbacks see: annotate `request: FastifyRequest`
+ * (and `reply: FastifyReply`) to use `request.session`, `reply.setCookie`
+ * and the like.
  *
  * @example
  * ```ts
@@ -77,15 +80,16 @@ export interface FastifyInstanceLike {
  * const onComplete: FastifyFlowOptions['onComplete'] = () => '/home';
  * ```
  */
-export interface FastifyFlowOptions extends Omit<FlowOptions, 'onComplete' | 'currentUser'> {
+export interface FastifyFlowOptions<Req extends FastifyRequestLike = FastifyRequestLike, Rep extends FastifyReplyLike = FastifyReplyLike>
+  extends Omit<FlowOptions, 'onComplete' | 'currentUser'> {
   /**
    * Logs the user in: set the host's session here (`reply.setCookie(...)`,
    * `request.session.set(...)`), without sending, and return where to go.
    * @defaultValue goes to `returnTo` from `start`, or `'/'`
    */
-  readonly onComplete: (userId: string, request: FastifyRequestLike, reply: FastifyReplyLike, info: { readonly returnTo: string | null }) => string | void | Promise<string | void>;
+  readonly onComplete: (userId: string, request: Req, reply: Rep, info: { readonly returnTo: string | null }) => string | void | Promise<string | void>;
   /** Who is fully logged in (for settings and inbox). @defaultValue nobody */
-  readonly currentUser?: ((request: FastifyRequestLike) => string | null | undefined | Promise<string | null | undefined>) | undefined;
+  readonly currentUser?: ((request: Req) => string | null | undefined | Promise<string | null | undefined>) | undefined;
 }
 
 /**
@@ -98,22 +102,22 @@ export interface FastifyFlowOptions extends Omit<FlowOptions, 'onComplete' | 'cu
  * // await app.register(twofa.plugin);
  * ```
  */
-export interface FastifyFlow {
+export interface FastifyFlow<Req extends FastifyRequestLike = FastifyRequestLike, Rep extends FastifyReplyLike = FastifyReplyLike> {
   /** The runtime-agnostic flow underneath. */
   readonly flow: Flow;
   /** The plugin serving every page under `basePath`: `await app.register(twofa.plugin)`. */
   readonly plugin: (app: FastifyInstanceLike, options: unknown) => Promise<void>;
   /** Call after the password check instead of logging the user in; return its result from the route. */
-  start(request: FastifyRequestLike, reply: FastifyReplyLike, userId: string, options?: StartOptions): Promise<FastifyReplyLike>;
+  start(request: Req, reply: Rep, userId: string, options?: StartOptions): Promise<Rep>;
 }
 
-interface Pair {
-  readonly request: FastifyRequestLike;
-  readonly reply: FastifyReplyLike;
+interface Pair<Req, Rep> {
+  readonly request: Req;
+  readonly reply: Rep;
 }
 
 /** Sends a Web Response through a Fastify reply, keeping cookies set on it already. */
-async function send(response: Response, reply: FastifyReplyLike): Promise<FastifyReplyLike> {
+async function send<Rep extends FastifyReplyLike>(response: Response, reply: Rep): Promise<Rep> {
   reply.code(response.status);
   response.headers.forEach((value, name) => {
     if (name !== 'set-cookie') reply.header(name, value);
@@ -153,8 +157,10 @@ async function send(response: Response, reply: FastifyReplyLike): Promise<Fastif
  * });
  * ```
  */
-export function createFastifyFlow(options: FastifyFlowOptions): FastifyFlow {
-  const pairs = new WeakMap<Request, Pair>();
+export function createFastifyFlow<Req extends FastifyRequestLike = FastifyRequestLike, Rep extends FastifyReplyLike = FastifyReplyLike>(
+  options: FastifyFlowOptions<Req, Rep>,
+): FastifyFlow<Req, Rep> {
+  const pairs = new WeakMap<Request, Pair<Req, Rep>>();
   const { onComplete, currentUser, ...rest } = options;
   const flow = createFlow({
     ...rest,
@@ -166,7 +172,7 @@ export function createFastifyFlow(options: FastifyFlowOptions): FastifyFlow {
     currentUser: currentUser === undefined ? undefined : (request) => currentUser(pairs.get(request)!.request),
   });
 
-  async function toRequest(request: FastifyRequestLike, reply: FastifyReplyLike): Promise<Request> {
+  async function toRequest(request: Req, reply: Rep): Promise<Request> {
     const host = typeof request.raw.headers['host'] === 'string' ? request.raw.headers['host'] : 'localhost';
     const web = await toWebRequest(request.raw, `${request.protocol}://${host}`, request.url, typeof request.body === 'string' ? request.body : request.body ?? '');
     pairs.set(web, { request, reply });
@@ -174,7 +180,9 @@ export function createFastifyFlow(options: FastifyFlowOptions): FastifyFlow {
   }
 
   async function handler(request: FastifyRequestLike, reply: FastifyReplyLike): Promise<unknown> {
-    const response = await flow.handle(await toRequest(request, reply));
+    // Fastify hands the plugin's routes its own request and reply: the types
+    // the host named for its callbacks.
+    const response = await flow.handle(await toRequest(request as Req, reply as Rep));
     return send(response ?? new Response(null, { status: 404 }), reply);
   }
 
