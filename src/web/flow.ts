@@ -85,7 +85,13 @@ export interface FlowOptions {
    * @defaultValue off
    */
   readonly passkeys?: FlowPasskeyOptions | undefined;
-  /** Hears of unexpected errors (a failed store, a bug); the user gets a plain 500 or 503 page. @defaultValue none */
+  /**
+   * Hears of unexpected errors (a failed store, a bug, an error thrown by
+   * your own `onComplete` or `currentUser`); the user gets a plain 500 or
+   * 503 page either way. Errors otpgate makes never hold a secret or a code;
+   * those of your callbacks are yours. Pass `() => {}` to log nothing.
+   * @defaultValue `console.error` of the method, the path (no query) and the error
+   */
   readonly onError?: ((error: unknown, request: Request) => void) | undefined;
 }
 
@@ -260,6 +266,11 @@ export function safeReturnPath(value: unknown): string | null {
   } catch {
     return null;
   }
+}
+
+/** The default `onError`: the query stays out of the log, since a host may carry a token there. */
+function logError(error: unknown, request: Request): void {
+  console.error(`otpgate/web: ${request.method} ${new URL(request.url).pathname} failed:`, error);
 }
 
 function isLocalhost(url: URL): boolean {
@@ -600,7 +611,7 @@ export function createFlow(options: FlowOptions): Flow {
       return response;
     } catch (error) {
       try {
-        options.onError?.(error, request);
+        (options.onError ?? logError)(error, request);
       } catch {
         // A failing logger must not turn a 500 page into a crash.
       }

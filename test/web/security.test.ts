@@ -1,5 +1,5 @@
 // "Safe by default", one test per rule of issue 13.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { safeReturnPath } from '../../src/web/index.js';
 import { Client, codeAt, keyOf, ORIGIN, setup } from './helpers.js';
 
@@ -226,6 +226,35 @@ describe('bad requests', () => {
     expect(body).not.toContain('/srv/app.js');
     expect(body).not.toContain('db down');
     expect(errors).toHaveLength(1);
+  });
+});
+
+describe('unexpected errors without onError', () => {
+  it('go to console.error with the method and the path, never the query; onError replaces it', async () => {
+    const s = setup();
+    const failing = { ...s.gate, nextStep: async () => Promise.reject(new Error('host bug')) };
+    const logged: unknown[][] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void logged.push(args));
+    try {
+      const quiet = setup({ gate: failing });
+      const browser = new Client(quiet.flow);
+      browser.keep(await s.flow.start('alice', new Request(`${ORIGIN}/login`)));
+      expect((await browser.get('/2fa?token=SECRET123')).response.status).toBe(500);
+      expect(logged).toHaveLength(1);
+      expect(logged[0]![0]).toBe('otpgate/web: GET /2fa failed:');
+      expect((logged[0]![1] as Error).message).toBe('host bug');
+      expect(JSON.stringify(logged)).not.toContain('SECRET123');
+
+      const heard: unknown[] = [];
+      const own = setup({ gate: failing, onError: (error) => heard.push(error) });
+      const other = new Client(own.flow);
+      other.keep(await s.flow.start('alice', new Request(`${ORIGIN}/login`)));
+      expect((await other.get('/2fa')).response.status).toBe(500);
+      expect(heard).toHaveLength(1);
+      expect(logged).toHaveLength(1);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
 
