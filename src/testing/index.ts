@@ -3,11 +3,11 @@
  * store: the same checks every store shipped with otpgate passes. It needs
  * no test framework of its own: {@link storeConformance} registers the
  * checks with the `describe` and `it` you pass (vitest, jest, mocha or
- * `node:test`), and {@link storeConformanceChecks} gives them as a plain list.
+ * Node's built-in test runner), and {@link storeConformanceChecks} gives them as a plain list.
  *
  * @example
  * ```ts
- * import { describe, it } from 'node:test';
+ * import { describe, it } from 'vitest';
  * import { createMemoryStore } from 'otpgate';
  * import { storeConformance } from 'otpgate/testing';
  *

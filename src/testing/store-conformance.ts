@@ -3,7 +3,8 @@
 // MfaStore, above all that compareAndSet is atomic under bursts. It uses no
 // test framework of its own (the checks throw plain Errors) and nothing
 // outside the package's public types, so it runs under vitest, jest, mocha,
-// node:test or a plain script, in any runtime.
+// Node's built-in test runner or a plain script, in any runtime (Node, Deno,
+// Bun, browsers, workers: test/testing/portable.test.ts runs it in workerd).
 import type { MfaRecord, MfaStore, UserRecord } from '../index.js';
 
 /**
@@ -57,13 +58,14 @@ export interface StoreCheck {
 
 /**
  * The `describe` and `it` of a test framework, which
- * {@link storeConformance} registers the checks with. vitest, jest and
- * mocha (`describe`, `it`, `afterAll` or `after`) and `node:test`
- * (`describe`, `it`, `after`) all fit.
+ * {@link storeConformance} registers the checks with. vitest, jest, mocha
+ * and Node's built-in test runner all fit; mocha and Node's runner name
+ * the hook `after`, so pass it as `afterAll: after` (docs/stores.md shows
+ * a whole file for Node's runner).
  *
  * @example
  * ```ts
- * import { after, describe, it } from 'node:test';
+ * import { after, describe, it } from 'mocha';
  * import type { TestFramework } from 'otpgate/testing';
  * const framework: TestFramework = { describe, it, afterAll: after };
  * ```
@@ -73,7 +75,7 @@ export interface TestFramework {
   describe(name: string, body: () => void): unknown;
   /** Registers one test: `it(name, fn)`; `fn` returns a promise. */
   it(name: string, fn: () => Promise<void>): unknown;
-  /** Registers a hook run after the group's tests (vitest's `afterAll`, node:test's `after`); needed only with `cleanup`. */
+  /** Registers a hook run after the group's tests (vitest's `afterAll`, mocha's and Node's runner's `after`); needed only with `cleanup`. */
   afterAll?: ((fn: () => Promise<void>) => unknown) | undefined;
 }
 
@@ -475,8 +477,8 @@ export function storeConformanceChecks(options: StoreConformanceOptions): StoreC
  *
  * @example
  * ```ts
- * // my-store.test.mjs, run with `node --test`
- * import { after, describe, it } from 'node:test';
+ * // my-store.test.mjs, under mocha (Node's built-in runner takes the same three functions)
+ * import { after, describe, it } from 'mocha';
  * import { storeConformance } from 'otpgate/testing';
  * import { createMemoryStore } from 'otpgate';
  *
@@ -487,7 +489,7 @@ export function storeConformance(options: StoreConformanceOptions, framework: Te
   const checks = storeConformanceChecks(options);
   framework.describe(`MfaStore contract: ${options.name}`, () => {
     if (options.cleanup) {
-      if (!framework.afterAll) throw new TypeError('storeConformance: cleanup needs the framework\'s afterAll (node:test: after)');
+      if (!framework.afterAll) throw new TypeError('storeConformance: cleanup needs the framework\'s afterAll (mocha and Node\'s test runner call it after)');
       const cleanup = options.cleanup;
       framework.afterAll(async () => cleanup());
     }

@@ -81,6 +81,8 @@ export interface Tab {
   readonly page: Page;
   /** Console errors, page errors, failed subresources and CSP reports: must stay empty. */
   readonly problems: string[];
+  /** Every console message of the page, whatever its level: searched for secrets and codes. */
+  readonly logged: string[];
   /** The page's DevTools session, with the WebAuthn domain enabled. */
   readonly cdp: CDPSession;
 }
@@ -96,9 +98,11 @@ export async function open(browser: Browser, options: { language?: string; javaS
   });
   const page = await context.newPage();
   const problems: string[] = [];
+  const logged: string[] = [];
   // A refused code or passkey answers its page with 401, which Chromium logs as a failed load;
   // only the page's own resources must not fail, and nothing may break the CSP.
   page.on('console', (message) => {
+    logged.push(message.text());
     if (message.type() === 'error' && !message.text().startsWith('Failed to load resource')) problems.push(message.text());
   });
   page.on('response', (response) => {
@@ -108,7 +112,7 @@ export async function open(browser: Browser, options: { language?: string; javaS
   page.on('pageerror', (error) => problems.push(error.message));
   const cdp = await context.newCDPSession(page);
   await cdp.send('WebAuthn.enable');
-  return { context, page, problems, cdp };
+  return { context, page, problems, logged, cdp };
 }
 
 /** A platform authenticator with user verification, answering at once (no dialogue to click). */
